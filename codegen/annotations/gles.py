@@ -1,0 +1,153 @@
+# What gl.xml does not say about the OpenGL ES 2.0-3.2 commands, next to the command it concerns.
+# Read by codegen/gen_gl.py. Pure data.
+#
+# Length expressions are C++ over the command's own parameters. Input lengths are evaluated on
+# both sides (the guest to send, the host to check what arrived, wire rule 4); output lengths are
+# evaluated on the host only (the guest copies what the reply carries). Helpers they call live in
+# src/glcommon/ (gl_params_gen.h, pixel_size.h) and, for `state.`, in the side's context state.
+
+# Element counts for pointer parameters whose gl.xml length is COMPSIZE(...) or missing.
+LENGTHS = {
+    'glTexParameterfv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glTexParameteriv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glTexParameterIiv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glTexParameterIuiv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glSamplerParameteriv': {'param': 'gl::sampler_parameter_count(pname)'},
+    'glSamplerParameterfv': {'param': 'gl::sampler_parameter_count(pname)'},
+    'glSamplerParameterIiv': {'param': 'gl::sampler_parameter_count(pname)'},
+    'glSamplerParameterIuiv': {'param': 'gl::sampler_parameter_count(pname)'},
+    # COLOR takes four values; DEPTH and STENCIL one (ES 3.0 section 4.2.3).
+    'glClearBufferiv': {'value': 'gl::clear_buffer_count(buffer)'},
+    'glClearBufferuiv': {'value': 'gl::clear_buffer_count(buffer)'},
+    'glClearBufferfv': {'value': 'gl::clear_buffer_count(buffer)'},
+    # Outputs sized by the host from its own tables and state.
+    'glGetBooleanv': {'data': 'state.get_count(pname)'},
+    'glGetFloatv': {'data': 'state.get_count(pname)'},
+    'glGetIntegerv': {'data': 'state.get_count(pname)'},
+    'glGetInteger64v': {'data': 'state.get_count(pname)'},
+    'glGetBooleani_v': {'data': 'gl::indexed_get_value_count(target)'},
+    'glGetIntegeri_v': {'data': 'gl::indexed_get_value_count(target)'},
+    'glGetInteger64i_v': {'data': 'gl::indexed_get_value_count(target)'},
+    'glGetBufferParameteriv': {'params': '1'},
+    'glGetBufferParameteri64v': {'params': '1'},
+    'glGetFramebufferAttachmentParameteriv': {'params': '1'},
+    'glGetRenderbufferParameteriv': {'params': '1'},
+    'glGetFramebufferParameteriv': {'params': '1'},
+    'glGetProgramiv': {'params': 'gl::program_count(pname)'},
+    'glGetShaderiv': {'params': '1'},
+    'glGetQueryiv': {'params': '1'},
+    'glGetQueryObjectuiv': {'params': '1'},
+    'glGetTexParameterfv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glGetTexParameteriv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glGetTexParameterIiv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glGetTexParameterIuiv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glGetSamplerParameteriv': {'params': 'gl::sampler_parameter_count(pname)'},
+    'glGetSamplerParameterfv': {'params': 'gl::sampler_parameter_count(pname)'},
+    'glGetSamplerParameterIiv': {'params': 'gl::sampler_parameter_count(pname)'},
+    'glGetSamplerParameterIuiv': {'params': 'gl::sampler_parameter_count(pname)'},
+    'glGetTexLevelParameteriv': {'params': '1'},
+    'glGetTexLevelParameterfv': {'params': '1'},
+    'glGetVertexAttribfv': {'params': 'gl::vertex_attrib_count(pname)'},
+    'glGetVertexAttribiv': {'params': 'gl::vertex_attrib_count(pname)'},
+    'glGetVertexAttribIiv': {'params': 'gl::vertex_attrib_count(pname)'},
+    'glGetVertexAttribIuiv': {'params': 'gl::vertex_attrib_count(pname)'},
+    'glGetProgramInterfaceiv': {'params': '1'},
+    'glGetProgramPipelineiv': {'params': '1'},
+    'glGetMultisamplefv': {'val': '2'},
+    # A uniform's value count depends on its type, which only the host's program knows.
+    'glGetUniformfv': {'params': 'state.uniform_value_count(program, location)'},
+    'glGetUniformiv': {'params': 'state.uniform_value_count(program, location)'},
+    'glGetUniformuiv': {'params': 'state.uniform_value_count(program, location)'},
+    'glGetActiveUniformsiv': {'params': 'uniformCount'},
+    'glGetUniformIndices': {'uniformNames': 'uniformCount', 'uniformIndices': 'uniformCount'},
+    'glGetActiveUniformBlockiv':
+        {'params': 'state.uniform_block_value_count(program, uniformBlockIndex, pname)'},
+}
+
+# NUL-terminated input strings whose gl.xml length is COMPSIZE(name) or similar.
+STRINGS = {
+    'glGetFragDataLocation': ['name'],
+    'glGetUniformBlockIndex': ['uniformBlockName'],
+    'glGetProgramResourceIndex': ['name'],
+    'glGetProgramResourceLocation': ['name'],
+}
+
+# Strings with an explicit length that may be negative, meaning NUL-terminated (KHR_debug).
+COUNTED_STRINGS = {
+    'glDebugMessageInsert': {'buf': 'length'},
+    'glPushDebugGroup': {'message': 'length'},
+    'glObjectLabel': {'label': 'length'},
+}
+
+# Pointer parameters that are byte offsets into a bound buffer object, never client memory.
+OFFSETS = {
+    'glDrawArraysIndirect': ['indirect'],
+    'glDrawElementsIndirect': ['indirect'],
+}
+
+# Image data read under the unpack pixel-store state: a byte offset when a PIXEL_UNPACK_BUFFER is
+# bound, else client memory of the size that the store modes give. Values are the size arguments.
+UNPACK_IMAGES = {
+    'glTexImage2D': {'pixels': ('format', 'type', 'width', 'height', '1')},
+    'glTexSubImage2D': {'pixels': ('format', 'type', 'width', 'height', '1')},
+    'glTexImage3D': {'pixels': ('format', 'type', 'width', 'height', 'depth')},
+    'glTexSubImage3D': {'pixels': ('format', 'type', 'width', 'height', 'depth')},
+}
+# Compressed image data: a byte offset under a bound PIXEL_UNPACK_BUFFER, else imageSize bytes.
+UNPACK_BLOBS = {
+    'glCompressedTexImage2D': {'data': 'imageSize'},
+    'glCompressedTexSubImage2D': {'data': 'imageSize'},
+    'glCompressedTexImage3D': {'data': 'imageSize'},
+    'glCompressedTexSubImage3D': {'data': 'imageSize'},
+}
+
+# Binding commands that create an object for an unknown name (ES keeps bind-to-create for these).
+BIND_CREATES = {
+    'glBindBuffer': 'buffer',
+    'glBindBufferBase': 'buffer',
+    'glBindBufferRange': 'buffer',
+    'glBindTexture': 'texture',
+    'glBindRenderbuffer': 'renderbuffer',
+    'glBindFramebuffer': 'framebuffer',
+}
+
+# Written by hand on the guest side (src/guest/gl/): client memory, shadowed state, mappings,
+# strings. The generator still emits their encode_* functions where it can.
+GUEST_HAND = {
+    # Shadowed bindings and vertex state (client arrays and pixel-store sizes depend on them).
+    'glBindBuffer', 'glBindVertexArray', 'glDeleteBuffers', 'glDeleteVertexArrays',
+    'glPixelStorei', 'glVertexAttribPointer', 'glVertexAttribIPointer', 'glVertexAttribDivisor',
+    'glEnableVertexAttribArray', 'glDisableVertexAttribArray', 'glGetVertexAttribPointerv',
+    # Draws that may read client-side vertex arrays or indices.
+    'glDrawArrays', 'glDrawElements', 'glDrawRangeElements', 'glDrawArraysInstanced',
+    'glDrawElementsInstanced', 'glDrawElementsBaseVertex', 'glDrawRangeElementsBaseVertex',
+    'glDrawElementsInstancedBaseVertex',
+    # Pack-side pixel transfers and buffer mappings.
+    'glReadPixels', 'glReadnPixels', 'glMapBufferRange', 'glUnmapBuffer',
+    'glFlushMappedBufferRange', 'glGetBufferPointerv',
+    # Strings are cached per context; shader sources are arrays of counted strings.
+    'glGetString', 'glGetStringi', 'glShaderSource',
+    # Errors merge the guest's own; flush and finish end a batch.
+    'glGetError', 'glFinish', 'glFlush',
+}
+
+# Written by hand on the host side (src/host/decoder/).
+HOST_HAND = {
+    'glDrawElements', 'glDrawRangeElements', 'glDrawElementsInstanced', 'glDrawElementsBaseVertex', 'glDrawRangeElementsBaseVertex',
+    'glDrawElementsInstancedBaseVertex', 'glVertexAttribPointer', 'glVertexAttribIPointer',
+    # glUnmapBuffer and glFlushMappedBufferRange never reach the host: the guest sends the
+    # written range as glBufferSubData.
+    'glReadPixels', 'glReadnPixels', 'glMapBufferRange', 'glGetString', 'glGetStringi',
+    'glShaderSource', 'glGetError',
+    'glFinish', 'glObjectLabel', 'glGetObjectLabel',
+    # Results that carry object names or narrowed values are mapped back to guest names.
+    'glGetIntegerv', 'glGetInteger64v', 'glGetIntegeri_v', 'glGetInteger64i_v',
+    'glGetVertexAttribiv', 'glGetFramebufferAttachmentParameteriv', 'glGetProgramPipelineiv',
+    'glGetAttachedShaders',
+}
+
+# Not carried yet: host-to-guest callbacks and objects named by pointer. The guest entry point
+# does nothing and, for the getters, writes nothing (docs/protocol.md lists them).
+UNSUPPORTED = {
+    'glDebugMessageCallback', 'glObjectPtrLabel', 'glGetObjectPtrLabel', 'glGetPointerv',
+}

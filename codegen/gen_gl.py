@@ -1,0 +1,643 @@
+#!/usr/bin/env python3
+"""Generates the OpenGL ES stream code from gl.xml and codegen/annotations/.
+
+One spec, three outputs (all under the build tree):
+  opcodes_gen.h        the stable opcode numbers, from codegen/opcodes.txt (append-only)
+  gl_encoder_gen.cpp   guest: one encode_* function and one entry point per command, and the
+                       name -> entry point table that GLVND's getProcAddress reads
+  gl_decoder_gen.cpp   host: one decode_* function per command (reads every field once, checks
+                       every length against the one it recomputes, maps guest names to host
+                       names) and the opcode dispatch
+  gl_carried_gen.cpp   the GLES extensions the relay carries (every command they need is here)
+
+Command layout on the wire (docs/protocol.md): header, then the scalar parameters at fixed,
+naturally aligned offsets (padded to 8), then one blob per pointer parameter in parameter order.
+"""
+
+import argparse
+import importlib.util
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Wire size of each scalar C type. Booleans travel as 4 bytes to keep offsets aligned.
+SCALAR_SIZES = {
+    'GLenum': 4, 'GLint': 4, 'GLuint': 4, 'GLsizei': 4, 'GLbitfield': 4, 'GLfloat': 4,
+    'GLboolean': 4, 'GLfixed': 4, 'GLshort': 4, 'GLushort': 4, 'GLbyte': 4, 'GLubyte': 4,
+    'GLclampf': 4, 'GLchar': 4,
+    'GLintptr': 8, 'GLsizeiptr': 8, 'GLint64': 8, 'GLuint64': 8, 'GLsync': 8, 'GLdouble': 8,
+}
+WIRE_TYPES = {4: 'uint32_t', 8: 'uint64_t'}
+
+# gl.xml's object classes -> the name spaces the host keeps (shaders and programs share one).
+CLASS_KINDS = {
+    'buffer': 'kBuffer', 'texture': 'kTexture', 'framebuffer': 'kFramebuffer',
+    'renderbuffer': 'kRenderbuffer', 'program': 'kProgram', 'shader': 'kProgram',
+    'vertex array': 'kVertexArray', 'sampler': 'kSampler', 'query': 'kQuery',
+    'transform feedback': 'kTransformFeedback', 'program pipeline': 'kProgramPipeline',
+}
+
+# Pointer parameters that may legitimately be NULL with a non-zero length (GL then allocates
+# storage without data). Any other NULL the host replaces with zeros rather than let GL read it.
+NULLABLE = {
+    ('glBufferData', 'data'), ('glTexImage2D', 'pixels'), ('glTexImage3D', 'pixels'),
+    ('glCompressedTexImage2D', 'data'), ('glCompressedTexImage3D', 'data'),
+}
+
+
+def load_annotations():
+    spec = importlib.util.spec_from_file_location(
+        'gles_annotations', os.path.join(HERE, 'annotations', 'gles.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+class Param:
+    def __init__(self, elem):
+        self.name = elem.find('name').text
+        text = ''.join(elem.itertext()).strip()
+        self.decl_type = text[: text.rfind(self.name)].strip()  # C type as declared
+        self.ptype = elem.find('ptype').text if elem.find('ptype') is not None else None
+        self.pointer = self.decl_type.count('*')
+        self.const = self.decl_type.startswith('const')
+        self.len = elem.get('len')
+        self.cls = elem.get('class')
+        self.kind = None      # set by classify()
+        self.length = None    # C++ element-count expression
+        self.elem_type = None  # pointed-to element type
+        self.offset = 0       # scalars: byte offset after the header
+
+    @property
+    def scalar_size(self):
+        return SCALAR_SIZES[self.ptype]
+
+
+class Command:
+    def __init__(self, elem):
+        proto = elem.find('proto')
+        self.name = proto.find('name').text
+        text = ''.join(proto.itertext()).strip()
+        self.ret = text[: text.rfind(self.name)].strip()
+        self.ret_class = proto.get('class')
+        self.params = [Param(p) for p in elem.findall('param')]
+        self.opcode = None
+        self.guest_hand = False
+        self.host_hand = False
+        self.unsupported = False
+        self.problems = []
+
+    @property
+    def returns(self):
+        return self.ret != 'void'
+
+    def scalars(self):
+        return [p for p in self.params if p.kind in ('scalar', 'name', 'bind_name', 'sync', 'offset')]
+
+    def blobs(self):
+        return [p for p in self.params if p.kind in ('in', 'in_names', 'gen_names', 'string',
+                                                     'counted_string', 'strings', 'unpack_image',
+                                                     'unpack_blob')]
+
+    def outputs(self):
+        return [p for p in self.params if p.kind in ('out', 'out_string')]
+
+    @property
+    def creates(self):
+        # glCreate*/glFenceSync: the guest picks the name, so the call needs no reply.
+        return self.ret_class in CLASS_KINDS or self.ret_class == 'sync'
+
+    @property
+    def sync(self):
+        return (self.returns and not self.creates) or bool(self.outputs())
+
+
+def length_expr(cmd, p, ann):
+    """C++ element-count expression for pointer parameter p, or None."""
+    override = ann.LENGTHS.get(cmd.name, {}).get(p.name)
+    if override:
+        return override
+    if p.len is None or p.len.startswith('COMPSIZE'):
+        return None
+    expr = p.len
+    names = {q.name for q in cmd.params}
+    for tok in set(re.findall(r'[A-Za-z_]\w*', expr)):
+        if tok not in names:
+            return None
+    # gl.xml writes lengths like "count*4" and "bufSize / 4"; parameters are C++ names as well.
+    return '(' + expr + ')'
+
+
+def classify(cmd, ann):
+    name = cmd.name
+    cmd.guest_hand = name in ann.GUEST_HAND
+    cmd.host_hand = name in ann.HOST_HAND
+    cmd.unsupported = name in ann.UNSUPPORTED
+    for p in cmd.params:
+        if p.pointer == 0:
+            if p.ptype not in SCALAR_SIZES:
+                cmd.problems.append(f'{p.name}: scalar type {p.ptype}')
+                continue
+            if p.ptype == 'GLsync':
+                p.kind = 'sync'
+            elif p.cls in CLASS_KINDS:
+                p.kind = 'bind_name' if ann.BIND_CREATES.get(name) == p.cls else 'name'
+            else:
+                p.kind = 'scalar'
+            continue
+        p.elem_type = p.decl_type.replace('const', '').replace('*', '').strip()
+        if name in ann.OFFSETS and p.name in ann.OFFSETS[name]:
+            p.kind = 'offset'
+            continue
+        if name in ann.UNPACK_IMAGES and p.name in ann.UNPACK_IMAGES[name]:
+            p.kind = 'unpack_image'
+            p.length = ann.UNPACK_IMAGES[name][p.name]
+            continue
+        if name in ann.UNPACK_BLOBS and p.name in ann.UNPACK_BLOBS[name]:
+            p.kind = 'unpack_blob'
+            p.length = ann.UNPACK_BLOBS[name][p.name]
+            continue
+        if name in ann.COUNTED_STRINGS and p.name in ann.COUNTED_STRINGS[name]:
+            p.kind = 'counted_string'
+            p.length = ann.COUNTED_STRINGS[name][p.name]
+            continue
+        if p.const and p.pointer == 2 and p.elem_type == 'GLchar':
+            p.kind = 'strings'
+            p.length = length_expr(cmd, p, ann)
+            if p.length is None:
+                cmd.problems.append(f'{p.name}: string array without length')
+            continue
+        if p.const and p.elem_type == 'GLchar' and (
+                p.len is None or name in ann.STRINGS and p.name in ann.STRINGS[name]):
+            p.kind = 'string'
+            continue
+        if p.pointer != 1 or p.elem_type == 'void' and not p.const and p.len is None:
+            cmd.problems.append(f'{p.name}: pointer {p.decl_type}')
+            continue
+        p.length = length_expr(cmd, p, ann)
+        if p.length is None:
+            cmd.problems.append(f'{p.name}: length {p.len}')
+            continue
+        if p.elem_type == 'void':
+            p.elem_type = 'uint8_t'
+        if p.elem_type not in SCALAR_SIZES and p.elem_type != 'uint8_t':
+            cmd.problems.append(f'{p.name}: element type {p.elem_type}')
+            continue
+        if p.const:
+            p.kind = 'in_names' if p.cls in CLASS_KINDS else 'in'
+        elif p.cls in CLASS_KINDS and name.startswith('glGen'):
+            p.kind = 'gen_names'
+        elif p.elem_type == 'GLchar':
+            p.kind = 'out_string'
+        else:
+            p.kind = 'out'
+    if cmd.ret not in ('void',) and cmd.ret not in SCALAR_SIZES:
+        cmd.problems.append(f'return type {cmd.ret}')
+    # Lay out the scalars: naturally aligned, in parameter order.
+    off = 8
+    for p in cmd.scalars():
+        size = 8 if p.kind in ('sync', 'offset') else p.scalar_size
+        off = (off + size - 1) // size * size
+        p.offset = off
+        off += size
+    cmd.fixed = (off + 7) // 8 * 8
+
+
+# ---------------------------------------------------------------------------------------------
+# Guest encoder
+
+def c_param_list(cmd):
+    return ', '.join(f'{p.decl_type} {p.name}' for p in cmd.params) or 'void'
+
+
+def c_arg_list(cmd):
+    return ', '.join(p.name for p in cmd.params)
+
+
+def ret_zero(cmd):
+    return '' if not cmd.returns else ' 0'
+
+
+def elem_size(p):
+    return '1' if p.elem_type == 'uint8_t' else f'sizeof({p.elem_type})'
+
+
+def guest_scalar_value(p):
+    if p.ptype == 'GLfloat':
+        return f'std::bit_cast<uint32_t>({p.name})'
+    if p.kind == 'sync':
+        return f'reinterpret_cast<uintptr_t>({p.name})'
+    if p.kind == 'offset':
+        return f'reinterpret_cast<uintptr_t>({p.name})'
+    return p.name
+
+
+def emit_encoder(cmd, out):
+    """encode_<cmd>: writes the command, and for synchronous ones waits and unpacks the reply."""
+    ret = cmd.ret
+    out.append(f'{ret} encode_{cmd.name}(Context& ctx, {c_param_list(cmd)}) {{')
+    # Names the guest allocates itself (wire rule 3): glGen* outputs and glCreate* returns.
+    created = None
+    for p in cmd.params:
+        if p.kind == 'gen_names':
+            out.append(f'  ctx.names(ObjectKind::{CLASS_KINDS[p.cls]}).generate({p.length}, {p.name});')
+    if cmd.ret_class in CLASS_KINDS:
+        created = f'ctx.names(ObjectKind::{CLASS_KINDS[cmd.ret_class]}).create()'
+        out.append(f'  const GLuint created_name = {created};')
+    elif cmd.ret_class == 'sync':
+        out.append('  const uint64_t created_name = ctx.new_sync_id();')
+    blob_vars = []
+    for p in cmd.blobs():
+        v = f'blob_{p.name}'
+        blob_vars.append(v)
+        if p.kind in ('in', 'in_names', 'gen_names'):
+            out.append(f'  Blob {v} = ctx.blob({p.name}, elements({p.length}) * {elem_size(p)});')
+        elif p.kind == 'string':
+            out.append(f'  Blob {v} = ctx.string_blob({p.name});')
+        elif p.kind == 'counted_string':
+            out.append(f'  Blob {v} = ctx.counted_string_blob({p.name}, {p.length});')
+        elif p.kind == 'strings':
+            out.append(f'  Blob {v} = ctx.strings_blob({p.name}, {p.length});')
+        elif p.kind == 'unpack_image':
+            f, t, w, h, d = p.length
+            out.append(f'  Blob {v} = ctx.unpack_image_blob({p.name}, {f}, {t}, {w}, {h}, {d});')
+        elif p.kind == 'unpack_blob':
+            out.append(f'  Blob {v} = ctx.unpack_blob({p.name}, {p.length});')
+    size = str(cmd.fixed) + ''.join(f' + {v}.wire_size()' for v in blob_vars)
+    extra = ' + 8' if created else ''
+    out.append(f'  const size_t size = {size}{extra};')
+    out.append(f'  uint8_t* p = ctx.begin(Op::{cmd.name}, size);')
+    out.append(f'  if (!p) return{ret_zero(cmd)};')
+    for p in cmd.scalars():
+        wt = WIRE_TYPES[8 if p.kind in ('sync', 'offset') else p.scalar_size]
+        out.append(f'  wire::store<{wt}>(p + {p.offset}, {guest_scalar_value(p)});')
+    if created or blob_vars:
+        out.append(f'  size_t at = {cmd.fixed};')
+    if created:
+        out.append('  wire::store<uint64_t>(p + at, created_name);')
+        out.append('  at += 8;')
+    for i, v in enumerate(blob_vars):
+        advance = 'at += ' if i + 1 < len(blob_vars) else ''
+        out.append(f'  {advance}ctx.write_blob(p + at, {v});')
+    out.append('  ctx.end(size);')
+    if cmd.sync:
+        out.append('  ReplyReader reply = ctx.sync();')
+        if cmd.returns and not created:
+            wt = WIRE_TYPES[SCALAR_SIZES[ret]]
+            out.append(f'  const {ret} result = static_cast<{ret}>(reply.scalar<{wt}>());')
+        for p in cmd.outputs():
+            out.append(f'  reply.output({p.name});')
+    if created:
+        if cmd.ret_class == 'sync':
+            out.append('  return reinterpret_cast<GLsync>(static_cast<uintptr_t>(created_name));')
+        else:
+            out.append('  return created_name;')
+    elif cmd.returns:
+        out.append('  return result;' if cmd.sync else '  return 0;')
+    out.append('}')
+    out.append('')
+
+
+def emit_guest(cmds, path):
+    out = ['// Generated by codegen/gen_gl.py from gl.xml and codegen/annotations/gles.py; do not edit.',
+           '#include "gl_encoder_gen.h"',
+           '',
+           'namespace gfxrelay::guest::gles {',
+           '']
+    for cmd in cmds:
+        if cmd.unsupported or cmd.problems:
+            continue
+        emit_encoder(cmd, out)
+    # Entry points: find the current context, then encode (or hand over to the hand-written one).
+    out.append('namespace {')
+    for cmd in cmds:
+        if cmd.guest_hand:
+            continue
+        out.append(f'{cmd.ret} GL_APIENTRY entry_{cmd.name}({c_param_list(cmd)}) {{')
+        if cmd.unsupported or cmd.problems:
+            out.append(f'  unsupported("{cmd.name}");')
+            out.append(f'  return{ret_zero(cmd)};')
+        else:
+            out.append('  Context* ctx = Context::current();')
+            out.append(f'  if (!ctx) return{ret_zero(cmd)};')
+            out.append(f'  return encode_{cmd.name}(*ctx{", " if cmd.params else ""}{c_arg_list(cmd)});')
+        out.append('}')
+    out.append('}  // namespace')
+    out.append('')
+    out.append('const ProcEntry kGlProcs[] = {')
+    for cmd in sorted(cmds, key=lambda c: c.name):
+        target = f'hand::{cmd.name}' if cmd.guest_hand else f'entry_{cmd.name}'
+        out.append(f'    {{"{cmd.name}", reinterpret_cast<void*>(&{target})}},')
+    out.append('};')
+    out.append('const size_t kGlProcCount = sizeof(kGlProcs) / sizeof(kGlProcs[0]);')
+    out.append('')
+    out.append('}  // namespace gfxrelay::guest::gles')
+    write(path, out)
+
+
+def emit_guest_header(cmds, path):
+    out = ['// Generated by codegen/gen_gl.py; do not edit.',
+           '#pragma once',
+           '#include "guest/gl/encoder_support.h"',
+           '',
+           'namespace gfxrelay::guest::gles {',
+           '']
+    for cmd in cmds:
+        if cmd.unsupported or cmd.problems:
+            continue
+        out.append(f'{cmd.ret} encode_{cmd.name}(Context& ctx, {c_param_list(cmd)});')
+    out.append('')
+    out.append('namespace hand {')
+    for cmd in cmds:
+        if cmd.guest_hand:
+            out.append(f'{cmd.ret} GL_APIENTRY {cmd.name}({c_param_list(cmd)});')
+    out.append('}  // namespace hand')
+    out.append('')
+    out.append('}  // namespace gfxrelay::guest::gles')
+    write(path, out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Host decoder
+
+def host_scalar(p):
+    wt = WIRE_TYPES[8 if p.kind in ('sync', 'offset') else p.scalar_size]
+    raw = f'wire::load<{wt}>(d.cmd + {p.offset})'
+    if p.kind == 'sync':
+        return f'  const GLsync {p.name} = d.ctx.sync_object({raw});'
+    if p.kind == 'offset':
+        return f'  const void* {p.name} = reinterpret_cast<const void*>(static_cast<uintptr_t>({raw}));'
+    if p.kind == 'name':
+        return f'  const GLuint {p.name} = d.ctx.host_name(ObjectKind::{CLASS_KINDS[p.cls]}, {raw});'
+    if p.kind == 'bind_name':
+        return f'  const GLuint {p.name} = d.ctx.bind_name(ObjectKind::{CLASS_KINDS[p.cls]}, {raw});'
+    if p.ptype == 'GLfloat':
+        return f'  const GLfloat {p.name} = std::bit_cast<GLfloat>({raw});'
+    if p.ptype == 'GLboolean':
+        return f'  const GLboolean {p.name} = {raw} ? GL_TRUE : GL_FALSE;'
+    return f'  const {p.ptype} {p.name} = static_cast<{p.ptype}>({raw});'
+
+
+def emit_decoder(cmd, out):
+    out.append(f'bool decode_{cmd.name}(Decoding& d) {{')
+    out.append(f'  if (d.size < {cmd.fixed}) return d.fail("command too short");')
+    for p in cmd.scalars():
+        out.append(host_scalar(p))
+    out.append(f'  wire::Reader r(d.cmd + {cmd.fixed}, d.size - {cmd.fixed});')
+    created = cmd.ret_class in CLASS_KINDS or cmd.ret_class == 'sync'
+    if created:
+        out.append('  const uint64_t created_name = r.get<uint64_t>();')
+    args = {}
+    for p in cmd.blobs():
+        v = f'blob_{p.name}'
+        if p.kind in ('in', 'in_names', 'gen_names'):
+            nullable = 'true' if (cmd.name, p.name) in NULLABLE else 'false'
+            out.append(f'  const size_t {p.name}_bytes = elements({p.length}) * {elem_size(p)};')
+            out.append(f'  Blob {v} = d.blob(r, {p.name}_bytes, {nullable});')
+            out.append(f'  if (!{v}.ok) return d.fail("{p.name}: bad length or reference");')
+            if p.kind == 'in':
+                args[p.name] = f'reinterpret_cast<const {p.elem_type}*>({v}.data)'
+            elif p.kind == 'in_names':
+                kind = CLASS_KINDS[p.cls]
+                out.append(f'  std::vector<GLuint> {p.name}_host = d.ctx.host_names(ObjectKind::{kind}, {v});')
+                args[p.name] = f'{p.name}_host.data()'
+            else:
+                out.append(f'  std::vector<GLuint> {p.name}_host({p.name}_bytes / sizeof(GLuint));')
+                args[p.name] = f'{p.name}_host.data()'
+        elif p.kind == 'string':
+            out.append(f'  Blob {v} = d.string_blob(r);')
+            out.append(f'  if (!{v}.ok) return d.fail("{p.name}: bad string");')
+            args[p.name] = f'reinterpret_cast<const GLchar*>({v}.data)'
+        elif p.kind == 'counted_string':
+            out.append(f'  Blob {v} = d.counted_string_blob(r, {p.length});')
+            out.append(f'  if (!{v}.ok) return d.fail("{p.name}: bad string");')
+            args[p.name] = f'reinterpret_cast<const GLchar*>({v}.data)'
+        elif p.kind == 'strings':
+            out.append(f'  StringList {v} = d.strings_blob(r, {p.length});')
+            out.append(f'  if (!{v}.ok) return d.fail("{p.name}: bad string list");')
+            args[p.name] = f'{v}.pointers.data()'
+        elif p.kind == 'unpack_image':
+            f, t, w, h, dd = p.length
+            nullable = 'true' if (cmd.name, p.name) in NULLABLE else 'false'
+            out.append(f'  Blob {v} = d.unpack_image_blob(r, {f}, {t}, {w}, {h}, {dd}, {nullable});')
+            out.append(f'  if (!{v}.ok) return d.fail("{p.name}: bad image data");')
+            args[p.name] = f'{v}.data'
+        elif p.kind == 'unpack_blob':
+            nullable = 'true' if (cmd.name, p.name) in NULLABLE else 'false'
+            out.append(f'  Blob {v} = d.unpack_blob(r, elements({p.length}), {nullable});')
+            out.append(f'  if (!{v}.ok) return d.fail("{p.name}: bad image data");')
+            args[p.name] = f'{v}.data'
+    out.append('  if (!r.at_end()) return d.fail("size does not match its arguments");')
+    for p in cmd.outputs():
+        out.append(f'  const size_t {p.name}_count = d.output_count({p.length});')
+        out.append(f'  std::vector<{p.elem_type}> {p.name}_out(d.scratch_elements({p.name}_count));')
+        args[p.name] = f'{p.name}_out.data()'
+        if p.kind == 'out_string':
+            pass
+    call_args = []
+    for p in cmd.params:
+        call_args.append(args.get(p.name, p.name))
+    call = f'{cmd.name}({", ".join(call_args)})'
+    if cmd.returns and not created:
+        wt = WIRE_TYPES[SCALAR_SIZES[cmd.ret]]
+        out.append(f'  const {cmd.ret} result = {call};')
+    elif created and cmd.ret_class == 'sync':
+        out.append(f'  d.ctx.add_sync(created_name, {call});')
+    elif created:
+        out.append(f'  d.ctx.add_name(ObjectKind::{CLASS_KINDS[cmd.ret_class]}, created_name, {call});')
+    else:
+        out.append(f'  {call};')
+    for p in cmd.params:
+        if p.kind == 'gen_names':
+            kind = CLASS_KINDS[p.cls]
+            out.append(f'  if (!d.ctx.add_names(ObjectKind::{kind}, blob_{p.name}, {p.name}_host)) '
+                       f'return d.fail("{p.name}: name already in use");')
+        if p.kind == 'in_names' and cmd.name.startswith('glDelete'):
+            out.append(f'  d.ctx.remove_names(ObjectKind::{CLASS_KINDS[p.cls]}, blob_{p.name});')
+    for p in cmd.blobs():
+        out.append(f'  d.release(blob_{p.name});')
+    if cmd.sync:
+        out.append('  ReplyWriter w = d.reply();')
+        if cmd.returns and not created:
+            wt = WIRE_TYPES[SCALAR_SIZES[cmd.ret]]
+            out.append(f'  w.scalar<{wt}>(static_cast<{wt}>(result));')
+        for p in cmd.outputs():
+            out.append(f'  w.output({p.name}_out.data(), {p.name}_count);')
+        out.append('  return d.finish_reply(w);')
+    else:
+        out.append('  return true;')
+    out.append('}')
+    out.append('')
+
+
+def emit_host(cmds, specials, path):
+    out = ['// Generated by codegen/gen_gl.py from gl.xml and codegen/annotations/gles.py; do not edit.',
+           '#include "host/decoder/decoding.h"',
+           '',
+           'namespace gfxrelay::host::gles {',
+           '']
+    for cmd in cmds:
+        if cmd.host_hand:
+            out.append(f'bool decode_{cmd.name}(Decoding& d);  // host/decoder/')
+    out.append('')
+    for cmd in cmds:
+        if cmd.host_hand or cmd.unsupported or cmd.problems:
+            continue
+        emit_decoder(cmd, out)
+    out.append('bool dispatch(uint32_t opcode, Decoding& d) {')
+    out.append('  switch (static_cast<Op>(opcode)) {')
+    for name in specials:
+        out.append(f'    case Op::{name}: return decode_{name}(d);')
+    for cmd in cmds:
+        if cmd.unsupported or (cmd.problems and not cmd.host_hand):
+            continue
+        out.append(f'    case Op::{cmd.name}: return decode_{cmd.name}(d);')
+    out.append('    default: return d.fail("unknown or unsupported opcode");')
+    out.append('  }')
+    out.append('}')
+    out.append('')
+    out.append('}  // namespace gfxrelay::host::gles')
+    write(path, out)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def write(path, lines):
+    text = '\n'.join(lines) + '\n'
+    if os.path.exists(path) and open(path).read() == text:
+        return
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def read_opcodes(path):
+    names = []
+    for line in open(path):
+        line = line.split('#', 1)[0].strip()
+        if line:
+            names.append(line)
+    return names
+
+
+def emit_opcodes(names, path):
+    out = ['// Generated by codegen/gen_gl.py from codegen/opcodes.txt; do not edit.',
+           '#pragma once',
+           '#include <cstdint>',
+           '',
+           'namespace gfxrelay::wire {',
+           '',
+           '// Opcode 0 is padding (wire/command.h); the rest are numbered from codegen/opcodes.txt.',
+           'enum class Op : uint32_t {',
+           '  Pad = 0,']
+    for i, n in enumerate(names):
+        out.append(f'  {n} = {i + 1},')
+    out.append('};')
+    out.append(f'inline constexpr uint32_t kOpcodeCount = {len(names) + 1};')
+    out.append('const char* opcode_name(uint32_t opcode);')
+    out.append('')
+    out.append('}  // namespace gfxrelay::wire')
+    write(path, out)
+    src = ['// Generated by codegen/gen_gl.py; do not edit.',
+           '#include "opcodes_gen.h"',
+           '',
+           'namespace gfxrelay::wire {',
+           'const char* opcode_name(uint32_t opcode) {',
+           '  static const char* const kNames[] = {"Pad",']
+    for n in names:
+        src.append(f'      "{n}",')
+    src.append('  };')
+    src.append('  return opcode < kOpcodeCount ? kNames[opcode] : "unknown";')
+    src.append('}')
+    src.append('}  // namespace gfxrelay::wire')
+    write(path.replace('.h', '.cpp'), src)
+
+
+def emit_carried(root, cmds, path):
+    """GLES extensions whose commands are all carried (most carry none: formats, GLSL features)."""
+    carried = {c.name for c in cmds if not c.unsupported and (not c.problems or c.host_hand)}
+    exts = []
+    for ext in root.find('extensions'):
+        supported = ext.get('supported', '').split('|')
+        if 'gles2' not in supported:
+            continue
+        needed = set()
+        for req in ext.findall('require'):
+            if req.get('api') not in (None, 'gles2'):
+                continue
+            needed |= {c.get('name') for c in req.findall('command')}
+        if needed <= carried:
+            exts.append(ext.get('name'))
+    out = ['// Generated by codegen/gen_gl.py from gl.xml; do not edit.',
+           '#include <cstddef>',
+           '',
+           'namespace gfxrelay::gl {',
+           '// GLES extensions the relay can carry, sorted.',
+           'extern const char* const kCarriedExtensions[] = {']
+    for e in sorted(exts):
+        out.append(f'    "{e}",')
+    out.append('};')
+    out.append(f'extern const size_t kCarriedExtensionCount = {len(exts)};')
+    out.append('}  // namespace gfxrelay::gl')
+    write(path, out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--gl-xml', required=True)
+    ap.add_argument('--opcodes', default=os.path.join(HERE, 'opcodes.txt'))
+    ap.add_argument('--out-dir', required=True)
+    ap.add_argument('--append-opcodes', action='store_true',
+                    help='append opcodes for commands that have none (then commit opcodes.txt)')
+    ap.add_argument('--report', action='store_true', help='list commands the generator cannot carry')
+    args = ap.parse_args()
+
+    ann = load_annotations()
+    root = ET.parse(args.gl_xml).getroot()
+    all_cmds = {}
+    for c in root.find('commands'):
+        cmd = Command(c)
+        all_cmds[cmd.name] = cmd
+    wanted = []
+    for feature in root.findall('feature'):
+        if feature.get('api') != 'gles2':
+            continue
+        for req in feature.findall('require'):
+            for c in req.findall('command'):
+                if c.get('name') not in wanted:
+                    wanted.append(c.get('name'))
+    cmds = [all_cmds[n] for n in wanted]
+    for cmd in cmds:
+        classify(cmd, ann)
+
+    opcode_names = read_opcodes(args.opcodes)
+    specials = [n for n in opcode_names if n.startswith('gfxrelay_')]
+    missing = [c.name for c in cmds if c.name not in opcode_names]
+    if missing:
+        if not args.append_opcodes:
+            sys.exit(f'gen_gl.py: no opcode for {", ".join(missing[:5])}...: run with '
+                     '--append-opcodes and commit codegen/opcodes.txt')
+        with open(args.opcodes, 'a') as f:
+            for n in missing:
+                f.write(n + '\n')
+        opcode_names += missing
+
+    if args.report:
+        for cmd in cmds:
+            if cmd.problems and not cmd.guest_hand:
+                print(cmd.name, cmd.problems)
+            if cmd.problems and not cmd.host_hand:
+                print('host:', cmd.name, cmd.problems)
+
+    os.makedirs(args.out_dir, exist_ok=True)
+    emit_opcodes(opcode_names, os.path.join(args.out_dir, 'opcodes_gen.h'))
+    emit_guest_header(cmds, os.path.join(args.out_dir, 'gl_encoder_gen.h'))
+    emit_guest(cmds, os.path.join(args.out_dir, 'gl_encoder_gen.cpp'))
+    emit_host(cmds, specials, os.path.join(args.out_dir, 'gl_decoder_gen.cpp'))
+    emit_carried(root, cmds, os.path.join(args.out_dir, 'gl_carried_gen.cpp'))
+
+
+if __name__ == '__main__':
+    main()

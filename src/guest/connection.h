@@ -1,0 +1,45 @@
+// The guest's connection to the host renderer: one per process, over the session socket named
+// by GFXRELAY_SOCKET. Carries the handshake and the EGL-level control messages; GL calls go
+// through each context's own shared-memory stream instead.
+#pragma once
+
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "transport/socket.h"
+#include "wire/caps.h"
+#include "wire/handshake.h"
+
+namespace gfxrelay::guest {
+
+class Connection {
+ public:
+  // The process's connection, made on first use; nullptr (after printing why, once) when no
+  // host can be reached.
+  static Connection* get();
+
+  const wire::Caps& caps() const { return caps_; }
+
+  // Sends a control message and waits for its reply. Serialised: EGL calls may come from any
+  // thread. False if the host is gone.
+  bool request(wire::Control op, std::span<const uint8_t> payload, std::vector<uint8_t>* reply,
+               transport::UniqueFd* fd = nullptr);
+
+  // False once the host has closed the session socket.
+  bool host_alive();
+
+ private:
+  bool open(const std::string& path, std::string* error);
+
+  std::mutex mutex_;
+  transport::UniqueFd socket_;
+  wire::Caps caps_;
+  bool dead_ = false;
+};
+
+// Prints a message from the guest driver to stderr, prefixed "gfxrelay: ".
+void log_error(const std::string& message);
+
+}  // namespace gfxrelay::guest

@@ -1,0 +1,770 @@
+// libEGL_gfxrelay: the guest's EGL 1.5, as a GLVND vendor library (glvnd/libeglabi.h).
+// Displays, configs and surfaces are answered from the host's capabilities or by control
+// messages on the session socket; each context gets its own shared-memory stream.
+#include <EGL/egl.h>
+#include <EGL/eglext.h>
+#include <glvnd/libeglabi.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gl_encoder_gen.h"
+#include "guest/connection.h"
+#include "wire/message.h"
+
+namespace gfxrelay::guest::egl {
+
+namespace {
+
+using gles::Context;
+
+const __EGLapiExports* glvnd = nullptr;
+
+struct Surface {
+  uint32_t id = 0;
+  size_t config = 0;
+  EGLint width = 0, height = 0;
+  EGLint largest_pbuffer = EGL_FALSE;
+  bool destroyed = false;   // eglDestroySurface called while current
+  int current_count = 0;    // contexts it is bound to
+};
+
+struct EglContext {
+  uint32_t id = 0;
+  size_t config = 0;  // SIZE_MAX for EGL_NO_CONFIG_KHR
+  EGLint major = 1;
+  std::unique_ptr<Context> gl;
+  std::thread::id bound_thread;
+  bool bound = false;
+  bool destroyed = false;
+  Surface* draw = nullptr;
+  Surface* read = nullptr;
+};
+
+struct Display {
+  EGLenum platform;
+  bool initialized = false;
+  std::set<Surface*> surfaces;
+  std::set<EglContext*> contexts;
+};
+
+std::mutex mutex;  // guards displays, surfaces, contexts and ids
+Display surfaceless_display{EGL_PLATFORM_SURFACELESS_MESA};
+Display default_display{EGL_NONE};
+uint32_t next_id = 1;
+
+thread_local EGLint last_error = EGL_SUCCESS;
+thread_local EglContext* current_context = nullptr;
+thread_local EGLenum bound_api = EGL_OPENGL_ES_API;
+
+EGLBoolean fail(EGLint error) {
+  last_error = error;
+  return EGL_FALSE;
+}
+template <typename T>
+T fail(EGLint error, T value) {
+  last_error = error;
+  return value;
+}
+EGLBoolean succeed() {
+  last_error = EGL_SUCCESS;
+  return EGL_TRUE;
+}
+
+Display* to_display(EGLDisplay dpy) {
+  if (dpy == &surfaceless_display) return &surfaceless_display;
+  if (dpy == &default_display) return &default_display;
+  return nullptr;
+}
+
+// Returns the display if it is ours and initialized, else sets the EGL error.
+Display* initialized_display(EGLDisplay dpy) {
+  Display* d = to_display(dpy);
+  if (!d) return fail(EGL_BAD_DISPLAY, static_cast<Display*>(nullptr));
+  if (!d->initialized) return fail(EGL_NOT_INITIALIZED, static_cast<Display*>(nullptr));
+  return d;
+}
+
+const wire::Caps* caps() {
+  Connection* c = Connection::get();
+  return c ? &c->caps() : nullptr;
+}
+
+size_t config_count() { return caps() ? caps()->configs.size() : 0; }
+
+// Config handles are 1-based indices into the host's config table.
+EGLConfig to_handle(size_t index) { return reinterpret_cast<EGLConfig>(index + 1); }
+bool to_index(EGLConfig config, size_t* index) {
+  const uintptr_t v = reinterpret_cast<uintptr_t>(config);
+  if (v == 0 || v > config_count()) return false;
+  *index = v - 1;
+  return true;
+}
+
+Surface* to_surface(Display* d, EGLSurface s) {
+  auto* surface = static_cast<Surface*>(s);
+  return d->surfaces.count(surface) ? surface : nullptr;
+}
+EglContext* to_context(Display* d, EGLContext c) {
+  auto* ctx = static_cast<EglContext*>(c);
+  return d->contexts.count(ctx) ? ctx : nullptr;
+}
+
+// Attribute lists as the wire carries them: pairs, terminated by EGL_NONE.
+template <typename T>
+void put_attribs(wire::MessageWriter& w, const T* list) {
+  std::vector<int32_t> pairs;
+  for (; list && list[0] != EGL_NONE && pairs.size() < 256; list += 2) {
+    pairs.push_back(static_cast<int32_t>(list[0]));
+    pairs.push_back(static_cast<int32_t>(list[1]));
+  }
+  w.put<uint32_t>(static_cast<uint32_t>(pairs.size() / 2));
+  for (int32_t v : pairs) w.put<int32_t>(v);
+}
+
+bool request(wire::Control op, const wire::MessageWriter& w, std::vector<uint8_t>* reply,
+             transport::UniqueFd* fd = nullptr) {
+  Connection* c = Connection::get();
+  return c && c->request(op, w.bytes(), reply, fd);
+}
+
+void destroy_surface_on_host(Surface* s) {
+  wire::MessageWriter w;
+  w.put<uint32_t>(s->id);
+  std::vector<uint8_t> reply;
+  request(wire::Control::kDestroySurface, w, &reply);
+  delete s;
+}
+
+void destroy_context_on_host(EglContext* ctx) {
+  wire::MessageWriter w;
+  w.put<uint32_t>(ctx->id);
+  std::vector<uint8_t> reply;
+  ctx->gl.reset();
+  request(wire::Control::kDestroyContext, w, &reply);
+  delete ctx;
+}
+
+// Sends MakeCurrent on the context's own stream; the host answers with an EGL error code.
+EGLint host_make_current(EglContext* ctx, Surface* draw, Surface* read, bool release) {
+  Context& gl = *ctx->gl;
+  uint8_t* p = gl.begin(wire::Op::gfxrelay_MakeCurrent, 24);
+  if (!p) return EGL_CONTEXT_LOST;
+  wire::store<uint32_t>(p + 8, draw ? draw->id : 0);
+  wire::store<uint32_t>(p + 12, read ? read->id : 0);
+  wire::store<uint32_t>(p + 16, release ? 1 : 0);
+  wire::store<uint32_t>(p + 20, 0);
+  gl.end(24);
+  gles::ReplyReader reply = gl.sync();
+  return reply.live() ? static_cast<EGLint>(reply.scalar<uint32_t>()) : EGL_CONTEXT_LOST;
+}
+
+// Unbinds the calling thread's context; destroys what was waiting for that. Lock held.
+void release_current(Display* d) {
+  EglContext* ctx = current_context;
+  if (!ctx) return;
+  host_make_current(ctx, nullptr, nullptr, true);
+  for (Surface* s : {ctx->draw, ctx->read}) {
+    if (s) --s->current_count;
+  }
+  for (Surface* s : {ctx->draw, ctx->read}) {
+    if (s && s->destroyed && s->current_count == 0 && d->surfaces.erase(s)) destroy_surface_on_host(s);
+  }
+  ctx->draw = ctx->read = nullptr;
+  ctx->bound = false;
+  current_context = nullptr;
+  Context::set_current(nullptr);
+  if (ctx->destroyed && d->contexts.erase(ctx)) destroy_context_on_host(ctx);
+}
+
+// --- EGL entry points --------------------------------------------------------------------
+
+EGLBoolean EGLAPIENTRY Initialize(EGLDisplay dpy, EGLint* major, EGLint* minor) {
+  std::lock_guard lock(mutex);
+  Display* d = to_display(dpy);
+  if (!d) return fail(EGL_BAD_DISPLAY);
+  if (!Connection::get()) return fail(EGL_NOT_INITIALIZED);
+  d->initialized = true;
+  if (major) *major = 1;
+  if (minor) *minor = 5;
+  return succeed();
+}
+
+EGLBoolean EGLAPIENTRY Terminate(EGLDisplay dpy) {
+  std::lock_guard lock(mutex);
+  Display* d = to_display(dpy);
+  if (!d) return fail(EGL_BAD_DISPLAY);
+  // Objects still current stay alive until released (EGL 1.5 3.2).
+  for (auto it = d->contexts.begin(); it != d->contexts.end();) {
+    EglContext* ctx = *it;
+    if (ctx->bound) {
+      ctx->destroyed = true;
+      ++it;
+    } else {
+      it = d->contexts.erase(it);
+      destroy_context_on_host(ctx);
+    }
+  }
+  for (auto it = d->surfaces.begin(); it != d->surfaces.end();) {
+    Surface* s = *it;
+    if (s->current_count) {
+      s->destroyed = true;
+      ++it;
+    } else {
+      it = d->surfaces.erase(it);
+      destroy_surface_on_host(s);
+    }
+  }
+  d->initialized = false;
+  return succeed();
+}
+
+EGLint EGLAPIENTRY GetError() {
+  const EGLint e = last_error;
+  last_error = EGL_SUCCESS;
+  return e;
+}
+
+const char* EGLAPIENTRY QueryString(EGLDisplay dpy, EGLint name) {
+  std::lock_guard lock(mutex);
+  if (dpy == EGL_NO_DISPLAY && name == EGL_EXTENSIONS) {
+    last_error = EGL_SUCCESS;
+    return "EGL_MESA_platform_surfaceless";
+  }
+  if (!initialized_display(dpy)) return nullptr;
+  last_error = EGL_SUCCESS;
+  switch (name) {
+    case EGL_VENDOR: return "gfxrelay";
+    case EGL_VERSION: return "1.5 gfxrelay";
+    case EGL_CLIENT_APIS: return "OpenGL_ES";
+    case EGL_EXTENSIONS:
+      return "EGL_KHR_create_context EGL_KHR_surfaceless_context EGL_KHR_get_all_proc_addresses "
+             "EGL_KHR_client_get_all_proc_addresses EGL_KHR_fence_sync";
+    default: return fail(EGL_BAD_PARAMETER, static_cast<const char*>(nullptr));
+  }
+}
+
+EGLBoolean EGLAPIENTRY GetConfigs(EGLDisplay dpy, EGLConfig* configs, EGLint size, EGLint* count) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_FALSE;
+  if (!count) return fail(EGL_BAD_PARAMETER);
+  const size_t n = config_count();
+  if (!configs) {
+    *count = static_cast<EGLint>(n);
+    return succeed();
+  }
+  EGLint written = 0;
+  for (size_t i = 0; i < n && written < size; ++i) configs[written++] = to_handle(i);
+  *count = written;
+  return succeed();
+}
+
+EGLBoolean EGLAPIENTRY ChooseConfig(EGLDisplay dpy, const EGLint* attribs, EGLConfig* configs,
+                                    EGLint size, EGLint* count) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_FALSE;
+  if (!count) return fail(EGL_BAD_PARAMETER);
+  wire::MessageWriter w;
+  put_attribs(w, attribs);
+  std::vector<uint8_t> reply;
+  if (!request(wire::Control::kChooseConfig, w, &reply)) return fail(EGL_BAD_ALLOC);
+  wire::Reader r(reply);
+  const EGLint status = r.get<uint32_t>();
+  const uint32_t n = r.get<uint32_t>();
+  if (!r.ok()) return fail(EGL_BAD_ALLOC);
+  if (status != EGL_SUCCESS) return fail(status);
+  EGLint written = 0;
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    const uint32_t index = r.get<uint32_t>();
+    if (index >= config_count()) continue;
+    if (configs && written < size) configs[written] = to_handle(index);
+    ++written;
+    if (configs && written >= size) break;
+  }
+  *count = written;
+  return succeed();
+}
+
+EGLBoolean EGLAPIENTRY GetConfigAttrib(EGLDisplay dpy, EGLConfig config, EGLint attribute,
+                                       EGLint* value) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_FALSE;
+  size_t index;
+  if (!to_index(config, &index)) return fail(EGL_BAD_CONFIG);
+  if (!value) return fail(EGL_BAD_PARAMETER);
+  int32_t v;
+  if (!caps()->config_value(index, attribute, &v)) return fail(EGL_BAD_ATTRIBUTE);
+  *value = v;
+  return succeed();
+}
+
+EGLSurface EGLAPIENTRY CreatePbufferSurface(EGLDisplay dpy, EGLConfig config,
+                                            const EGLint* attribs) {
+  std::lock_guard lock(mutex);
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_NO_SURFACE;
+  size_t index;
+  if (!to_index(config, &index)) return fail(EGL_BAD_CONFIG, EGL_NO_SURFACE);
+  auto s = std::make_unique<Surface>();
+  s->id = next_id++;
+  s->config = index;
+  for (const EGLint* a = attribs; a && a[0] != EGL_NONE; a += 2)
+    if (a[0] == EGL_LARGEST_PBUFFER) s->largest_pbuffer = a[1];
+  wire::MessageWriter w;
+  w.put<uint32_t>(s->id);
+  w.put<uint32_t>(static_cast<uint32_t>(index));
+  put_attribs(w, attribs);
+  std::vector<uint8_t> reply;
+  if (!request(wire::Control::kCreateSurface, w, &reply)) return fail(EGL_BAD_ALLOC, EGL_NO_SURFACE);
+  wire::Reader r(reply);
+  const EGLint status = r.get<uint32_t>();
+  s->width = r.get<int32_t>();
+  s->height = r.get<int32_t>();
+  if (!r.ok()) return fail(EGL_BAD_ALLOC, EGL_NO_SURFACE);
+  if (status != EGL_SUCCESS) return fail(status, EGL_NO_SURFACE);
+  Surface* surface = s.release();
+  d->surfaces.insert(surface);
+  last_error = EGL_SUCCESS;
+  return surface;
+}
+
+EGLSurface EGLAPIENTRY CreateWindowSurface(EGLDisplay dpy, EGLConfig, EGLNativeWindowType,
+                                           const EGLint*) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_NO_SURFACE;
+  return fail(EGL_BAD_MATCH, EGL_NO_SURFACE);  // windows come with the desktop GL/GLX work
+}
+EGLSurface EGLAPIENTRY CreatePlatformWindowSurface(EGLDisplay dpy, EGLConfig, void*,
+                                                   const EGLAttrib*) {
+  return CreateWindowSurface(dpy, nullptr, 0, nullptr);
+}
+EGLSurface EGLAPIENTRY CreatePixmapSurface(EGLDisplay dpy, EGLConfig, EGLNativePixmapType,
+                                           const EGLint*) {
+  return CreateWindowSurface(dpy, nullptr, 0, nullptr);
+}
+EGLSurface EGLAPIENTRY CreatePlatformPixmapSurface(EGLDisplay dpy, EGLConfig, void*,
+                                                   const EGLAttrib*) {
+  return CreateWindowSurface(dpy, nullptr, 0, nullptr);
+}
+EGLSurface EGLAPIENTRY CreatePbufferFromClientBuffer(EGLDisplay dpy, EGLenum, EGLClientBuffer,
+                                                     EGLConfig, const EGLint*) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_NO_SURFACE;
+  return fail(EGL_BAD_PARAMETER, EGL_NO_SURFACE);
+}
+
+EGLBoolean EGLAPIENTRY DestroySurface(EGLDisplay dpy, EGLSurface surface) {
+  std::lock_guard lock(mutex);
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_FALSE;
+  Surface* s = to_surface(d, surface);
+  if (!s || s->destroyed) return fail(EGL_BAD_SURFACE);
+  if (s->current_count) {
+    s->destroyed = true;  // goes when no longer current
+  } else {
+    d->surfaces.erase(s);
+    destroy_surface_on_host(s);
+  }
+  return succeed();
+}
+
+EGLBoolean EGLAPIENTRY QuerySurface(EGLDisplay dpy, EGLSurface surface, EGLint attribute,
+                                    EGLint* value) {
+  std::lock_guard lock(mutex);
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_FALSE;
+  Surface* s = to_surface(d, surface);
+  if (!s) return fail(EGL_BAD_SURFACE);
+  if (!value) return fail(EGL_BAD_PARAMETER);
+  switch (attribute) {
+    case EGL_WIDTH: *value = s->width; break;
+    case EGL_HEIGHT: *value = s->height; break;
+    case EGL_CONFIG_ID: {
+      int32_t id = 0;
+      caps()->config_value(s->config, EGL_CONFIG_ID, &id);
+      *value = id;
+      break;
+    }
+    case EGL_LARGEST_PBUFFER: *value = s->largest_pbuffer; break;
+    case EGL_RENDER_BUFFER: *value = EGL_BACK_BUFFER; break;
+    case EGL_TEXTURE_FORMAT: *value = EGL_NO_TEXTURE; break;
+    case EGL_TEXTURE_TARGET: *value = EGL_NO_TEXTURE; break;
+    case EGL_MIPMAP_TEXTURE: *value = EGL_FALSE; break;
+    case EGL_MIPMAP_LEVEL: *value = 0; break;
+    case EGL_SWAP_BEHAVIOR: *value = EGL_BUFFER_DESTROYED; break;
+    case EGL_MULTISAMPLE_RESOLVE: *value = EGL_MULTISAMPLE_RESOLVE_DEFAULT; break;
+    case EGL_HORIZONTAL_RESOLUTION:
+    case EGL_VERTICAL_RESOLUTION:
+    case EGL_PIXEL_ASPECT_RATIO: *value = EGL_UNKNOWN; break;
+    case EGL_VG_ALPHA_FORMAT: *value = EGL_VG_ALPHA_FORMAT_NONPRE; break;
+    case EGL_VG_COLORSPACE: *value = EGL_VG_COLORSPACE_sRGB; break;
+    case EGL_GL_COLORSPACE: *value = EGL_GL_COLORSPACE_LINEAR; break;
+    default: return fail(EGL_BAD_ATTRIBUTE);
+  }
+  return succeed();
+}
+
+EGLBoolean EGLAPIENTRY SurfaceAttrib(EGLDisplay dpy, EGLSurface surface, EGLint attribute,
+                                     EGLint) {
+  std::lock_guard lock(mutex);
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_FALSE;
+  if (!to_surface(d, surface)) return fail(EGL_BAD_SURFACE);
+  if (attribute != EGL_SWAP_BEHAVIOR && attribute != EGL_MULTISAMPLE_RESOLVE &&
+      attribute != EGL_MIPMAP_LEVEL)
+    return fail(EGL_BAD_ATTRIBUTE);
+  return succeed();
+}
+
+EGLBoolean EGLAPIENTRY BindTexImage(EGLDisplay dpy, EGLSurface, EGLint) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_FALSE;
+  return fail(EGL_BAD_MATCH);
+}
+
+EGLBoolean EGLAPIENTRY BindAPI(EGLenum api) {
+  if (api != EGL_OPENGL_ES_API) return fail(EGL_BAD_PARAMETER);
+  bound_api = api;
+  return succeed();
+}
+
+EGLenum EGLAPIENTRY QueryAPI() { return bound_api; }
+
+EGLContext EGLAPIENTRY CreateContext(EGLDisplay dpy, EGLConfig config, EGLContext share,
+                                     const EGLint* attribs) {
+  std::lock_guard lock(mutex);
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_NO_CONTEXT;
+  size_t index = SIZE_MAX;
+  if (config != EGL_NO_CONFIG_KHR && !to_index(config, &index))
+    return fail(EGL_BAD_CONFIG, EGL_NO_CONTEXT);
+  if (share != EGL_NO_CONTEXT) {
+    // Shared contexts need one name space across streams; not carried yet.
+    if (!to_context(d, share)) return fail(EGL_BAD_CONTEXT, EGL_NO_CONTEXT);
+    return fail(EGL_BAD_MATCH, EGL_NO_CONTEXT);
+  }
+  EGLint major = 1;
+  for (const EGLint* a = attribs; a && a[0] != EGL_NONE; a += 2)
+    if (a[0] == EGL_CONTEXT_MAJOR_VERSION) major = a[1];
+  auto ctx = std::make_unique<EglContext>();
+  ctx->id = next_id++;
+  ctx->config = index;
+  ctx->major = major;
+  wire::MessageWriter w;
+  w.put<uint32_t>(ctx->id);
+  w.put<uint32_t>(index == SIZE_MAX ? UINT32_MAX : static_cast<uint32_t>(index));
+  w.put<uint32_t>(0);
+  put_attribs(w, attribs);
+  std::vector<uint8_t> reply;
+  transport::UniqueFd fd;
+  if (!request(wire::Control::kCreateContext, w, &reply, &fd))
+    return fail(EGL_BAD_ALLOC, EGL_NO_CONTEXT);
+  wire::Reader r(reply);
+  const EGLint status = r.get<uint32_t>();
+  if (!r.ok()) return fail(EGL_BAD_ALLOC, EGL_NO_CONTEXT);
+  if (status != EGL_SUCCESS) return fail(status, EGL_NO_CONTEXT);
+  std::string error;
+  transport::ShmRegion region = transport::ShmRegion::attach(fd.release(), &error);
+  if (!region) {
+    log_error("cannot map the context's stream: " + error);
+    return fail(EGL_BAD_ALLOC, EGL_NO_CONTEXT);
+  }
+  ctx->gl = std::make_unique<Context>(ctx->id, major, std::move(region), Connection::get());
+  EglContext* handle = ctx.release();
+  d->contexts.insert(handle);
+  last_error = EGL_SUCCESS;
+  return handle;
+}
+
+EGLBoolean EGLAPIENTRY DestroyContext(EGLDisplay dpy, EGLContext context) {
+  std::lock_guard lock(mutex);
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_FALSE;
+  EglContext* ctx = to_context(d, context);
+  if (!ctx || ctx->destroyed) return fail(EGL_BAD_CONTEXT);
+  if (ctx->bound) {
+    ctx->destroyed = true;
+  } else {
+    d->contexts.erase(ctx);
+    destroy_context_on_host(ctx);
+  }
+  return succeed();
+}
+
+EGLBoolean EGLAPIENTRY MakeCurrent(EGLDisplay dpy, EGLSurface draw, EGLSurface read,
+                                   EGLContext context) {
+  std::lock_guard lock(mutex);
+  Display* d = to_display(dpy);
+  if (!d) return fail(EGL_BAD_DISPLAY);
+  if (context == EGL_NO_CONTEXT) {
+    if (draw != EGL_NO_SURFACE || read != EGL_NO_SURFACE) return fail(EGL_BAD_MATCH);
+    release_current(d);
+    return succeed();
+  }
+  if (!d->initialized) return fail(EGL_NOT_INITIALIZED);
+  EglContext* ctx = to_context(d, context);
+  if (!ctx) return fail(EGL_BAD_CONTEXT);
+  if ((draw == EGL_NO_SURFACE) != (read == EGL_NO_SURFACE)) return fail(EGL_BAD_MATCH);
+  Surface* ds = draw == EGL_NO_SURFACE ? nullptr : to_surface(d, draw);
+  Surface* rs = read == EGL_NO_SURFACE ? nullptr : to_surface(d, read);
+  if ((draw != EGL_NO_SURFACE && !ds) || (read != EGL_NO_SURFACE && !rs))
+    return fail(EGL_BAD_SURFACE);
+  if (ctx->bound && ctx->bound_thread != std::this_thread::get_id()) return fail(EGL_BAD_ACCESS);
+  if (ctx == current_context && ctx->draw == ds && ctx->read == rs) return succeed();
+  if (current_context && current_context != ctx) release_current(d);
+  const EGLint status = host_make_current(ctx, ds, rs, false);
+  if (status != EGL_SUCCESS) return fail(status);
+  for (Surface* s : {ctx->draw, ctx->read})
+    if (s) --s->current_count;
+  for (Surface* s : {ds, rs})
+    if (s) ++s->current_count;
+  ctx->draw = ds;
+  ctx->read = rs;
+  ctx->bound = true;
+  ctx->bound_thread = std::this_thread::get_id();
+  current_context = ctx;
+  Context::set_current(ctx->gl.get());
+  return succeed();
+}
+
+EGLBoolean EGLAPIENTRY QueryContext(EGLDisplay dpy, EGLContext context, EGLint attribute,
+                                    EGLint* value) {
+  std::lock_guard lock(mutex);
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_FALSE;
+  EglContext* ctx = to_context(d, context);
+  if (!ctx) return fail(EGL_BAD_CONTEXT);
+  if (!value) return fail(EGL_BAD_PARAMETER);
+  switch (attribute) {
+    case EGL_CONFIG_ID: {
+      int32_t id = 0;
+      if (ctx->config != SIZE_MAX) caps()->config_value(ctx->config, EGL_CONFIG_ID, &id);
+      *value = id;
+      break;
+    }
+    case EGL_CONTEXT_CLIENT_TYPE: *value = EGL_OPENGL_ES_API; break;
+    case EGL_CONTEXT_CLIENT_VERSION: *value = ctx->major; break;
+    case EGL_RENDER_BUFFER: *value = ctx->draw ? EGL_BACK_BUFFER : EGL_NONE; break;
+    default: return fail(EGL_BAD_ATTRIBUTE);
+  }
+  return succeed();
+}
+
+EGLBoolean EGLAPIENTRY SwapBuffers(EGLDisplay dpy, EGLSurface surface) {
+  std::lock_guard lock(mutex);
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_FALSE;
+  Surface* s = to_surface(d, surface);
+  if (!s) return fail(EGL_BAD_SURFACE);
+  if (!current_context || current_context->draw != s) return fail(EGL_BAD_SURFACE);
+  Context& gl = *current_context->gl;
+  uint8_t* p = gl.begin(wire::Op::gfxrelay_SwapBuffers, 16);
+  if (!p) return fail(EGL_CONTEXT_LOST);
+  wire::store<uint32_t>(p + 8, s->id);
+  wire::store<uint32_t>(p + 12, 0);
+  gl.end(16);
+  gl.flush();
+  return succeed();
+}
+
+EGLBoolean EGLAPIENTRY SwapInterval(EGLDisplay dpy, EGLint) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_FALSE;
+  return succeed();
+}
+
+EGLBoolean EGLAPIENTRY WaitClient() {
+  if (current_context) gles::hand::glFinish();
+  return succeed();
+}
+EGLBoolean EGLAPIENTRY WaitNative(EGLint) { return succeed(); }
+
+EGLBoolean EGLAPIENTRY ReleaseThread() {
+  std::lock_guard lock(mutex);
+  if (current_context) {
+    Display* d = &default_display;
+    for (Display* candidate : {&surfaceless_display, &default_display})
+      if (candidate->contexts.count(current_context)) d = candidate;
+    release_current(d);
+  }
+  bound_api = EGL_OPENGL_ES_API;
+  return succeed();
+}
+
+// Fence syncs: created signaled after the host has finished the work before them.
+struct FenceSync {};
+std::set<FenceSync*> syncs;
+
+EGLSync EGLAPIENTRY CreateSync(EGLDisplay dpy, EGLenum type, const EGLAttrib*) {
+  {
+    std::lock_guard lock(mutex);
+    if (!initialized_display(dpy)) return EGL_NO_SYNC;
+    if (type != EGL_SYNC_FENCE) return fail(EGL_BAD_ATTRIBUTE, EGL_NO_SYNC);
+    if (!current_context) return fail(EGL_BAD_MATCH, EGL_NO_SYNC);
+  }
+  gles::hand::glFinish();
+  std::lock_guard lock(mutex);
+  auto* s = new FenceSync;
+  syncs.insert(s);
+  last_error = EGL_SUCCESS;
+  return s;
+}
+EGLSyncKHR EGLAPIENTRY CreateSyncKHR(EGLDisplay dpy, EGLenum type, const EGLint*) {
+  return CreateSync(dpy, type, nullptr);
+}
+EGLBoolean EGLAPIENTRY DestroySync(EGLDisplay dpy, EGLSync sync) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_FALSE;
+  if (!syncs.erase(static_cast<FenceSync*>(sync))) return fail(EGL_BAD_PARAMETER);
+  delete static_cast<FenceSync*>(sync);
+  return succeed();
+}
+EGLint EGLAPIENTRY ClientWaitSync(EGLDisplay dpy, EGLSync sync, EGLint, EGLTime) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_FALSE;
+  if (!syncs.count(static_cast<FenceSync*>(sync))) return fail(EGL_BAD_PARAMETER);
+  last_error = EGL_SUCCESS;
+  return EGL_CONDITION_SATISFIED;
+}
+EGLint EGLAPIENTRY ClientWaitSyncKHR(EGLDisplay dpy, EGLSyncKHR sync, EGLint flags, EGLTimeKHR t) {
+  return ClientWaitSync(dpy, sync, flags, t);
+}
+EGLBoolean EGLAPIENTRY WaitSync(EGLDisplay dpy, EGLSync sync, EGLint) {
+  return ClientWaitSync(dpy, sync, 0, 0) == EGL_CONDITION_SATISFIED;
+}
+EGLBoolean EGLAPIENTRY GetSyncAttrib(EGLDisplay dpy, EGLSync sync, EGLint attribute,
+                                     EGLAttrib* value) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_FALSE;
+  if (!syncs.count(static_cast<FenceSync*>(sync))) return fail(EGL_BAD_PARAMETER);
+  if (!value) return fail(EGL_BAD_PARAMETER);
+  switch (attribute) {
+    case EGL_SYNC_TYPE: *value = EGL_SYNC_FENCE; break;
+    case EGL_SYNC_STATUS: *value = EGL_SIGNALED; break;
+    case EGL_SYNC_CONDITION: *value = EGL_SYNC_PRIOR_COMMANDS_COMPLETE; break;
+    default: return fail(EGL_BAD_ATTRIBUTE);
+  }
+  return succeed();
+}
+EGLBoolean EGLAPIENTRY GetSyncAttribKHR(EGLDisplay dpy, EGLSyncKHR sync, EGLint attribute,
+                                        EGLint* value) {
+  EGLAttrib v = 0;
+  if (!GetSyncAttrib(dpy, sync, attribute, &v)) return EGL_FALSE;
+  if (value) *value = static_cast<EGLint>(v);
+  return EGL_TRUE;
+}
+
+EGLImage EGLAPIENTRY CreateImage(EGLDisplay dpy, EGLContext, EGLenum, EGLClientBuffer,
+                                 const EGLAttrib*) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_NO_IMAGE;
+  return fail(EGL_BAD_PARAMETER, EGL_NO_IMAGE);
+}
+EGLBoolean EGLAPIENTRY DestroyImage(EGLDisplay dpy, EGLImage) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_FALSE;
+  return fail(EGL_BAD_PARAMETER);
+}
+
+// --- GLVND vendor interface --------------------------------------------------------------
+
+EGLDisplay get_platform_display(EGLenum platform, void* native, const EGLAttrib*) {
+  if (platform == EGL_PLATFORM_SURFACELESS_MESA && native == nullptr) return &surfaceless_display;
+  if (platform == EGL_NONE && native == nullptr) return &default_display;
+  return EGL_NO_DISPLAY;
+}
+
+EGLBoolean supports_api(EGLenum api) { return api == EGL_OPENGL_ES_API; }
+
+const char* vendor_string(int name) {
+  if (name == __EGL_VENDOR_STRING_PLATFORM_EXTENSIONS) return "EGL_MESA_platform_surfaceless";
+  return nullptr;
+}
+
+struct EglProc {
+  const char* name;
+  void* address;
+};
+#define EGL_PROC(name, fn) {name, reinterpret_cast<void*>(&fn)}
+const EglProc kEglProcs[] = {
+    EGL_PROC("eglBindAPI", BindAPI),
+    EGL_PROC("eglBindTexImage", BindTexImage),
+    EGL_PROC("eglChooseConfig", ChooseConfig),
+    EGL_PROC("eglClientWaitSync", ClientWaitSync),
+    EGL_PROC("eglClientWaitSyncKHR", ClientWaitSyncKHR),
+    EGL_PROC("eglCreateContext", CreateContext),
+    EGL_PROC("eglCreateImage", CreateImage),
+    EGL_PROC("eglCreatePbufferFromClientBuffer", CreatePbufferFromClientBuffer),
+    EGL_PROC("eglCreatePbufferSurface", CreatePbufferSurface),
+    EGL_PROC("eglCreatePixmapSurface", CreatePixmapSurface),
+    EGL_PROC("eglCreatePlatformPixmapSurface", CreatePlatformPixmapSurface),
+    EGL_PROC("eglCreatePlatformWindowSurface", CreatePlatformWindowSurface),
+    EGL_PROC("eglCreateSync", CreateSync),
+    EGL_PROC("eglCreateSyncKHR", CreateSyncKHR),
+    EGL_PROC("eglCreateWindowSurface", CreateWindowSurface),
+    EGL_PROC("eglDestroyContext", DestroyContext),
+    EGL_PROC("eglDestroyImage", DestroyImage),
+    EGL_PROC("eglDestroySurface", DestroySurface),
+    EGL_PROC("eglDestroySync", DestroySync),
+    EGL_PROC("eglDestroySyncKHR", DestroySync),
+    EGL_PROC("eglGetConfigAttrib", GetConfigAttrib),
+    EGL_PROC("eglGetConfigs", GetConfigs),
+    EGL_PROC("eglGetError", GetError),
+    EGL_PROC("eglGetSyncAttrib", GetSyncAttrib),
+    EGL_PROC("eglGetSyncAttribKHR", GetSyncAttribKHR),
+    EGL_PROC("eglInitialize", Initialize),
+    EGL_PROC("eglMakeCurrent", MakeCurrent),
+    EGL_PROC("eglQueryAPI", QueryAPI),
+    EGL_PROC("eglQueryContext", QueryContext),
+    EGL_PROC("eglQueryString", QueryString),
+    EGL_PROC("eglQuerySurface", QuerySurface),
+    EGL_PROC("eglReleaseTexImage", BindTexImage),
+    EGL_PROC("eglReleaseThread", ReleaseThread),
+    EGL_PROC("eglSurfaceAttrib", SurfaceAttrib),
+    EGL_PROC("eglSwapBuffers", SwapBuffers),
+    EGL_PROC("eglSwapInterval", SwapInterval),
+    EGL_PROC("eglTerminate", Terminate),
+    EGL_PROC("eglWaitClient", WaitClient),
+    EGL_PROC("eglWaitGL", WaitClient),
+    EGL_PROC("eglWaitNative", WaitNative),
+    EGL_PROC("eglWaitSync", WaitSync),
+};
+#undef EGL_PROC
+
+void* get_proc_address(const char* name) {
+  if (!name) return nullptr;
+  if (name[0] == 'e') {
+    for (const EglProc& p : kEglProcs)
+      if (std::strcmp(p.name, name) == 0) return p.address;
+    return nullptr;
+  }
+  return gles::gl_proc_address(name);
+}
+
+// Display-extension functions would need libEGL dispatch stubs; the relay has none yet.
+void* get_dispatch_address(const char*) { return nullptr; }
+void set_dispatch_index(const char*, int) {}
+
+}  // namespace
+}  // namespace gfxrelay::guest::egl
+
+extern "C" __attribute__((visibility("default"))) EGLBoolean __egl_Main(
+    uint32_t version, const __EGLapiExports* exports, __EGLvendorInfo*,
+    __EGLapiImports* imports) {
+  using namespace gfxrelay::guest::egl;
+  if (EGL_VENDOR_ABI_GET_MAJOR_VERSION(version) != EGL_VENDOR_ABI_MAJOR_VERSION) return EGL_FALSE;
+  glvnd = exports;
+  imports->getPlatformDisplay = get_platform_display;
+  imports->getSupportsAPI = supports_api;
+  imports->getVendorString = vendor_string;
+  imports->getProcAddress = get_proc_address;
+  imports->getDispatchAddress = get_dispatch_address;
+  imports->setDispatchIndex = set_dispatch_index;
+  return EGL_TRUE;
+}

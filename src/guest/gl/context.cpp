@@ -1,0 +1,267 @@
+// The guest context's stream: batching, blobs, the transfer area and synchronous replies.
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "guest/connection.h"
+#include "guest/gl/encoder_support.h"
+
+namespace gfxrelay::guest::gles {
+
+namespace {
+
+thread_local Context* tls_current = nullptr;
+
+// Publish once this many bytes are waiting, so the host works while the guest still encodes.
+constexpr size_t kBatchBytes = 64 * 1024;
+// Transfer allocations keep this alignment (cache lines; GL reads them in place).
+constexpr uint32_t kTransferAlignment = 64;
+
+inline void cpu_relax() { __builtin_ia32_pause(); }
+
+}  // namespace
+
+void NameAllocator::generate(GLsizei n, GLuint* out) {
+  for (GLsizei i = 0; i < n; ++i) out[i] = create();
+}
+
+GLuint NameAllocator::create() {
+  while (used_.count(next_) || next_ == 0) ++next_;
+  used_.insert(next_);
+  return next_++;
+}
+
+void NameAllocator::release(GLsizei n, const GLuint* names) {
+  for (GLsizei i = 0; i < n; ++i) used_.erase(names[i]);
+}
+
+void NameAllocator::mark_used(GLuint name) {
+  if (name) used_.insert(name);
+}
+
+Context::Context(uint32_t id, int api_major, transport::ShmRegion region, Connection* connection)
+    : id_(id),
+      api_major_(api_major),
+      region_(std::move(region)),
+      ring_(region_),
+      connection_(connection) {}
+
+Context::~Context() = default;
+
+Context* Context::current() { return tls_current; }
+void Context::set_current(Context* ctx) { tls_current = ctx; }
+
+bool Context::alive() const {
+  return region_.control()->closed.load(std::memory_order_acquire) == 0;
+}
+
+void Context::report_closed() {
+  if (closed_reported_) return;
+  closed_reported_ = true;
+  const auto* control = region_.control();
+  char reason[sizeof control->close_reason + 1] = {};
+  std::memcpy(reason, control->close_reason, sizeof control->close_reason);
+  log_error(std::string("the host ended this context's session: ") +
+            (reason[0] ? reason : "no reason given"));
+}
+
+uint8_t* Context::begin(Op op, size_t size) {
+  if (size > ring_.max_command_bytes()) {
+    log_error("command too large for the stream: " + std::string(wire::opcode_name(
+                                                         static_cast<uint32_t>(op))));
+    return nullptr;
+  }
+  uint8_t* p = ring_.reserve(size);
+  if (!p) {
+    report_closed();
+    return nullptr;
+  }
+  wire::store<uint32_t>(p, static_cast<uint32_t>(op));
+  wire::store<uint32_t>(p + 4, static_cast<uint32_t>(size));
+  return p;
+}
+
+void Context::end(size_t size) {
+  ring_.commit(size);
+  if (ring_.unpublished_bytes() >= kBatchBytes) ring_.publish();
+}
+
+void Context::flush() { ring_.publish(); }
+
+ReplyReader Context::sync() {
+  ring_.publish();
+  const uint32_t expected = ++syncs_sent_;
+  auto* control = region_.control();
+  // Spin briefly: most replies come back within microseconds on the same host.
+  for (int i = 0; i < 4000; ++i) {
+    if (control->reply_seq.load(std::memory_order_acquire) == expected) goto ready;
+    cpu_relax();
+  }
+  for (;;) {
+    control->reply_waiting.store(1, std::memory_order_seq_cst);
+    const uint32_t seen = control->reply_seq.load(std::memory_order_seq_cst);
+    if (seen == expected) break;
+    if (control->closed.load(std::memory_order_acquire)) {
+      report_closed();
+      return ReplyReader();
+    }
+    if (!connection_->host_alive()) {
+      report_closed();
+      return ReplyReader();
+    }
+    transport::futex_wait(&control->reply_seq, seen, std::chrono::milliseconds(100));
+  }
+  control->reply_waiting.store(0, std::memory_order_relaxed);
+ready: {
+  const uint32_t length = std::min<uint32_t>(control->reply_length, region_.reply().size());
+  return ReplyReader(region_.reply().subspan(0, length));
+}
+}
+
+bool Context::wait_for_transfer(size_t length) {
+  auto* control = region_.control();
+  const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
+  for (int spins = 0;; ++spins) {
+    const uint32_t released = control->transfer_released.load(std::memory_order_acquire);
+    if (transfer_head_ - released + length <= capacity) return true;
+    if (!alive()) {
+      report_closed();
+      return false;
+    }
+    if (spins == 0) ring_.publish();  // the host frees space only for commands it has seen
+    if (spins < 2000) {
+      cpu_relax();
+      continue;
+    }
+    control->transfer_waiting.store(1, std::memory_order_seq_cst);
+    if (control->transfer_released.load(std::memory_order_seq_cst) == released)
+      transport::futex_wait(&control->transfer_released, released, std::chrono::milliseconds(10));
+    control->transfer_waiting.store(0, std::memory_order_relaxed);
+  }
+}
+
+Blob Context::output_blob(size_t length) {
+  const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
+  Blob b;
+  if (length > capacity / 2) {
+    log_error("read-back of " + std::to_string(length) + " bytes exceeds the transfer area");
+    return b;
+  }
+  const uint32_t aligned = (static_cast<uint32_t>(length) + kTransferAlignment - 1) &
+                           ~(kTransferAlignment - 1);
+  const uint32_t offset = transfer_head_ % capacity;
+  const uint32_t skip = offset + aligned > capacity ? capacity - offset : 0;
+  if (!wait_for_transfer(skip + aligned)) return b;
+  transfer_head_ += skip;
+  b.mode = wire::BlobMode::kTransfer;
+  b.length = static_cast<uint32_t>(length);
+  b.ref = transfer_head_;
+  transfer_head_ += aligned;
+  return b;
+}
+
+const uint8_t* Context::transfer_bytes(const Blob& b) const {
+  const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
+  return region_.transfer().data() + (static_cast<uint32_t>(b.ref) % capacity);
+}
+
+Blob Context::blob(const void* data, size_t length) {
+  Blob b;
+  if (!data) return b;  // kNull
+  if (length <= wire::kInlineBlobLimit) {
+    b.mode = wire::BlobMode::kInline;
+    b.data = data;
+    b.length = static_cast<uint32_t>(length);
+    return b;
+  }
+  b = output_blob(length);
+  if (b.mode == wire::BlobMode::kTransfer)
+    std::memcpy(const_cast<uint8_t*>(transfer_bytes(b)), data, length);
+  return b;
+}
+
+Blob Context::string_blob(const GLchar* s) {
+  if (!s) return Blob();
+  return blob(s, std::strlen(s) + 1);
+}
+
+Blob Context::counted_string_blob(const GLchar* s, GLsizei length) {
+  if (!s) return Blob();
+  if (length < 0) return string_blob(s);
+  staging_.assign(s, s + length);
+  staging_.push_back(0);
+  return blob(staging_.data(), staging_.size());
+}
+
+// Layout: u32 count, count x u32 byte lengths, then the strings back to back (no NULs).
+Blob Context::strings_blob(const GLchar* const* strings, GLsizei count) {
+  if (!strings || count <= 0) return Blob();
+  staging_.clear();
+  auto put32 = [this](uint32_t v) {
+    const uint8_t* b = reinterpret_cast<const uint8_t*>(&v);
+    staging_.insert(staging_.end(), b, b + 4);
+  };
+  put32(static_cast<uint32_t>(count));
+  for (GLsizei i = 0; i < count; ++i) put32(strings[i] ? std::strlen(strings[i]) : 0);
+  for (GLsizei i = 0; i < count; ++i)
+    if (strings[i]) staging_.insert(staging_.end(), strings[i], strings[i] + std::strlen(strings[i]));
+  return blob(staging_.data(), staging_.size());
+}
+
+Blob Context::offset_blob(const void* offset) {
+  Blob b;
+  b.mode = wire::BlobMode::kOffset;
+  b.ref = reinterpret_cast<uintptr_t>(offset);
+  return b;
+}
+
+Blob Context::unpack_image_blob(const void* pixels, GLenum format, GLenum type, GLsizei width,
+                                GLsizei height, GLsizei depth) {
+  if (state.pixel_unpack_buffer) return offset_blob(pixels);
+  uint64_t bytes = 0;
+  if (!pixels || !gl::image_bytes(state.unpack, format, type, width, height, depth, &bytes))
+    return Blob();  // the host GL reports the bad enum; no data travels
+  return blob(pixels, bytes);
+}
+
+Blob Context::unpack_blob(const void* data, size_t length) {
+  if (state.pixel_unpack_buffer) return offset_blob(data);
+  return blob(data, length);
+}
+
+size_t Context::write_blob(uint8_t* at, const Blob& b) {
+  wire::store<uint32_t>(at, b.length);
+  wire::store<uint32_t>(at + 4, static_cast<uint32_t>(b.mode));
+  switch (b.mode) {
+    case wire::BlobMode::kInline: {
+      std::memcpy(at + 8, b.data, b.length);
+      const size_t padded = wire::align_up(b.length);
+      std::memset(at + 8 + b.length, 0, padded - b.length);
+      return 8 + padded;
+    }
+    case wire::BlobMode::kTransfer:
+    case wire::BlobMode::kOffset:
+      wire::store<uint64_t>(at + 8, b.ref);
+      return 16;
+    case wire::BlobMode::kNull:
+      return 8;
+  }
+  return 8;
+}
+
+void unsupported(const char* name) {
+  static std::set<std::string> reported;
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  if (reported.insert(name).second) log_error(std::string(name) + " is not carried by the relay yet");
+}
+
+void* gl_proc_address(const char* name) {
+  const ProcEntry* end = kGlProcs + kGlProcCount;
+  const ProcEntry* it = std::lower_bound(
+      kGlProcs, end, name, [](const ProcEntry& e, const char* n) { return std::strcmp(e.name, n) < 0; });
+  return it != end && std::strcmp(it->name, name) == 0 ? it->address : nullptr;
+}
+
+}  // namespace gfxrelay::guest::gles

@@ -1,0 +1,206 @@
+// What the generated guest encoder (gl_encoder_gen.cpp) and the hand-written GL entry points
+// build on: the per-context stream, blobs, replies, guest-side names and shadowed state.
+#pragma once
+
+#include <GLES3/gl32.h>
+
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gl_params_gen.h"
+#include "glcommon/pixel_size.h"
+#include "glcommon/sizes.h"
+#include "opcodes_gen.h"
+#include "transport/shm_ring.h"
+#include "wire/wire.h"
+
+namespace gfxrelay::guest {
+class Connection;
+}
+
+namespace gfxrelay::guest::gles {
+
+using gl::elements;
+using gl::ObjectKind;
+using wire::Op;
+
+// One payload, prepared before the command is reserved in the ring (a transfer-area copy may
+// have to wait for the host, and must not hold a ring reservation while it does).
+struct Blob {
+  const void* data = nullptr;
+  uint32_t length = 0;
+  wire::BlobMode mode = wire::BlobMode::kNull;
+  uint64_t ref = 0;  // transfer position or buffer offset
+
+  size_t wire_size() const {
+    return sizeof(wire::BlobHeader) +
+           (mode == wire::BlobMode::kInline ? wire::align_up(length)
+            : mode == wire::BlobMode::kNull ? 0
+                                            : 8);
+  }
+};
+
+// Reads a synchronous command's reply: the return value, then the outputs in order.
+class ReplyReader {
+ public:
+  ReplyReader() : reader_(nullptr, 0) {}
+  explicit ReplyReader(std::span<const uint8_t> bytes) : reader_(bytes), live_(true) {}
+
+  template <typename T>
+  T scalar() {
+    return live_ ? reader_.get<T>() : T{};
+  }
+  // Copies the next output into dst (when the program gave one); returns the element count.
+  template <typename T>
+  size_t output(T* dst) {
+    if (!live_) return 0;
+    const uint32_t length = reader_.get<uint32_t>();
+    reader_.get<uint32_t>();
+    std::span<const uint8_t> bytes = reader_.bytes(length);
+    if (dst && !bytes.empty()) std::memcpy(static_cast<void*>(dst), bytes.data(), bytes.size());
+    return bytes.size() / sizeof(T);
+  }
+  bool live() const { return live_; }
+
+ private:
+  wire::Reader reader_;
+  bool live_ = false;
+};
+
+// Guest-side names (wire rule 3): glGen*/glCreate* allocate here, with no round trip.
+class NameAllocator {
+ public:
+  void generate(GLsizei n, GLuint* out);
+  GLuint create();
+  void release(GLsizei n, const GLuint* names);
+  void mark_used(GLuint name);  // a name bound without glGen (ES allows it for some kinds)
+
+ private:
+  GLuint next_ = 1;
+  std::set<GLuint> used_;
+};
+
+struct VertexAttrib {
+  bool enabled = false;
+  bool integer = false;
+  GLint size = 4;
+  GLenum type = GL_FLOAT;
+  GLboolean normalized = GL_FALSE;
+  GLsizei stride = 0;
+  const void* pointer = nullptr;
+  GLuint buffer = 0;  // the ARRAY_BUFFER bound when the pointer was set
+  GLuint divisor = 0;
+};
+
+inline constexpr int kMaxVertexAttribs = 32;
+
+// Bindings the guest must know without asking: what a pointer argument means depends on them.
+struct ShadowState {
+  GLuint array_buffer = 0;
+  GLuint element_array_buffer = 0;  // of the default vertex array
+  GLuint pixel_pack_buffer = 0;
+  GLuint pixel_unpack_buffer = 0;
+  GLuint vertex_array = 0;
+  GLuint vertex_array_element_buffer = 0;  // of the bound non-default vertex array
+  gl::PixelStore unpack;
+  gl::PixelStore pack;
+  std::array<VertexAttrib, kMaxVertexAttribs> attribs;  // of the default vertex array
+
+  GLuint bound_element_buffer() const {
+    return vertex_array ? vertex_array_element_buffer : element_array_buffer;
+  }
+};
+
+struct Mapping {
+  GLuint buffer = 0;
+  GLenum target = 0;
+  GLbitfield access = 0;
+  GLintptr offset = 0;
+  GLsizeiptr length = 0;
+  std::unique_ptr<uint8_t[]> bytes;
+};
+
+class Context {
+ public:
+  Context(uint32_t id, int api_major, transport::ShmRegion region, Connection* connection);
+  ~Context();
+
+  static Context* current();
+  static void set_current(Context* ctx);
+
+  uint32_t id() const { return id_; }
+  int api_major() const { return api_major_; }
+
+  // Stream writing: begin() reserves `size` bytes and writes the header; end() commits and, past
+  // the batch size, publishes. nullptr from begin(): the session is over (already reported).
+  uint8_t* begin(Op op, size_t size);
+  void end(size_t size);
+  // Publishes everything and waits for the reply to the last (synchronous) command.
+  ReplyReader sync();
+  void flush();
+
+  // Blobs. Null pointers with a non-zero length travel as kNull.
+  Blob blob(const void* data, size_t length);
+  Blob string_blob(const GLchar* s);
+  Blob counted_string_blob(const GLchar* s, GLsizei length);
+  Blob strings_blob(const GLchar* const* strings, GLsizei count);
+  Blob unpack_image_blob(const void* pixels, GLenum format, GLenum type, GLsizei width,
+                         GLsizei height, GLsizei depth);
+  Blob unpack_blob(const void* data, size_t length);
+  Blob offset_blob(const void* offset);
+  // Allocates `length` bytes of the transfer area for the host to write into (read-backs).
+  Blob output_blob(size_t length);
+  const uint8_t* transfer_bytes(const Blob& b) const;
+  size_t write_blob(uint8_t* at, const Blob& b);
+
+  NameAllocator& names(ObjectKind kind) { return names_[static_cast<size_t>(kind)]; }
+  uint64_t new_sync_id() { return next_sync_id_++; }
+
+  ShadowState state;
+  std::map<GLuint, GLuint> vao_element_buffers;  // element buffer of each non-default array
+  std::vector<Mapping> mappings;
+  GLenum pending_error = GL_NO_ERROR;  // an error the guest itself detected
+  // glGetString results, fetched once per name.
+  std::array<std::string, 4> strings;
+  std::vector<std::string> extensions;
+  bool extensions_fetched = false;
+
+  bool alive() const;
+
+ private:
+  bool wait_for_transfer(size_t length);
+  void report_closed();
+
+  uint32_t id_;
+  int api_major_;
+  transport::ShmRegion region_;
+  transport::RingProducer ring_;
+  Connection* connection_;
+  uint32_t syncs_sent_ = 0;
+  uint32_t transfer_head_ = 0;
+  std::array<NameAllocator, 16> names_;
+  uint64_t next_sync_id_ = 1;
+  bool closed_reported_ = false;
+  std::vector<uint8_t> staging_;
+};
+
+void unsupported(const char* name);
+
+struct ProcEntry {
+  const char* name;
+  void* address;
+};
+extern const ProcEntry kGlProcs[];
+extern const size_t kGlProcCount;
+// The entry point for a GL function name, or nullptr.
+void* gl_proc_address(const char* name);
+
+}  // namespace gfxrelay::guest::gles

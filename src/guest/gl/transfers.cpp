@@ -1,0 +1,270 @@
+// Commands that move data back to the guest or need guest-side bookkeeping: read-backs, buffer
+// mappings, strings, shader sources, errors, flush and finish.
+#include <cstring>
+
+#include "gl_encoder_gen.h"
+#include "guest/connection.h"
+
+namespace gfxrelay::guest::gles {
+
+namespace {
+
+Context* current() { return Context::current(); }
+
+void set_error(Context& ctx, GLenum error) {
+  if (ctx.pending_error == GL_NO_ERROR) ctx.pending_error = error;
+}
+
+// glReadPixels/glReadnPixels: into a bound PIXEL_PACK_BUFFER (asynchronous), or through the
+// transfer area into client memory (synchronous).
+void read_pixels(Op op, GLint x, GLint y, GLsizei width, GLsizei height, GLenum format,
+                 GLenum type, GLsizei buf_size, void* data) {
+  Context* ctx = current();
+  if (!ctx) return;
+  Blob blob;
+  uint64_t bytes = 0;
+  const bool to_buffer = ctx->state.pixel_pack_buffer != 0;
+  if (to_buffer) {
+    blob = ctx->offset_blob(data);
+  } else if (data && gl::image_bytes(ctx->state.pack, format, type, width, height, 1, &bytes)) {
+    if (buf_size >= 0 && bytes > static_cast<uint64_t>(buf_size)) bytes = 0;  // host reports it
+    if (bytes) blob = ctx->output_blob(bytes);
+  }
+  const size_t size = 40 + blob.wire_size();
+  uint8_t* p = ctx->begin(op, size);
+  if (!p) return;
+  for (uint32_t i = 0; const uint32_t v : {static_cast<uint32_t>(x), static_cast<uint32_t>(y),
+                                           static_cast<uint32_t>(width),
+                                           static_cast<uint32_t>(height), format, type,
+                                           static_cast<uint32_t>(buf_size)})
+    wire::store<uint32_t>(p + 8 + 4 * i++, v);
+  wire::store<uint32_t>(p + 36, 0);
+  ctx->write_blob(p + 40, blob);
+  ctx->end(size);
+  if (to_buffer) return;
+  ReplyReader reply = ctx->sync();
+  if (reply.live() && reply.scalar<uint32_t>() && blob.mode == wire::BlobMode::kTransfer)
+    std::memcpy(data, ctx->transfer_bytes(blob), bytes);
+}
+
+const GLubyte* as_glubyte(const std::string& s) { return reinterpret_cast<const GLubyte*>(s.c_str()); }
+
+}  // namespace
+
+namespace hand {
+
+void GL_APIENTRY glReadPixels(GLint x, GLint y, GLsizei width, GLsizei height, GLenum format,
+                              GLenum type, void* pixels) {
+  read_pixels(Op::glReadPixels, x, y, width, height, format, type, -1, pixels);
+}
+
+void GL_APIENTRY glReadnPixels(GLint x, GLint y, GLsizei width, GLsizei height, GLenum format,
+                               GLenum type, GLsizei bufSize, void* data) {
+  read_pixels(Op::glReadnPixels, x, y, width, height, format, type, bufSize, data);
+}
+
+// Mappings live in guest memory: the host fills them when the program will read (the
+// command's reply), and the written bytes go back as glBufferSubData at flush or unmap.
+void* GL_APIENTRY glMapBufferRange(GLenum target, GLintptr offset, GLsizeiptr length,
+                                   GLbitfield access) {
+  Context* ctx = current();
+  if (!ctx) return nullptr;
+  const bool read = access & GL_MAP_READ_BIT;
+  Blob blob = read && length > 0 ? ctx->output_blob(static_cast<size_t>(length)) : Blob();
+  const size_t size = 32 + blob.wire_size();
+  uint8_t* p = ctx->begin(Op::glMapBufferRange, size);
+  if (!p) return nullptr;
+  wire::store<uint32_t>(p + 8, target);
+  wire::store<uint32_t>(p + 12, access);
+  wire::store<uint64_t>(p + 16, offset);
+  wire::store<uint64_t>(p + 24, length);
+  ctx->write_blob(p + 32, blob);
+  ctx->end(size);
+  ReplyReader reply = ctx->sync();
+  const uint32_t buffer = reply.scalar<uint32_t>();  // the guest name mapped, 0 on failure
+  if (!buffer) return nullptr;
+  Mapping m;
+  m.buffer = buffer;
+  m.target = target;
+  m.access = access;
+  m.offset = offset;
+  m.length = length;
+  m.bytes.reset(new uint8_t[length > 0 ? length : 1]);
+  if (read && blob.mode == wire::BlobMode::kTransfer)
+    std::memcpy(m.bytes.get(), ctx->transfer_bytes(blob), length);
+  else
+    std::memset(m.bytes.get(), 0, length);
+  void* address = m.bytes.get();
+  std::erase_if(ctx->mappings, [&](const Mapping& old) { return old.target == target; });
+  ctx->mappings.push_back(std::move(m));
+  return address;
+}
+
+void GL_APIENTRY glFlushMappedBufferRange(GLenum target, GLintptr offset, GLsizeiptr length) {
+  Context* ctx = current();
+  if (!ctx) return;
+  for (Mapping& m : ctx->mappings) {
+    if (m.target != target) continue;
+    if (!(m.access & GL_MAP_FLUSH_EXPLICIT_BIT) || offset < 0 || length < 0 ||
+        offset + length > m.length) {
+      set_error(*ctx, GL_INVALID_VALUE);
+      return;
+    }
+    encode_glBufferSubData(*ctx, target, m.offset + offset, length, m.bytes.get() + offset);
+    return;
+  }
+  set_error(*ctx, GL_INVALID_OPERATION);
+}
+
+GLboolean GL_APIENTRY glUnmapBuffer(GLenum target) {
+  Context* ctx = current();
+  if (!ctx) return GL_FALSE;
+  for (auto it = ctx->mappings.begin(); it != ctx->mappings.end(); ++it) {
+    if (it->target != target) continue;
+    if ((it->access & GL_MAP_WRITE_BIT) && !(it->access & GL_MAP_FLUSH_EXPLICIT_BIT))
+      encode_glBufferSubData(*ctx, target, it->offset, it->length, it->bytes.get());
+    ctx->mappings.erase(it);
+    return GL_TRUE;
+  }
+  set_error(*ctx, GL_INVALID_OPERATION);
+  return GL_FALSE;
+}
+
+void GL_APIENTRY glGetBufferPointerv(GLenum target, GLenum pname, void** params) {
+  Context* ctx = current();
+  if (!ctx || !params) return;
+  *params = nullptr;
+  if (pname != GL_BUFFER_MAP_POINTER) {
+    set_error(*ctx, GL_INVALID_ENUM);
+    return;
+  }
+  for (Mapping& m : ctx->mappings)
+    if (m.target == target) *params = m.bytes.get();
+}
+
+const GLubyte* GL_APIENTRY glGetString(GLenum name) {
+  Context* ctx = current();
+  if (!ctx) return nullptr;
+  int slot;
+  switch (name) {
+    case GL_VENDOR: slot = 0; break;
+    case GL_RENDERER: slot = 1; break;
+    case GL_VERSION: slot = 2; break;
+    case GL_SHADING_LANGUAGE_VERSION: slot = 3; break;
+    case GL_EXTENSIONS: {
+      static thread_local std::string joined;
+      glGetStringi(GL_EXTENSIONS, 0);  // fetches the list
+      joined.clear();
+      for (const std::string& e : ctx->extensions) joined += e + " ";
+      if (!joined.empty()) joined.pop_back();
+      return as_glubyte(joined);
+    }
+    default:
+      set_error(*ctx, GL_INVALID_ENUM);
+      return nullptr;
+  }
+  std::string& cached = ctx->strings[slot];
+  if (cached.empty()) {
+    uint8_t* p = ctx->begin(Op::glGetString, 16);
+    if (!p) return nullptr;
+    wire::store<uint32_t>(p + 8, name);
+    wire::store<uint32_t>(p + 12, 0);
+    ctx->end(16);
+    ReplyReader reply = ctx->sync();
+    char buffer[4096] = {};
+    const size_t n = reply.output(buffer);
+    cached.assign(buffer, strnlen(buffer, std::min(n, sizeof buffer)));
+  }
+  return as_glubyte(cached);
+}
+
+const GLubyte* GL_APIENTRY glGetStringi(GLenum name, GLuint index) {
+  Context* ctx = current();
+  if (!ctx) return nullptr;
+  if (name != GL_EXTENSIONS) {
+    set_error(*ctx, GL_INVALID_ENUM);
+    return nullptr;
+  }
+  if (!ctx->extensions_fetched) {
+    uint8_t* p = ctx->begin(Op::glGetString, 16);
+    if (!p) return nullptr;
+    wire::store<uint32_t>(p + 8, GL_EXTENSIONS);
+    wire::store<uint32_t>(p + 12, 0);
+    ctx->end(16);
+    ReplyReader reply = ctx->sync();
+    std::vector<char> buffer(64 * 1024);
+    const size_t n = reply.output(buffer.data());
+    std::string all(buffer.data(), strnlen(buffer.data(), std::min(n, buffer.size())));
+    for (size_t at = 0; at < all.size();) {
+      const size_t space = all.find(' ', at);
+      const size_t end = space == std::string::npos ? all.size() : space;
+      if (end > at) ctx->extensions.push_back(all.substr(at, end - at));
+      at = end + 1;
+    }
+    ctx->extensions_fetched = true;
+  }
+  if (index >= ctx->extensions.size()) {
+    set_error(*ctx, GL_INVALID_VALUE);
+    return nullptr;
+  }
+  return as_glubyte(ctx->extensions[index]);
+}
+
+// GL concatenates the strings of one call; so does the guest, and one blob travels.
+void GL_APIENTRY glShaderSource(GLuint shader, GLsizei count, const GLchar* const* string,
+                                const GLint* length) {
+  Context* ctx = current();
+  if (!ctx) return;
+  std::string source;
+  for (GLsizei i = 0; string && i < count; ++i) {
+    if (!string[i]) continue;
+    if (length && length[i] >= 0)
+      source.append(string[i], length[i]);
+    else
+      source.append(string[i]);
+  }
+  Blob blob = ctx->blob(source.data(), source.size());
+  if (!string || count < 0) blob = Blob();
+  const size_t size = 24 + blob.wire_size();
+  uint8_t* p = ctx->begin(Op::glShaderSource, size);
+  if (!p) return;
+  wire::store<uint32_t>(p + 8, shader);
+  wire::store<uint32_t>(p + 12, count);
+  wire::store<uint64_t>(p + 16, 0);
+  ctx->write_blob(p + 24, blob);
+  ctx->end(size);
+}
+
+GLenum GL_APIENTRY glGetError() {
+  Context* ctx = current();
+  if (!ctx) return GL_NO_ERROR;
+  if (ctx->pending_error != GL_NO_ERROR) {
+    const GLenum e = ctx->pending_error;
+    ctx->pending_error = GL_NO_ERROR;
+    return e;
+  }
+  uint8_t* p = ctx->begin(Op::glGetError, 8);
+  if (!p) return GL_NO_ERROR;
+  ctx->end(8);
+  return static_cast<GLenum>(ctx->sync().scalar<uint32_t>());
+}
+
+void GL_APIENTRY glFlush() {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glFlush(*ctx);
+  ctx->flush();
+}
+
+// Finish waits for the host to finish, like a native glFinish waits for the GPU.
+void GL_APIENTRY glFinish() {
+  Context* ctx = current();
+  if (!ctx) return;
+  uint8_t* p = ctx->begin(Op::glFinish, 8);
+  if (!p) return;
+  ctx->end(8);
+  ctx->sync();
+}
+
+}  // namespace hand
+}  // namespace gfxrelay::guest::gles

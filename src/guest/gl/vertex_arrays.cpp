@@ -1,0 +1,400 @@
+// Bindings the guest shadows, and draws that may read client memory: the guest sends exactly the
+// vertex range a draw uses (gfxrelay_ClientArrays) and the indices inline or through transfer.
+#include <algorithm>
+#include <cstring>
+
+#include "gl_encoder_gen.h"
+
+namespace gfxrelay::guest::gles {
+
+namespace {
+
+Context* current() { return Context::current(); }
+
+// The ES 3.2 binding points whose bound buffer the guest must know.
+void shadow_bind_buffer(ShadowState& s, GLenum target, GLuint buffer) {
+  switch (target) {
+    case GL_ARRAY_BUFFER: s.array_buffer = buffer; break;
+    case GL_ELEMENT_ARRAY_BUFFER:
+      (s.vertex_array ? s.vertex_array_element_buffer : s.element_array_buffer) = buffer;
+      break;
+    case GL_PIXEL_PACK_BUFFER: s.pixel_pack_buffer = buffer; break;
+    case GL_PIXEL_UNPACK_BUFFER: s.pixel_unpack_buffer = buffer; break;
+    default: break;
+  }
+}
+
+bool valid_buffer_target(GLenum target) {
+  switch (target) {
+    case GL_ARRAY_BUFFER: case GL_ELEMENT_ARRAY_BUFFER: case GL_PIXEL_PACK_BUFFER:
+    case GL_PIXEL_UNPACK_BUFFER: case GL_COPY_READ_BUFFER: case GL_COPY_WRITE_BUFFER:
+    case GL_TRANSFORM_FEEDBACK_BUFFER: case GL_UNIFORM_BUFFER: case GL_DRAW_INDIRECT_BUFFER:
+    case GL_DISPATCH_INDIRECT_BUFFER: case GL_SHADER_STORAGE_BUFFER:
+    case GL_ATOMIC_COUNTER_BUFFER: case GL_TEXTURE_BUFFER:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Bytes one vertex of this attribute occupies.
+uint32_t attrib_element_bytes(const VertexAttrib& a) {
+  if (a.type == GL_INT_2_10_10_10_REV || a.type == GL_UNSIGNED_INT_2_10_10_10_REV) return 4;
+  return static_cast<uint32_t>(std::max(a.size, 0)) * gl::type_bytes(a.type);
+}
+
+// Vertex range [first, last] a draw reads; instanced attributes use the instance range.
+struct VertexRange {
+  int64_t first = 0;
+  int64_t last = -1;  // empty when last < first
+};
+
+// Sends the used range of every enabled client-side attribute (default vertex array only).
+void send_client_arrays(Context& ctx, VertexRange vertices, GLsizei instances) {
+  ShadowState& s = ctx.state;
+  if (s.vertex_array != 0) return;
+  struct Entry {
+    int index;
+    const VertexAttrib* attrib;
+    uint64_t start;
+    Blob blob;
+  };
+  std::vector<Entry> entries;
+  for (int i = 0; i < kMaxVertexAttribs; ++i) {
+    const VertexAttrib& a = s.attribs[i];
+    if (!a.enabled || a.buffer != 0 || !a.pointer) continue;
+    const uint32_t element = attrib_element_bytes(a);
+    if (element == 0) continue;
+    const uint64_t stride = a.stride ? static_cast<uint64_t>(a.stride) : element;
+    int64_t first = vertices.first, last = vertices.last;
+    if (a.divisor) {
+      first = 0;
+      last = instances > 0 ? (instances - 1) / a.divisor : -1;
+    }
+    if (last < first || first < 0) continue;
+    const uint64_t start = static_cast<uint64_t>(first) * stride;
+    const uint64_t end = static_cast<uint64_t>(last) * stride + element;
+    const auto* base = static_cast<const uint8_t*>(a.pointer);
+    entries.push_back({i, &a, start, ctx.blob(base + start, end - start)});
+  }
+  if (entries.empty()) return;
+  size_t size = 16;
+  for (const Entry& e : entries) size += 32 + e.blob.wire_size();
+  uint8_t* p = ctx.begin(Op::gfxrelay_ClientArrays, size);
+  if (!p) return;
+  wire::store<uint32_t>(p + 8, static_cast<uint32_t>(entries.size()));
+  wire::store<uint32_t>(p + 12, 0);
+  size_t at = 16;
+  for (const Entry& e : entries) {
+    const VertexAttrib& a = *e.attrib;
+    wire::store<uint32_t>(p + at, e.index);
+    wire::store<uint32_t>(p + at + 4, a.size);
+    wire::store<uint32_t>(p + at + 8, a.type);
+    wire::store<uint32_t>(p + at + 12, a.normalized);
+    wire::store<uint32_t>(p + at + 16, a.integer);
+    wire::store<uint32_t>(p + at + 20, a.stride);
+    wire::store<uint64_t>(p + at + 24, e.start);
+    at += 32;
+    at += ctx.write_blob(p + at, e.blob);
+  }
+  ctx.end(size);
+}
+
+bool any_client_arrays(const ShadowState& s) {
+  if (s.vertex_array != 0) return false;
+  for (const VertexAttrib& a : s.attribs)
+    if (a.enabled && a.buffer == 0 && a.pointer) return true;
+  return false;
+}
+
+// Index range of client-side indices.
+VertexRange scan_indices(const void* indices, GLsizei count, GLenum type) {
+  VertexRange r;
+  if (!indices || count <= 0) return r;
+  int64_t lo = INT64_MAX, hi = -1;
+  auto scan = [&](auto* p) {
+    for (GLsizei i = 0; i < count; ++i) {
+      lo = std::min<int64_t>(lo, p[i]);
+      hi = std::max<int64_t>(hi, p[i]);
+    }
+  };
+  switch (type) {
+    case GL_UNSIGNED_BYTE: scan(static_cast<const uint8_t*>(indices)); break;
+    case GL_UNSIGNED_SHORT: scan(static_cast<const uint16_t*>(indices)); break;
+    case GL_UNSIGNED_INT: scan(static_cast<const uint32_t*>(indices)); break;
+    default: return r;
+  }
+  r.first = lo;
+  r.last = hi;
+  return r;
+}
+
+// Index range of indices in the bound element buffer: asks the host (client arrays with
+// buffer-held indices are rare).
+VertexRange host_index_range(Context& ctx, const void* offset, GLsizei count, GLenum type) {
+  VertexRange r;
+  uint8_t* p = ctx.begin(Op::gfxrelay_IndexRange, 24);
+  if (!p) return r;
+  wire::store<uint32_t>(p + 8, type);
+  wire::store<uint32_t>(p + 12, count);
+  wire::store<uint64_t>(p + 16, reinterpret_cast<uintptr_t>(offset));
+  ctx.end(24);
+  ReplyReader reply = ctx.sync();
+  const uint32_t lo = reply.scalar<uint32_t>();
+  const uint32_t hi = reply.scalar<uint32_t>();
+  const uint32_t valid = reply.scalar<uint32_t>();
+  if (valid) {
+    r.first = lo;
+    r.last = hi;
+  }
+  return r;
+}
+
+// Indexed draws: the fixed scalars (opcode-specific), then the indices blob.
+void indexed_draw(Op op, std::initializer_list<uint32_t> scalars, const void* indices,
+                  GLsizei count, GLenum type, GLsizei instances, int64_t base_vertex) {
+  Context* ctx = current();
+  if (!ctx) return;
+  const bool client_indices = ctx->state.bound_element_buffer() == 0;
+  if (any_client_arrays(ctx->state)) {
+    VertexRange range = client_indices ? scan_indices(indices, count, type)
+                                       : host_index_range(*ctx, indices, count, type);
+    range.first += base_vertex;
+    range.last += base_vertex;
+    send_client_arrays(*ctx, range, instances);
+  }
+  Blob blob = client_indices
+                  ? ctx->blob(indices, elements(count) * gl::type_bytes(type))
+                  : ctx->offset_blob(indices);
+  const size_t fixed = wire::align_up(8 + 4 * scalars.size());
+  const size_t size = fixed + blob.wire_size();
+  uint8_t* p = ctx->begin(op, size);
+  if (!p) return;
+  size_t at = 8;
+  for (uint32_t v : scalars) {
+    wire::store<uint32_t>(p + at, v);
+    at += 4;
+  }
+  if (at < fixed) wire::store<uint32_t>(p + at, 0);
+  ctx->write_blob(p + fixed, blob);
+  ctx->end(size);
+}
+
+void attrib_pointer(Op op, GLuint index, GLint size, GLenum type, GLboolean normalized,
+                    GLsizei stride, const void* pointer, bool integer) {
+  Context* ctx = current();
+  if (!ctx) return;
+  ShadowState& s = ctx->state;
+  const bool client = s.vertex_array == 0 && s.array_buffer == 0;
+  if (s.vertex_array == 0 && index < kMaxVertexAttribs) {
+    VertexAttrib& a = s.attribs[index];
+    a.size = size;
+    a.type = type;
+    a.normalized = normalized;
+    a.stride = stride;
+    a.pointer = pointer;
+    a.buffer = s.array_buffer;
+    a.integer = integer;
+  }
+  uint8_t* p = ctx->begin(op, 40);
+  if (!p) return;
+  wire::store<uint32_t>(p + 8, index);
+  wire::store<uint32_t>(p + 12, size);
+  wire::store<uint32_t>(p + 16, type);
+  wire::store<uint32_t>(p + 20, normalized);
+  wire::store<uint32_t>(p + 24, stride);
+  wire::store<uint32_t>(p + 28, client ? 1 : 0);
+  // A client pointer never crosses the wire: the data follows with each draw instead.
+  wire::store<uint64_t>(p + 32, client ? 0 : reinterpret_cast<uintptr_t>(pointer));
+  ctx->end(40);
+}
+
+}  // namespace
+
+namespace hand {
+
+void GL_APIENTRY glBindBuffer(GLenum target, GLuint buffer) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glBindBuffer(*ctx, target, buffer);
+  if (valid_buffer_target(target)) {
+    ctx->names(ObjectKind::kBuffer).mark_used(buffer);
+    shadow_bind_buffer(ctx->state, target, buffer);
+    if (target == GL_ELEMENT_ARRAY_BUFFER && ctx->state.vertex_array)
+      ctx->vao_element_buffers[ctx->state.vertex_array] = buffer;
+  }
+}
+
+void GL_APIENTRY glDeleteBuffers(GLsizei n, const GLuint* buffers) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glDeleteBuffers(*ctx, n, buffers);
+  if (n <= 0 || !buffers) return;
+  ShadowState& s = ctx->state;
+  for (GLsizei i = 0; i < n; ++i) {
+    const GLuint b = buffers[i];
+    if (!b) continue;
+    // Deleting a bound buffer unbinds it (ES 3.2 6.1.2).
+    for (GLuint* binding : {&s.array_buffer, &s.element_array_buffer, &s.pixel_pack_buffer,
+                            &s.pixel_unpack_buffer, &s.vertex_array_element_buffer})
+      if (*binding == b) *binding = 0;
+  }
+  ctx->names(ObjectKind::kBuffer).release(n, buffers);
+}
+
+void GL_APIENTRY glBindVertexArray(GLuint array) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glBindVertexArray(*ctx, array);
+  ShadowState& s = ctx->state;
+  if (s.vertex_array != array) {
+    s.vertex_array = array;
+    // The element buffer binding belongs to the vertex array; the guest does not track it per
+    // array, so a freshly bound one is assumed to have whatever was last bound to it.
+    s.vertex_array_element_buffer = array ? ctx->vao_element_buffers[array] : 0;
+  }
+}
+
+void GL_APIENTRY glDeleteVertexArrays(GLsizei n, const GLuint* arrays) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glDeleteVertexArrays(*ctx, n, arrays);
+  if (n <= 0 || !arrays) return;
+  for (GLsizei i = 0; i < n; ++i) {
+    if (arrays[i] && arrays[i] == ctx->state.vertex_array) {
+      ctx->state.vertex_array = 0;
+      ctx->state.vertex_array_element_buffer = 0;
+    }
+    ctx->vao_element_buffers.erase(arrays[i]);
+  }
+  ctx->names(ObjectKind::kVertexArray).release(n, arrays);
+}
+
+void GL_APIENTRY glPixelStorei(GLenum pname, GLint param) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glPixelStorei(*ctx, pname, param);
+  gl::PixelStore& u = ctx->state.unpack;
+  gl::PixelStore& k = ctx->state.pack;
+  const bool alignment_ok = param == 1 || param == 2 || param == 4 || param == 8;
+  if (param < 0) return;  // GL_INVALID_VALUE on the host; nothing changes
+  switch (pname) {
+    case GL_UNPACK_ALIGNMENT: if (alignment_ok) u.alignment = param; break;
+    case GL_UNPACK_ROW_LENGTH: u.row_length = param; break;
+    case GL_UNPACK_IMAGE_HEIGHT: u.image_height = param; break;
+    case GL_UNPACK_SKIP_PIXELS: u.skip_pixels = param; break;
+    case GL_UNPACK_SKIP_ROWS: u.skip_rows = param; break;
+    case GL_UNPACK_SKIP_IMAGES: u.skip_images = param; break;
+    case GL_PACK_ALIGNMENT: if (alignment_ok) k.alignment = param; break;
+    case GL_PACK_ROW_LENGTH: k.row_length = param; break;
+    case GL_PACK_SKIP_PIXELS: k.skip_pixels = param; break;
+    case GL_PACK_SKIP_ROWS: k.skip_rows = param; break;
+    default: break;
+  }
+}
+
+void GL_APIENTRY glVertexAttribPointer(GLuint index, GLint size, GLenum type, GLboolean normalized,
+                                       GLsizei stride, const void* pointer) {
+  attrib_pointer(Op::glVertexAttribPointer, index, size, type, normalized, stride, pointer, false);
+}
+
+void GL_APIENTRY glVertexAttribIPointer(GLuint index, GLint size, GLenum type, GLsizei stride,
+                                        const void* pointer) {
+  attrib_pointer(Op::glVertexAttribIPointer, index, size, type, GL_FALSE, stride, pointer, true);
+}
+
+void GL_APIENTRY glVertexAttribDivisor(GLuint index, GLuint divisor) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glVertexAttribDivisor(*ctx, index, divisor);
+  if (ctx->state.vertex_array == 0 && index < kMaxVertexAttribs)
+    ctx->state.attribs[index].divisor = divisor;
+}
+
+void GL_APIENTRY glEnableVertexAttribArray(GLuint index) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glEnableVertexAttribArray(*ctx, index);
+  if (ctx->state.vertex_array == 0 && index < kMaxVertexAttribs)
+    ctx->state.attribs[index].enabled = true;
+}
+
+void GL_APIENTRY glDisableVertexAttribArray(GLuint index) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glDisableVertexAttribArray(*ctx, index);
+  if (ctx->state.vertex_array == 0 && index < kMaxVertexAttribs)
+    ctx->state.attribs[index].enabled = false;
+}
+
+void GL_APIENTRY glGetVertexAttribPointerv(GLuint index, GLenum pname, void** pointer) {
+  Context* ctx = current();
+  if (!ctx || !pointer || pname != GL_VERTEX_ATTRIB_ARRAY_POINTER) return;
+  // Client pointers are the guest's own; buffer offsets are what the program passed.
+  *pointer = index < kMaxVertexAttribs && ctx->state.vertex_array == 0
+                 ? const_cast<void*>(ctx->state.attribs[index].pointer)
+                 : nullptr;
+}
+
+void GL_APIENTRY glDrawArrays(GLenum mode, GLint first, GLsizei count) {
+  Context* ctx = current();
+  if (!ctx) return;
+  if (count > 0 && any_client_arrays(ctx->state))
+    send_client_arrays(*ctx, {first, int64_t{first} + count - 1}, 1);
+  encode_glDrawArrays(*ctx, mode, first, count);
+}
+
+void GL_APIENTRY glDrawArraysInstanced(GLenum mode, GLint first, GLsizei count,
+                                       GLsizei instancecount) {
+  Context* ctx = current();
+  if (!ctx) return;
+  if (count > 0 && any_client_arrays(ctx->state))
+    send_client_arrays(*ctx, {first, int64_t{first} + count - 1}, instancecount);
+  encode_glDrawArraysInstanced(*ctx, mode, first, count, instancecount);
+}
+
+void GL_APIENTRY glDrawElements(GLenum mode, GLsizei count, GLenum type, const void* indices) {
+  indexed_draw(Op::glDrawElements, {mode, static_cast<uint32_t>(count), type}, indices, count,
+               type, 1, 0);
+}
+
+void GL_APIENTRY glDrawRangeElements(GLenum mode, GLuint start, GLuint end, GLsizei count,
+                                     GLenum type, const void* indices) {
+  indexed_draw(Op::glDrawRangeElements, {mode, start, end, static_cast<uint32_t>(count), type},
+               indices, count, type, 1, 0);
+}
+
+void GL_APIENTRY glDrawElementsInstanced(GLenum mode, GLsizei count, GLenum type,
+                                         const void* indices, GLsizei instancecount) {
+  indexed_draw(Op::glDrawElementsInstanced,
+               {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount)},
+               indices, count, type, instancecount, 0);
+}
+
+void GL_APIENTRY glDrawElementsBaseVertex(GLenum mode, GLsizei count, GLenum type,
+                                          const void* indices, GLint basevertex) {
+  indexed_draw(Op::glDrawElementsBaseVertex,
+               {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(basevertex)},
+               indices, count, type, 1, basevertex);
+}
+
+void GL_APIENTRY glDrawRangeElementsBaseVertex(GLenum mode, GLuint start, GLuint end,
+                                               GLsizei count, GLenum type, const void* indices,
+                                               GLint basevertex) {
+  indexed_draw(Op::glDrawRangeElementsBaseVertex,
+               {mode, start, end, static_cast<uint32_t>(count), type,
+                static_cast<uint32_t>(basevertex)},
+               indices, count, type, 1, basevertex);
+}
+
+void GL_APIENTRY glDrawElementsInstancedBaseVertex(GLenum mode, GLsizei count, GLenum type,
+                                                   const void* indices, GLsizei instancecount,
+                                                   GLint basevertex) {
+  indexed_draw(Op::glDrawElementsInstancedBaseVertex,
+               {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount),
+                static_cast<uint32_t>(basevertex)},
+               indices, count, type, instancecount, basevertex);
+}
+
+}  // namespace hand
+}  // namespace gfxrelay::guest::gles

@@ -1,0 +1,25 @@
+// The command framing shared by every stream (docs/protocol.md, "Commands").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace gfxrelay::wire {
+
+// Every command starts with this header; `size` counts the header and the padded payload.
+struct CommandHeader {
+  uint32_t opcode;
+  uint32_t size;
+};
+static_assert(sizeof(CommandHeader) == 8);
+
+// Commands are 8-byte aligned; sizes on the wire are always multiples of this.
+inline constexpr size_t kCommandAlignment = 8;
+
+constexpr size_t align_up(size_t n) { return (n + kCommandAlignment - 1) & ~(kCommandAlignment - 1); }
+
+// Opcode 0 is reserved for padding: the consumer skips `size` bytes. A ring producer writes it
+// when a command would not fit before the end of the ring and continues at the start.
+inline constexpr uint32_t kOpcodePad = 0;
+
+}  // namespace gfxrelay::wire
