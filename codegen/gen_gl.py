@@ -213,6 +213,10 @@ def c_param_list(cmd):
     return ', '.join(f'{p.decl_type} {p.name}' for p in cmd.params) or 'void'
 
 
+def encoder_params(cmd):
+    return ', '.join(['Context& ctx_'] + [f'{p.decl_type} {p.name}' for p in cmd.params])
+
+
 def c_arg_list(cmd):
     return ', '.join(p.name for p in cmd.params)
 
@@ -238,65 +242,65 @@ def guest_scalar_value(p):
 def emit_encoder(cmd, out):
     """encode_<cmd>: writes the command, and for synchronous ones waits and unpacks the reply."""
     ret = cmd.ret
-    out.append(f'{ret} encode_{cmd.name}(Context& ctx, {c_param_list(cmd)}) {{')
+    out.append(f'{ret} encode_{cmd.name}({encoder_params(cmd)}) {{')
     # Names the guest allocates itself (wire rule 3): glGen* outputs and glCreate* returns.
     created = None
     for p in cmd.params:
         if p.kind == 'gen_names':
-            out.append(f'  ctx.names(ObjectKind::{CLASS_KINDS[p.cls]}).generate({p.length}, {p.name});')
+            out.append(f'  ctx_.names(ObjectKind::{CLASS_KINDS[p.cls]}).generate({p.length}, {p.name});')
     if cmd.ret_class in CLASS_KINDS:
-        created = f'ctx.names(ObjectKind::{CLASS_KINDS[cmd.ret_class]}).create()'
-        out.append(f'  const GLuint created_name = {created};')
+        created = f'ctx_.names(ObjectKind::{CLASS_KINDS[cmd.ret_class]}).create()'
+        out.append(f'  const GLuint created_name_ = {created};')
     elif cmd.ret_class == 'sync':
-        out.append('  const uint64_t created_name = ctx.new_sync_id();')
+        out.append('  const uint64_t created_name_ = ctx_.new_sync_id();')
     blob_vars = []
     for p in cmd.blobs():
-        v = f'blob_{p.name}'
+        v = f'blob_{p.name}_'
         blob_vars.append(v)
         if p.kind in ('in', 'in_names', 'gen_names'):
-            out.append(f'  Blob {v} = ctx.blob({p.name}, elements({p.length}) * {elem_size(p)});')
+            out.append(f'  Blob {v} = ctx_.blob({p.name}, elements({p.length}) * {elem_size(p)});')
         elif p.kind == 'string':
-            out.append(f'  Blob {v} = ctx.string_blob({p.name});')
+            out.append(f'  Blob {v} = ctx_.string_blob({p.name});')
         elif p.kind == 'counted_string':
-            out.append(f'  Blob {v} = ctx.counted_string_blob({p.name}, {p.length});')
+            out.append(f'  Blob {v} = ctx_.counted_string_blob({p.name}, {p.length});')
         elif p.kind == 'strings':
-            out.append(f'  Blob {v} = ctx.strings_blob({p.name}, {p.length});')
+            out.append(f'  Blob {v} = ctx_.strings_blob({p.name}, {p.length});')
         elif p.kind == 'unpack_image':
             f, t, w, h, d = p.length
-            out.append(f'  Blob {v} = ctx.unpack_image_blob({p.name}, {f}, {t}, {w}, {h}, {d});')
+            out.append(f'  Blob {v} = ctx_.unpack_image_blob({p.name}, {f}, {t}, {w}, {h}, {d});')
         elif p.kind == 'unpack_blob':
-            out.append(f'  Blob {v} = ctx.unpack_blob({p.name}, {p.length});')
+            out.append(f'  Blob {v} = ctx_.unpack_blob({p.name}, {p.length});')
     size = str(cmd.fixed) + ''.join(f' + {v}.wire_size()' for v in blob_vars)
     extra = ' + 8' if created else ''
-    out.append(f'  const size_t size = {size}{extra};')
-    out.append(f'  uint8_t* p = ctx.begin(Op::{cmd.name}, size);')
-    out.append(f'  if (!p) return{ret_zero(cmd)};')
+    out.append(f'  const size_t size_ = {size}{extra};')
+    out.append(f'  uint8_t* p_ = ctx_.begin(Op::{cmd.name}, size_);')
+    out.append(f'  if (!p_) return{ret_zero(cmd)};')
     for p in cmd.scalars():
         wt = WIRE_TYPES[8 if p.kind in ('sync', 'offset') else p.scalar_size]
-        out.append(f'  wire::store<{wt}>(p + {p.offset}, {guest_scalar_value(p)});')
+        out.append(f'  wire::store<{wt}>(p_ + {p.offset}, {guest_scalar_value(p)});')
     if created or blob_vars:
-        out.append(f'  size_t at = {cmd.fixed};')
+        out.append(f'  size_t at_ = {cmd.fixed};')
     if created:
-        out.append('  wire::store<uint64_t>(p + at, created_name);')
-        out.append('  at += 8;')
+        out.append('  wire::store<uint64_t>(p_ + at_, created_name_);')
+        out.append('  at_ += 8;')
     for i, v in enumerate(blob_vars):
-        advance = 'at += ' if i + 1 < len(blob_vars) else ''
-        out.append(f'  {advance}ctx.write_blob(p + at, {v});')
-    out.append('  ctx.end(size);')
+        advance = 'at_ += ' if i + 1 < len(blob_vars) else ''
+        out.append(f'  {advance}ctx_.write_blob(p_ + at_, {v});')
+    out.append('  ctx_.end(size_);')
     if cmd.sync:
-        out.append('  ReplyReader reply = ctx.sync();')
+        out.append('  ReplyReader reply_ = ctx_.sync();')
         if cmd.returns and not created:
             wt = WIRE_TYPES[SCALAR_SIZES[ret]]
-            out.append(f'  const {ret} result = static_cast<{ret}>(reply.scalar<{wt}>());')
+            out.append(f'  const {ret} result_ = static_cast<{ret}>(reply_.scalar<{wt}>());')
         for p in cmd.outputs():
-            out.append(f'  reply.output({p.name});')
+            out.append(f'  reply_.output({p.name});')
     if created:
         if cmd.ret_class == 'sync':
-            out.append('  return reinterpret_cast<GLsync>(static_cast<uintptr_t>(created_name));')
+            out.append('  return reinterpret_cast<GLsync>(static_cast<uintptr_t>(created_name_));')
         else:
-            out.append('  return created_name;')
+            out.append('  return created_name_;')
     elif cmd.returns:
-        out.append('  return result;' if cmd.sync else '  return 0;')
+        out.append('  return result_;' if cmd.sync else '  return 0;')
     out.append('}')
     out.append('')
 
@@ -348,7 +352,7 @@ def emit_guest_header(cmds, path):
     for cmd in cmds:
         if cmd.unsupported or cmd.problems:
             continue
-        out.append(f'{cmd.ret} encode_{cmd.name}(Context& ctx, {c_param_list(cmd)});')
+        out.append(f'{cmd.ret} encode_{cmd.name}({encoder_params(cmd)});')
     out.append('')
     out.append('namespace hand {')
     for cmd in cmds:
@@ -365,15 +369,15 @@ def emit_guest_header(cmds, path):
 
 def host_scalar(p):
     wt = WIRE_TYPES[8 if p.kind in ('sync', 'offset') else p.scalar_size]
-    raw = f'wire::load<{wt}>(d.cmd + {p.offset})'
+    raw = f'wire::load<{wt}>(d_.cmd + {p.offset})'
     if p.kind == 'sync':
-        return f'  const GLsync {p.name} = d.ctx.sync_object({raw});'
+        return f'  const GLsync {p.name} = d_.ctx.sync_object({raw});'
     if p.kind == 'offset':
         return f'  const void* {p.name} = reinterpret_cast<const void*>(static_cast<uintptr_t>({raw}));'
     if p.kind == 'name':
-        return f'  const GLuint {p.name} = d.ctx.host_name(ObjectKind::{CLASS_KINDS[p.cls]}, {raw});'
+        return f'  const GLuint {p.name} = d_.ctx.host_name(ObjectKind::{CLASS_KINDS[p.cls]}, {raw});'
     if p.kind == 'bind_name':
-        return f'  const GLuint {p.name} = d.ctx.bind_name(ObjectKind::{CLASS_KINDS[p.cls]}, {raw});'
+        return f'  const GLuint {p.name} = d_.ctx.bind_name(ObjectKind::{CLASS_KINDS[p.cls]}, {raw});'
     if p.ptype == 'GLfloat':
         return f'  const GLfloat {p.name} = std::bit_cast<GLfloat>({raw});'
     if p.ptype == 'GLboolean':
@@ -382,58 +386,60 @@ def host_scalar(p):
 
 
 def emit_decoder(cmd, out):
-    out.append(f'bool decode_{cmd.name}(Decoding& d) {{')
-    out.append(f'  if (d.size < {cmd.fixed}) return d.fail("command too short");')
+    out.append(f'bool decode_{cmd.name}(Decoding& d_) {{')
+    out.append(f'  if (d_.size < {cmd.fixed}) return d_.fail("command too short");')
     for p in cmd.scalars():
         out.append(host_scalar(p))
-    out.append(f'  wire::Reader r(d.cmd + {cmd.fixed}, d.size - {cmd.fixed});')
+    out.append(f'  wire::Reader r_(d_.cmd + {cmd.fixed}, d_.size - {cmd.fixed});')
+    if any('state.' in str(p.length) for p in cmd.params):
+        out.append('  HostState& state = d_.state();')
     created = cmd.ret_class in CLASS_KINDS or cmd.ret_class == 'sync'
     if created:
-        out.append('  const uint64_t created_name = r.get<uint64_t>();')
+        out.append('  const uint64_t created_name_ = r_.get<uint64_t>();')
     args = {}
     for p in cmd.blobs():
         v = f'blob_{p.name}'
         if p.kind in ('in', 'in_names', 'gen_names'):
             nullable = 'true' if (cmd.name, p.name) in NULLABLE else 'false'
             out.append(f'  const size_t {p.name}_bytes = elements({p.length}) * {elem_size(p)};')
-            out.append(f'  Blob {v} = d.blob(r, {p.name}_bytes, {nullable});')
-            out.append(f'  if (!{v}.ok) return d.fail("{p.name}: bad length or reference");')
+            out.append(f'  Blob {v} = d_.blob(r_, {p.name}_bytes, {nullable});')
+            out.append(f'  if (!{v}.ok) return d_.fail("{p.name}: bad length or reference");')
             if p.kind == 'in':
                 args[p.name] = f'reinterpret_cast<const {p.elem_type}*>({v}.data)'
             elif p.kind == 'in_names':
                 kind = CLASS_KINDS[p.cls]
-                out.append(f'  std::vector<GLuint> {p.name}_host = d.ctx.host_names(ObjectKind::{kind}, {v});')
+                out.append(f'  std::vector<GLuint> {p.name}_host = d_.ctx.host_names(ObjectKind::{kind}, {v});')
                 args[p.name] = f'{p.name}_host.data()'
             else:
                 out.append(f'  std::vector<GLuint> {p.name}_host({p.name}_bytes / sizeof(GLuint));')
                 args[p.name] = f'{p.name}_host.data()'
         elif p.kind == 'string':
-            out.append(f'  Blob {v} = d.string_blob(r);')
-            out.append(f'  if (!{v}.ok) return d.fail("{p.name}: bad string");')
+            out.append(f'  Blob {v} = d_.string_blob(r_);')
+            out.append(f'  if (!{v}.ok) return d_.fail("{p.name}: bad string");')
             args[p.name] = f'reinterpret_cast<const GLchar*>({v}.data)'
         elif p.kind == 'counted_string':
-            out.append(f'  Blob {v} = d.counted_string_blob(r, {p.length});')
-            out.append(f'  if (!{v}.ok) return d.fail("{p.name}: bad string");')
+            out.append(f'  Blob {v} = d_.counted_string_blob(r_, {p.length});')
+            out.append(f'  if (!{v}.ok) return d_.fail("{p.name}: bad string");')
             args[p.name] = f'reinterpret_cast<const GLchar*>({v}.data)'
         elif p.kind == 'strings':
-            out.append(f'  StringList {v} = d.strings_blob(r, {p.length});')
-            out.append(f'  if (!{v}.ok) return d.fail("{p.name}: bad string list");')
+            out.append(f'  StringList {v} = d_.strings_blob(r_, {p.length});')
+            out.append(f'  if (!{v}.ok) return d_.fail("{p.name}: bad string list");')
             args[p.name] = f'{v}.pointers.data()'
         elif p.kind == 'unpack_image':
             f, t, w, h, dd = p.length
             nullable = 'true' if (cmd.name, p.name) in NULLABLE else 'false'
-            out.append(f'  Blob {v} = d.unpack_image_blob(r, {f}, {t}, {w}, {h}, {dd}, {nullable});')
-            out.append(f'  if (!{v}.ok) return d.fail("{p.name}: bad image data");')
+            out.append(f'  Blob {v} = d_.unpack_image_blob(r_, {f}, {t}, {w}, {h}, {dd}, {nullable});')
+            out.append(f'  if (!{v}.ok) return d_.fail("{p.name}: bad image data");')
             args[p.name] = f'{v}.data'
         elif p.kind == 'unpack_blob':
             nullable = 'true' if (cmd.name, p.name) in NULLABLE else 'false'
-            out.append(f'  Blob {v} = d.unpack_blob(r, elements({p.length}), {nullable});')
-            out.append(f'  if (!{v}.ok) return d.fail("{p.name}: bad image data");')
+            out.append(f'  Blob {v} = d_.unpack_blob(r_, elements({p.length}), {nullable});')
+            out.append(f'  if (!{v}.ok) return d_.fail("{p.name}: bad image data");')
             args[p.name] = f'{v}.data'
-    out.append('  if (!r.at_end()) return d.fail("size does not match its arguments");')
+    out.append('  if (!r_.at_end()) return d_.fail("size does not match its arguments");')
     for p in cmd.outputs():
-        out.append(f'  const size_t {p.name}_count = d.output_count({p.length});')
-        out.append(f'  std::vector<{p.elem_type}> {p.name}_out(d.scratch_elements({p.name}_count));')
+        out.append(f'  const size_t {p.name}_count = d_.output_count({p.length});')
+        out.append(f'  std::vector<{p.elem_type}> {p.name}_out(d_.scratch_elements({p.name}_count));')
         args[p.name] = f'{p.name}_out.data()'
         if p.kind == 'out_string':
             pass
@@ -443,30 +449,31 @@ def emit_decoder(cmd, out):
     call = f'{cmd.name}({", ".join(call_args)})'
     if cmd.returns and not created:
         wt = WIRE_TYPES[SCALAR_SIZES[cmd.ret]]
-        out.append(f'  const {cmd.ret} result = {call};')
+        out.append(f'  const {cmd.ret} result_ = {call};')
     elif created and cmd.ret_class == 'sync':
-        out.append(f'  d.ctx.add_sync(created_name, {call});')
+        out.append(f'  d_.ctx.add_sync(created_name_, {call});')
     elif created:
-        out.append(f'  d.ctx.add_name(ObjectKind::{CLASS_KINDS[cmd.ret_class]}, created_name, {call});')
+        out.append(f'  d_.ctx.add_name(ObjectKind::{CLASS_KINDS[cmd.ret_class]}, created_name_, {call});')
     else:
         out.append(f'  {call};')
     for p in cmd.params:
         if p.kind == 'gen_names':
             kind = CLASS_KINDS[p.cls]
-            out.append(f'  if (!d.ctx.add_names(ObjectKind::{kind}, blob_{p.name}, {p.name}_host)) '
-                       f'return d.fail("{p.name}: name already in use");')
+            out.append(f'  if (!d_.ctx.add_names(ObjectKind::{kind}, blob_{p.name}, {p.name}_host)) '
+                       f'return d_.fail("{p.name}: name already in use");')
         if p.kind == 'in_names' and cmd.name.startswith('glDelete'):
-            out.append(f'  d.ctx.remove_names(ObjectKind::{CLASS_KINDS[p.cls]}, blob_{p.name});')
+            out.append(f'  d_.ctx.remove_names(ObjectKind::{CLASS_KINDS[p.cls]}, blob_{p.name});')
     for p in cmd.blobs():
-        out.append(f'  d.release(blob_{p.name});')
+        if p.kind != 'strings':
+            out.append(f'  d_.release(blob_{p.name});')
     if cmd.sync:
-        out.append('  ReplyWriter w = d.reply();')
+        out.append('  ReplyWriter w_ = d_.reply();')
         if cmd.returns and not created:
             wt = WIRE_TYPES[SCALAR_SIZES[cmd.ret]]
-            out.append(f'  w.scalar<{wt}>(static_cast<{wt}>(result));')
+            out.append(f'  w_.scalar<{wt}>(static_cast<{wt}>(result_));')
         for p in cmd.outputs():
-            out.append(f'  w.output({p.name}_out.data(), {p.name}_count);')
-        out.append('  return d.finish_reply(w);')
+            out.append(f'  w_.output({p.name}_out.data(), {p.name}_count);')
+        out.append('  return d_.finish_reply(w_);')
     else:
         out.append('  return true;')
     out.append('}')
@@ -479,6 +486,8 @@ def emit_host(cmds, specials, path):
            '',
            'namespace gfxrelay::host::gles {',
            '']
+    for name in specials:
+        out.append(f'bool decode_{name}(Decoding& d);  // host/decoder/')
     for cmd in cmds:
         if cmd.host_hand:
             out.append(f'bool decode_{cmd.name}(Decoding& d);  // host/decoder/')

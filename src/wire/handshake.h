@@ -21,7 +21,8 @@ enum class Control : uint32_t {
   kCreateContext = 6,  // guest: u32 id, u32 config, u32 share id, EGLint attribs[];
                        // host: u32 status (+ region fd by SCM_RIGHTS when status is EGL_SUCCESS)
   kDestroyContext = 7, // guest: u32 id; host: u32 status
-  kError = 8,          // host: the session is over; a NUL-terminated reason follows
+  kError = 8,          // host: the session is over; the reason follows (UTF-8, no NUL)
+  kReply = 9,          // host: the answer to the guest's last request
 };
 
 }  // namespace gfxrelay::wire

@@ -428,6 +428,12 @@ EGLBoolean EGLAPIENTRY BindTexImage(EGLDisplay dpy, EGLSurface, EGLint) {
   return fail(EGL_BAD_MATCH);
 }
 
+EGLBoolean EGLAPIENTRY CopyBuffers(EGLDisplay dpy, EGLSurface, EGLNativePixmapType) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_FALSE;
+  return fail(EGL_BAD_NATIVE_PIXMAP);  // no native pixmaps on the relay
+}
+
 EGLBoolean EGLAPIENTRY BindAPI(EGLenum api) {
   if (api != EGL_OPENGL_ES_API) return fail(EGL_BAD_PARAMETER);
   bound_api = api;
@@ -698,6 +704,7 @@ const EglProc kEglProcs[] = {
     EGL_PROC("eglChooseConfig", ChooseConfig),
     EGL_PROC("eglClientWaitSync", ClientWaitSync),
     EGL_PROC("eglClientWaitSyncKHR", ClientWaitSyncKHR),
+    EGL_PROC("eglCopyBuffers", CopyBuffers),
     EGL_PROC("eglCreateContext", CreateContext),
     EGL_PROC("eglCreateImage", CreateImage),
     EGL_PROC("eglCreatePbufferFromClientBuffer", CreatePbufferFromClientBuffer),

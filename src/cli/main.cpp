@@ -1,0 +1,278 @@
+// The `gfxrelay` command: run, serve, info.
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "host/server.h"
+#include "transport/socket.h"
+#include "wire/caps.h"
+#include "wire/handshake.h"
+#include "wire/message.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  gfxrelay run [--socket PATH] -- PROGRAM [ARGS...]\n"
+    "      Runs PROGRAM with its EGL/OpenGL ES calls relayed to a host renderer: the one at\n"
+    "      PATH (or $GFXRELAY_SOCKET), else an embedded one started for this run.\n"
+    "  gfxrelay serve --socket PATH\n"
+    "      Runs the host renderer for any number of guests.\n"
+    "  gfxrelay info [--socket PATH]\n"
+    "      Prints what a guest sees: the host GPU's strings, versions, extensions.\n";
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "gfxrelay: %s\n", message.c_str());
+  return 2;
+}
+
+fs::path self_dir() {
+  char buf[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return {};
+  buf[n] = 0;
+  return fs::path(buf).parent_path();
+}
+
+// The guest libraries sit at ../lib/gfxrelay relative to the binary, in the build tree and in
+// an installed prefix alike.
+fs::path guest_library_dir() { return (self_dir() / ".." / "lib" / "gfxrelay").lexically_normal(); }
+
+// A private folder for the run's socket and vendor file; removed on destruction.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "gfxrelay-XXXXXX").string();
+    if (mkdtemp(tmpl.data())) path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
+// An embedded `gfxrelay serve` for one run.
+struct EmbeddedServer {
+  pid_t pid = -1;
+  ~EmbeddedServer() { stop(); }
+  bool start(const std::string& socket_path, std::string* error) {
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      *error = "pipe failed";
+      return false;
+    }
+    pid = fork();
+    if (pid == 0) {
+      const std::string exe = (self_dir() / "gfxrelay").string();
+      const std::string ready = std::to_string(pipe_fds[1]);
+      fcntl(pipe_fds[1], F_SETFD, 0);  // the ready pipe survives exec
+      execl(exe.c_str(), exe.c_str(), "serve", "--socket", socket_path.c_str(), "--ready-fd",
+            ready.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(pipe_fds[1]);
+    if (pid < 0) {
+      close(pipe_fds[0]);
+      *error = "fork failed";
+      return false;
+    }
+    pollfd p{pipe_fds[0], POLLIN, 0};
+    char byte = 0;
+    const bool ready = poll(&p, 1, 60000) > 0 && read(pipe_fds[0], &byte, 1) == 1;
+    close(pipe_fds[0]);
+    if (!ready) {
+      *error = "the embedded host renderer did not start (see its messages above)";
+      stop();
+      return false;
+    }
+    return true;
+  }
+  void stop() {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    int status;
+    waitpid(pid, &status, 0);
+    pid = -1;
+  }
+};
+
+std::atomic<bool> stop_requested{false};
+pid_t forward_to = -1;
+
+void on_stop_signal(int sig) {
+  stop_requested = true;
+  if (forward_to > 0) kill(forward_to, sig);
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+}
+
+// Parses [--socket PATH]; leaves `i` at the first unparsed argument.
+bool parse_socket(int argc, char** argv, int* i, std::string* socket) {
+  while (*i < argc) {
+    const std::string a = argv[*i];
+    if (a == "--socket" && *i + 1 < argc) {
+      *socket = argv[*i + 1];
+      *i += 2;
+    } else if (a.rfind("--socket=", 0) == 0) {
+      *socket = a.substr(9);
+      *i += 1;
+    } else {
+      return true;
+    }
+  }
+  return true;
+}
+
+// Finds or starts a host: the socket given, $GFXRELAY_SOCKET, or an embedded server.
+bool find_host(std::string* socket, TempDir& dir, EmbeddedServer& server, std::string* error) {
+  if (socket->empty()) {
+    if (const char* env = std::getenv("GFXRELAY_SOCKET"); env && *env) *socket = env;
+  }
+  if (!socket->empty()) return true;
+  if (dir.path.empty()) {
+    *error = "cannot create a temporary folder";
+    return false;
+  }
+  *socket = (dir.path / "socket").string();
+  return server.start(*socket, error);
+}
+
+int cmd_run(int argc, char** argv) {
+  int i = 2;
+  std::string socket;
+  parse_socket(argc, argv, &i, &socket);
+  if (i < argc && std::strcmp(argv[i], "--") == 0) ++i;
+  if (i >= argc) return fail(std::string("run: no program given\n") + kUsage);
+
+  const fs::path library = guest_library_dir() / "libEGL_gfxrelay.so.0";
+  if (!fs::exists(library)) return fail("guest library not found at " + library.string());
+  TempDir dir;
+  EmbeddedServer server;
+  std::string error;
+  install_signal_handlers();
+  if (!find_host(&socket, dir, server, &error)) return fail(error);
+
+  // GLVND picks our EGL vendor from this file: no LD_PRELOAD, no replaced system library.
+  const fs::path vendor_json = dir.path / "egl_vendor_gfxrelay.json";
+  {
+    std::ofstream out(vendor_json);
+    out << "{\n  \"file_format_version\": \"1.0.0\",\n  \"ICD\": {\n    \"library_path\": \""
+        << library.string() << "\"\n  }\n}\n";
+  }
+
+  const pid_t child = fork();
+  if (child == 0) {
+    setenv("GFXRELAY_SOCKET", socket.c_str(), 1);
+    setenv("__EGL_VENDOR_LIBRARY_FILENAMES", vendor_json.c_str(), 1);
+    unsetenv("__EGL_VENDOR_LIBRARY_DIRS");
+    execvp(argv[i], argv + i);
+    std::fprintf(stderr, "gfxrelay: cannot run %s: %s\n", argv[i], std::strerror(errno));
+    _exit(127);
+  }
+  if (child < 0) return fail("fork failed");
+  forward_to = child;
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  forward_to = -1;
+  server.stop();
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+int cmd_serve(int argc, char** argv) {
+  gfxrelay::host::ServerOptions options;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--socket" && i + 1 < argc) {
+      options.socket_path = argv[++i];
+    } else if (a == "--ready-fd" && i + 1 < argc) {
+      options.ready_fd = std::atoi(argv[++i]);
+    } else {
+      return fail("serve: unknown argument " + a + "\n" + kUsage);
+    }
+  }
+  if (options.socket_path.empty()) return fail(std::string("serve: --socket PATH is required\n") + kUsage);
+  install_signal_handlers();
+  signal(SIGPIPE, SIG_IGN);
+  return gfxrelay::host::serve(options, stop_requested);
+}
+
+int cmd_info(int argc, char** argv) {
+  int i = 2;
+  std::string socket;
+  parse_socket(argc, argv, &i, &socket);
+  if (i != argc) return fail(std::string("info: unknown argument\n") + kUsage);
+  TempDir dir;
+  EmbeddedServer server;
+  std::string error;
+  if (!find_host(&socket, dir, server, &error)) return fail(error);
+  gfxrelay::transport::UniqueFd fd = gfxrelay::transport::connect_unix(socket, &error);
+  if (!fd) return fail(error);
+  gfxrelay::wire::MessageWriter hello;
+  hello.put<uint32_t>(gfxrelay::wire::kHelloMagic);
+  hello.put<uint32_t>(gfxrelay::wire::kProtocolVersion);
+  hello.put<uint32_t>(static_cast<uint32_t>(gfxrelay::wire::Api::kEglGles));
+  uint32_t op = 0;
+  std::vector<uint8_t> reply;
+  gfxrelay::transport::UniqueFd none;
+  gfxrelay::wire::Caps caps;
+  if (!gfxrelay::transport::send_message(fd.get(), 1, hello.bytes()) ||
+      !gfxrelay::transport::receive_message(fd.get(), &op, &reply, &none, &error) ||
+      op != static_cast<uint32_t>(gfxrelay::wire::Control::kCaps) ||
+      !gfxrelay::wire::Caps::decode(reply, &caps))
+    return fail("no capabilities from the host at " + socket + (error.empty() ? "" : ": " + error));
+  const std::string extensions = caps.get("gl_extensions");
+  size_t count = extensions.empty() ? 0 : 1;
+  for (char c : extensions) count += c == ' ';
+  std::printf("host socket: %s\n", socket.c_str());
+  std::printf("EGL API version: 1.5 (host EGL %s, %s)\n", caps.get("egl_version").c_str(),
+              caps.get("egl_vendor").c_str());
+  std::printf("EGL client APIs: OpenGL_ES\n");
+  std::printf("EGL configs: %zu\n", caps.configs.size());
+  std::printf("OpenGL ES profile vendor: %s\n", caps.get("gl_vendor").c_str());
+  std::printf("OpenGL ES profile renderer: %s\n", caps.get("gl_renderer").c_str());
+  std::printf("OpenGL ES profile version: %s\n", caps.get("gl_version").c_str());
+  std::printf("OpenGL ES profile shading language version: %s\n",
+              caps.get("gl_shading_language_version").c_str());
+  std::printf("OpenGL ES extensions carried: %zu of the host's %s\n", count,
+              caps.get("gl_host_extension_count").c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return fail(kUsage);
+  const std::string command = argv[1];
+  if (command == "run") return cmd_run(argc, argv);
+  if (command == "serve") return cmd_serve(argc, argv);
+  if (command == "info") return cmd_info(argc, argv);
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  return fail("unknown command " + command + "\n" + kUsage);
+}

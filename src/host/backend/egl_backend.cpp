@@ -1,0 +1,158 @@
+#include "host/backend/egl_backend.h"
+
+#include <epoxy/gl.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+namespace gfxrelay::gl {
+extern const char* const kCarriedExtensions[];
+extern const size_t kCarriedExtensionCount;
+}  // namespace gfxrelay::gl
+
+namespace gfxrelay::host {
+
+namespace {
+
+bool has_extension(const char* list, const char* name) {
+  if (!list) return false;
+  const size_t n = std::strlen(name);
+  for (const char* p = list; (p = std::strstr(p, name)); p += n)
+    if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return true;
+  return false;
+}
+
+// The config attributes a guest can query (EGL 1.5 table 3.1, minus the window-system ones).
+const EGLint kConfigAttributes[] = {
+    EGL_CONFIG_ID, EGL_BUFFER_SIZE, EGL_RED_SIZE, EGL_GREEN_SIZE, EGL_BLUE_SIZE,
+    EGL_ALPHA_SIZE, EGL_LUMINANCE_SIZE, EGL_ALPHA_MASK_SIZE, EGL_DEPTH_SIZE, EGL_STENCIL_SIZE,
+    EGL_SAMPLES, EGL_SAMPLE_BUFFERS, EGL_COLOR_BUFFER_TYPE, EGL_CONFIG_CAVEAT, EGL_CONFORMANT,
+    EGL_RENDERABLE_TYPE, EGL_SURFACE_TYPE, EGL_LEVEL, EGL_MAX_PBUFFER_WIDTH,
+    EGL_MAX_PBUFFER_HEIGHT, EGL_MAX_PBUFFER_PIXELS, EGL_MIN_SWAP_INTERVAL,
+    EGL_MAX_SWAP_INTERVAL, EGL_NATIVE_RENDERABLE, EGL_NATIVE_VISUAL_ID, EGL_NATIVE_VISUAL_TYPE,
+    EGL_TRANSPARENT_TYPE, EGL_TRANSPARENT_RED_VALUE, EGL_TRANSPARENT_GREEN_VALUE,
+    EGL_TRANSPARENT_BLUE_VALUE, EGL_BIND_TO_TEXTURE_RGB, EGL_BIND_TO_TEXTURE_RGBA,
+};
+
+constexpr EGLint kCarriedApis = EGL_OPENGL_ES2_BIT | EGL_OPENGL_ES3_BIT;
+
+}  // namespace
+
+EglBackend::~EglBackend() {
+  if (display_ != EGL_NO_DISPLAY) eglTerminate(display_);
+}
+
+bool EglBackend::open(std::string* error) {
+  const char* client = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
+  // A GPU device first; Mesa's software device or surfaceless platform where there is none.
+  if (has_extension(client, "EGL_EXT_platform_device")) {
+    EGLDeviceEXT devices[16];
+    EGLint count = 0;
+    auto query_devices =
+        reinterpret_cast<PFNEGLQUERYDEVICESEXTPROC>(eglGetProcAddress("eglQueryDevicesEXT"));
+    if (query_devices && query_devices(16, devices, &count)) {
+      for (EGLint i = 0; i < count && display_ == EGL_NO_DISPLAY; ++i) {
+        EGLDisplay d = eglGetPlatformDisplayEXT(EGL_PLATFORM_DEVICE_EXT, devices[i], nullptr);
+        if (d != EGL_NO_DISPLAY && eglInitialize(d, nullptr, nullptr)) display_ = d;
+      }
+    }
+  }
+  if (display_ == EGL_NO_DISPLAY && has_extension(client, "EGL_MESA_platform_surfaceless")) {
+    EGLDisplay d = eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY,
+                                         nullptr);
+    if (d != EGL_NO_DISPLAY && eglInitialize(d, nullptr, nullptr)) display_ = d;
+  }
+  if (display_ == EGL_NO_DISPLAY) {
+    *error = "no usable host EGL display (neither EGL_EXT_platform_device nor "
+             "EGL_MESA_platform_surfaceless works)";
+    return false;
+  }
+  if (!eglBindAPI(EGL_OPENGL_ES_API)) {
+    *error = "the host EGL has no OpenGL ES";
+    return false;
+  }
+
+  EGLint total = 0;
+  eglGetConfigs(display_, nullptr, 0, &total);
+  std::vector<EGLConfig> all(total);
+  eglGetConfigs(display_, all.data(), total, &total);
+  caps_.config_attributes.assign(std::begin(kConfigAttributes), std::end(kConfigAttributes));
+  for (EGLConfig c : all) {
+    EGLint renderable = 0, surface = 0;
+    eglGetConfigAttrib(display_, c, EGL_RENDERABLE_TYPE, &renderable);
+    eglGetConfigAttrib(display_, c, EGL_SURFACE_TYPE, &surface);
+    if (!(renderable & EGL_OPENGL_ES2_BIT) || !(surface & EGL_PBUFFER_BIT)) continue;
+    std::vector<int32_t> row;
+    for (EGLint a : kConfigAttributes) {
+      EGLint v = 0;
+      eglGetConfigAttrib(display_, c, a, &v);
+      // The guest gets pbuffers (no windows or pixmaps yet) and the GLES APIs only.
+      if (a == EGL_SURFACE_TYPE) v &= EGL_PBUFFER_BIT;
+      if (a == EGL_RENDERABLE_TYPE || a == EGL_CONFORMANT) v &= kCarriedApis;
+      if (a == EGL_NATIVE_RENDERABLE) v = EGL_FALSE;
+      if (a == EGL_NATIVE_VISUAL_ID) v = 0;
+      if (a == EGL_NATIVE_VISUAL_TYPE) v = EGL_NONE;
+      row.push_back(v);
+    }
+    configs_.push_back(c);
+    caps_.configs.push_back(std::move(row));
+  }
+  if (configs_.empty()) {
+    *error = "the host EGL has no OpenGL ES pbuffer configs";
+    return false;
+  }
+  caps_.strings["egl_vendor"] = eglQueryString(display_, EGL_VENDOR);
+  caps_.strings["egl_version"] = eglQueryString(display_, EGL_VERSION);
+  return read_gl_strings(error);
+}
+
+bool EglBackend::read_gl_strings(std::string* error) {
+  const EGLint attribs[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, 2, EGL_NONE};
+  EGLContext ctx = eglCreateContext(display_, configs_[0], EGL_NO_CONTEXT, attribs);
+  if (ctx == EGL_NO_CONTEXT) {
+    const EGLint fallback[] = {EGL_CONTEXT_MAJOR_VERSION, 2, EGL_NONE};
+    ctx = eglCreateContext(display_, configs_[0], EGL_NO_CONTEXT, fallback);
+  }
+  if (ctx == EGL_NO_CONTEXT ||
+      !eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
+    *error = "cannot make a host OpenGL ES context current without a surface";
+    return false;
+  }
+  auto str = [](GLenum name) {
+    const GLubyte* s = glGetString(name);
+    return std::string(s ? reinterpret_cast<const char*>(s) : "");
+  };
+  caps_.strings["gl_vendor"] = str(GL_VENDOR);
+  caps_.strings["gl_renderer"] = str(GL_RENDERER);
+  caps_.strings["gl_version"] = str(GL_VERSION);
+  caps_.strings["gl_shading_language_version"] = str(GL_SHADING_LANGUAGE_VERSION);
+  std::set<std::string> host;
+  GLint count = 0;
+  glGetIntegerv(GL_NUM_EXTENSIONS, &count);
+  for (GLint i = 0; i < count; ++i)
+    host.insert(reinterpret_cast<const char*>(glGetStringi(GL_EXTENSIONS, i)));
+  std::string joined;
+  for (size_t i = 0; i < gl::kCarriedExtensionCount; ++i) {
+    if (host.count(gl::kCarriedExtensions[i])) {
+      extensions_.push_back(gl::kCarriedExtensions[i]);
+      joined += std::string(joined.empty() ? "" : " ") + gl::kCarriedExtensions[i];
+    }
+  }
+  caps_.strings["gl_extensions"] = joined;
+  caps_.strings["gl_host_extension_count"] = std::to_string(count);
+  eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+  eglDestroyContext(display_, ctx);
+  return true;
+}
+
+std::vector<uint32_t> EglBackend::guest_indices(const std::vector<EGLConfig>& host) const {
+  std::vector<uint32_t> out;
+  for (EGLConfig c : host) {
+    auto it = std::find(configs_.begin(), configs_.end(), c);
+    if (it != configs_.end()) out.push_back(static_cast<uint32_t>(it - configs_.begin()));
+  }
+  return out;
+}
+
+}  // namespace gfxrelay::host

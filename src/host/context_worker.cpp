@@ -1,0 +1,96 @@
+#include "host/context_worker.h"
+
+#include <cstring>
+
+#include "host/session.h"
+
+namespace gfxrelay::host {
+
+ContextWorker::ContextWorker(Session& session, uint32_t id, EGLContext context,
+                             transport::ShmRegion region, std::vector<std::string> extensions)
+    : session_(session),
+      id_(id),
+      context_(context),
+      region_(std::move(region)),
+      ring_(region_) {
+  state_.carried_extensions = std::move(extensions);
+}
+
+ContextWorker::~ContextWorker() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  eglDestroyContext(session_.display(), context_);
+}
+
+void ContextWorker::start() { thread_ = std::thread([this] { run(); }); }
+
+EGLDisplay ContextWorker::display() { return session_.display(); }
+EGLSurface ContextWorker::surface(uint32_t guest_id) { return session_.surface(guest_id); }
+
+void ContextWorker::run() {
+  std::string error;
+  while (!stop_) {
+    std::span<const uint8_t> bytes;
+    const auto status = ring_.acquire(std::chrono::milliseconds(50), &bytes);
+    if (status == transport::RingConsumer::Status::kTimeout) continue;
+    if (status == transport::RingConsumer::Status::kClosed) break;
+    if (status == transport::RingConsumer::Status::kCorrupt) {
+      error = "command ring positions are impossible (ring head overwritten)";
+      break;
+    }
+    batch_.assign(bytes.begin(), bytes.end());
+    ring_.release(bytes.size());
+    if (!decode_batch(batch_, &error)) break;
+  }
+  // Leaves the host context unbound so the session can destroy it from its own thread.
+  eglMakeCurrent(session_.display(), EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+  if (!error.empty()) {
+    auto* control = region_.control();
+    std::strncpy(control->close_reason, error.c_str(), sizeof control->close_reason - 1);
+    control->closed.store(1, std::memory_order_seq_cst);
+    transport::futex_wake_all(&control->reply_seq);
+    transport::futex_wake_all(&control->ring_tail);
+    session_.end("context " + std::to_string(id_) + ": " + error);
+  }
+}
+
+bool ContextWorker::decode_batch(std::span<const uint8_t> bytes, std::string* error) {
+  size_t at = 0;
+  while (at < bytes.size()) {
+    if (bytes.size() - at < sizeof(wire::CommandHeader)) {
+      *error = "truncated command header";
+      return false;
+    }
+    const uint32_t opcode = wire::load<uint32_t>(bytes.data() + at);
+    const uint32_t size = wire::load<uint32_t>(bytes.data() + at + 4);
+    if (size < sizeof(wire::CommandHeader) || size % wire::kCommandAlignment != 0 ||
+        size > bytes.size() - at) {
+      *error = "command " + std::string(wire::opcode_name(opcode)) + " has impossible size " +
+               std::to_string(size);
+      return false;
+    }
+    if (opcode != wire::kOpcodePad) {
+      Decoding d{state_, region_, *this, bytes.data() + at, size, {}};
+      if (!gles::dispatch(opcode, d)) {
+        *error = std::string(wire::opcode_name(opcode)) + ": " + d.error;
+        return false;
+      }
+    }
+    at += size;
+  }
+  return true;
+}
+
+EGLint ContextWorker::make_current(uint32_t draw_id, uint32_t read_id, bool release) {
+  if (release)
+    return eglMakeCurrent(display(), EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT)
+               ? EGL_SUCCESS
+               : eglGetError();
+  EGLSurface draw = draw_id ? surface(draw_id) : EGL_NO_SURFACE;
+  EGLSurface read = read_id ? surface(read_id) : EGL_NO_SURFACE;
+  if ((draw_id && draw == EGL_NO_SURFACE) || (read_id && read == EGL_NO_SURFACE))
+    return EGL_BAD_SURFACE;
+  return eglMakeCurrent(display(), draw, read, context_) ? EGL_SUCCESS : eglGetError();
+}
+
+}  // namespace gfxrelay::host

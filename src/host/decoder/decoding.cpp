@@ -1,0 +1,387 @@
+// Blobs, name maps and replies for the host decoders. Every length a blob claims is checked
+// against the one the host computed (wire rule 4); every transfer reference against the area.
+#include "host/decoder/decoding.h"
+
+#include <algorithm>
+
+namespace gfxrelay::host {
+
+namespace {
+// Zeros handed to GL in place of a null pointer the program passed where GL would read.
+constexpr size_t kZerosBytes = 64 * 1024;
+const uint8_t kZeros[kZerosBytes] = {};
+}  // namespace
+
+GLuint NameMap::to_host(GLuint guest) const {
+  auto it = guest_to_host_.find(guest);
+  return it == guest_to_host_.end() ? 0 : it->second;
+}
+GLuint NameMap::to_guest(GLuint host) const {
+  auto it = host_to_guest_.find(host);
+  return it == host_to_guest_.end() ? 0 : it->second;
+}
+bool NameMap::add(GLuint guest, GLuint host) {
+  if (guest == 0 || guest_to_host_.count(guest)) return false;
+  guest_to_host_[guest] = host;
+  host_to_guest_[host] = guest;
+  return true;
+}
+void NameMap::remove(GLuint guest) {
+  auto it = guest_to_host_.find(guest);
+  if (it == guest_to_host_.end()) return;
+  host_to_guest_.erase(it->second);
+  guest_to_host_.erase(it);
+}
+
+GLuint HostContext::host_name(ObjectKind kind, uint64_t guest) {
+  if (guest == 0) return 0;
+  const GLuint host = names(kind).to_host(static_cast<GLuint>(guest));
+  return host ? host : kUnknownName;
+}
+
+namespace {
+GLuint generate_host_name(ObjectKind kind) {
+  GLuint name = 0;
+  switch (kind) {
+    case ObjectKind::kBuffer: glGenBuffers(1, &name); break;
+    case ObjectKind::kTexture: glGenTextures(1, &name); break;
+    case ObjectKind::kRenderbuffer: glGenRenderbuffers(1, &name); break;
+    case ObjectKind::kFramebuffer: glGenFramebuffers(1, &name); break;
+    default: break;
+  }
+  return name;
+}
+}  // namespace
+
+GLuint HostContext::bind_name(ObjectKind kind, uint64_t guest) {
+  if (guest == 0) return 0;
+  if (guest > UINT32_MAX) return kUnknownName;
+  NameMap& map = names(kind);
+  GLuint host = map.to_host(static_cast<GLuint>(guest));
+  if (!host) {
+    host = generate_host_name(kind);
+    if (!host) return kUnknownName;
+    map.add(static_cast<GLuint>(guest), host);
+  }
+  return host;
+}
+
+GLuint HostContext::guest_name(ObjectKind kind, GLuint host) const {
+  return host ? maps_[static_cast<size_t>(kind)].to_guest(host) : 0;
+}
+
+bool HostContext::add_names(ObjectKind kind, const Blob& guest, const std::vector<GLuint>& host) {
+  const auto* g = static_cast<const uint8_t*>(guest.data);
+  const size_t n = std::min(guest.length / sizeof(GLuint), host.size());
+  bool ok = true;
+  for (size_t i = 0; i < n; ++i) {
+    const GLuint name = wire::load<uint32_t>(g + 4 * i);
+    if (!names(kind).add(name, host[i])) ok = false;
+  }
+  return ok;
+}
+
+void HostContext::add_name(ObjectKind kind, uint64_t guest, GLuint host) {
+  if (guest <= UINT32_MAX && host) names(kind).add(static_cast<GLuint>(guest), host);
+}
+
+std::vector<GLuint> HostContext::host_names(ObjectKind kind, const Blob& guest) {
+  std::vector<GLuint> out(guest.length / sizeof(GLuint));
+  const auto* g = static_cast<const uint8_t*>(guest.data);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const GLuint name = wire::load<uint32_t>(g + 4 * i);
+    // Deleting a name never seen is a no-op in GL; 0 keeps it one here.
+    out[i] = name ? names(kind).to_host(name) : 0;
+  }
+  return out;
+}
+
+void HostContext::remove_names(ObjectKind kind, const Blob& guest) {
+  const auto* g = static_cast<const uint8_t*>(guest.data);
+  for (size_t i = 0; i < guest.length / sizeof(GLuint); ++i)
+    names(kind).remove(wire::load<uint32_t>(g + 4 * i));
+}
+
+GLsync HostContext::sync_object(uint64_t guest) {
+  auto it = syncs_.find(guest);
+  // An unknown sync must not reach GL as a pointer: a fresh, never-signalled name stands in.
+  return it == syncs_.end() ? nullptr : it->second;
+}
+
+void HostContext::add_sync(uint64_t guest, GLsync sync) {
+  if (sync && !syncs_.count(guest)) syncs_[guest] = sync;
+}
+
+void HostContext::delete_all_objects() {
+  auto each = [this](ObjectKind kind, auto&& del) {
+    for (const auto& [guest, host] : names(kind).all()) del(host);
+  };
+  each(ObjectKind::kBuffer, [](GLuint n) { glDeleteBuffers(1, &n); });
+  each(ObjectKind::kTexture, [](GLuint n) { glDeleteTextures(1, &n); });
+  each(ObjectKind::kRenderbuffer, [](GLuint n) { glDeleteRenderbuffers(1, &n); });
+  each(ObjectKind::kFramebuffer, [](GLuint n) { glDeleteFramebuffers(1, &n); });
+  each(ObjectKind::kVertexArray, [](GLuint n) { glDeleteVertexArrays(1, &n); });
+  each(ObjectKind::kSampler, [](GLuint n) { glDeleteSamplers(1, &n); });
+  each(ObjectKind::kQuery, [](GLuint n) { glDeleteQueries(1, &n); });
+  each(ObjectKind::kTransformFeedback, [](GLuint n) { glDeleteTransformFeedbacks(1, &n); });
+  each(ObjectKind::kProgramPipeline, [](GLuint n) { glDeleteProgramPipelines(1, &n); });
+  each(ObjectKind::kProgram, [](GLuint n) {
+    if (glIsProgram(n)) glDeleteProgram(n);
+    else if (glIsShader(n)) glDeleteShader(n);
+  });
+  for (auto& [guest, sync] : syncs_) glDeleteSync(sync);
+  syncs_.clear();
+  if (!client_array_buffers.empty())
+    glDeleteBuffers(static_cast<GLsizei>(client_array_buffers.size()), client_array_buffers.data());
+  client_array_buffers.clear();
+  for (auto& m : maps_) m = NameMap();
+}
+
+// --- HostState ----------------------------------------------------------------------------
+
+uint32_t HostState::get_count(GLenum pname) const {
+  if (const GLenum count_pname = gl::get_count_pname(pname)) {
+    GLint n = 0;
+    glGetIntegerv(count_pname, &n);
+    return n > 0 ? static_cast<uint32_t>(std::min(n, 4096)) : 0;
+  }
+  return gl::get_value_count(pname);
+}
+
+uint32_t HostState::uniform_value_count(GLuint program, GLint location) const {
+  // Finds the active uniform at `location` to learn its type.
+  GLint active = 0;
+  if (!glIsProgram(program)) return 1;
+  glGetProgramiv(program, GL_ACTIVE_UNIFORMS, &active);
+  GLint max_length = 0;
+  glGetProgramiv(program, GL_ACTIVE_UNIFORM_MAX_LENGTH, &max_length);
+  std::vector<GLchar> name(std::max(max_length, 1) + 8);
+  for (GLint i = 0; i < active; ++i) {
+    GLint size = 0;
+    GLenum type = 0;
+    glGetActiveUniform(program, i, static_cast<GLsizei>(name.size()), nullptr, &size, &type,
+                       name.data());
+    std::string base(name.data());
+    if (base.size() > 3 && base.compare(base.size() - 3, 3, "[0]") == 0)
+      base.resize(base.size() - 3);
+    const GLint first = glGetUniformLocation(program, base.c_str());
+    if (first < 0 || location < first || location >= first + size) continue;
+    switch (type) {
+      case GL_FLOAT_VEC2: case GL_INT_VEC2: case GL_UNSIGNED_INT_VEC2: case GL_BOOL_VEC2: return 2;
+      case GL_FLOAT_VEC3: case GL_INT_VEC3: case GL_UNSIGNED_INT_VEC3: case GL_BOOL_VEC3: return 3;
+      case GL_FLOAT_VEC4: case GL_INT_VEC4: case GL_UNSIGNED_INT_VEC4: case GL_BOOL_VEC4:
+      case GL_FLOAT_MAT2: return 4;
+      case GL_FLOAT_MAT2x3: case GL_FLOAT_MAT3x2: return 6;
+      case GL_FLOAT_MAT2x4: case GL_FLOAT_MAT4x2: return 8;
+      case GL_FLOAT_MAT3: return 9;
+      case GL_FLOAT_MAT3x4: case GL_FLOAT_MAT4x3: return 12;
+      case GL_FLOAT_MAT4: return 16;
+      default: return 1;
+    }
+  }
+  return 1;
+}
+
+uint32_t HostState::uniform_block_value_count(GLuint program, GLuint block, GLenum pname) const {
+  if (const GLenum count_pname = gl::active_uniform_block_count_pname(pname)) {
+    GLint n = 0;
+    glGetActiveUniformBlockiv(program, block, count_pname, &n);
+    return n > 0 ? static_cast<uint32_t>(std::min(n, 1 << 16)) : 0;
+  }
+  return gl::active_uniform_block_count(pname);
+}
+
+gl::PixelStore HostState::unpack_store() const {
+  gl::PixelStore s;
+  glGetIntegerv(GL_UNPACK_ALIGNMENT, &s.alignment);
+  glGetIntegerv(GL_UNPACK_ROW_LENGTH, &s.row_length);
+  glGetIntegerv(GL_UNPACK_IMAGE_HEIGHT, &s.image_height);
+  glGetIntegerv(GL_UNPACK_SKIP_PIXELS, &s.skip_pixels);
+  glGetIntegerv(GL_UNPACK_SKIP_ROWS, &s.skip_rows);
+  glGetIntegerv(GL_UNPACK_SKIP_IMAGES, &s.skip_images);
+  return s;
+}
+
+gl::PixelStore HostState::pack_store() const {
+  gl::PixelStore s;
+  glGetIntegerv(GL_PACK_ALIGNMENT, &s.alignment);
+  glGetIntegerv(GL_PACK_ROW_LENGTH, &s.row_length);
+  glGetIntegerv(GL_PACK_SKIP_PIXELS, &s.skip_pixels);
+  glGetIntegerv(GL_PACK_SKIP_ROWS, &s.skip_rows);
+  return s;
+}
+
+GLuint HostState::bound_buffer(GLenum binding) const {
+  GLint b = 0;
+  glGetIntegerv(binding, &b);
+  return static_cast<GLuint>(b);
+}
+
+// --- Decoding -----------------------------------------------------------------------------
+
+Blob Decoding::read_blob(wire::Reader& r, bool allow_offset) {
+  Blob b;
+  const uint32_t length = r.get<uint32_t>();
+  const auto mode = static_cast<wire::BlobMode>(r.get<uint32_t>());
+  if (!r.ok()) return b;
+  b.length = length;
+  switch (mode) {
+    case wire::BlobMode::kInline: {
+      std::span<const uint8_t> bytes = r.bytes(length);
+      if (!r.ok()) return b;
+      b.data = bytes.data();
+      b.ok = true;
+      return b;
+    }
+    case wire::BlobMode::kTransfer: {
+      const uint64_t position = r.get<uint64_t>();
+      const std::span<uint8_t> area = region.transfer();
+      const uint64_t offset = static_cast<uint32_t>(position) % area.size();
+      if (!r.ok() || position > UINT32_MAX || offset + length > area.size()) return b;
+      b.data = area.data() + offset;
+      b.transfer = true;
+      b.transfer_end = static_cast<uint32_t>(position + length);
+      b.ok = true;
+      return b;
+    }
+    case wire::BlobMode::kNull:
+      b.length = 0;
+      b.ok = length == 0;
+      return b;
+    case wire::BlobMode::kOffset: {
+      const uint64_t offset = r.get<uint64_t>();
+      if (!r.ok() || !allow_offset) return b;
+      b.data = reinterpret_cast<const void*>(static_cast<uintptr_t>(offset));
+      b.offset = true;
+      b.length = 0;
+      b.ok = true;
+      return b;
+    }
+  }
+  return b;
+}
+
+Blob Decoding::blob(wire::Reader& r, size_t expected, bool nullable) {
+  Blob b = read_blob(r, false);
+  if (!b.ok) return b;
+  if (!b.data && !b.transfer && b.length == 0 && expected > 0) {
+    // The program passed NULL. GL may accept it (nullable), else it must not read it.
+    if (nullable) return b;
+    if (expected > kZerosBytes) {
+      b.ok = false;
+      return b;
+    }
+    b.data = kZeros;
+    b.length = expected;
+    return b;
+  }
+  if (b.length != expected) b.ok = false;
+  return b;
+}
+
+Blob Decoding::string_blob(wire::Reader& r) {
+  Blob b = read_blob(r, false);
+  if (!b.ok) return b;
+  const auto* s = static_cast<const char*>(b.data);
+  // Must be NUL-terminated within its own length, so GL cannot read past it.
+  if (!s || b.length == 0 || s[b.length - 1] != '\0') {
+    if (!s && b.length == 0) {
+      b.data = "";
+      return b;
+    }
+    b.ok = false;
+  }
+  return b;
+}
+
+Blob Decoding::counted_string_blob(wire::Reader& r, GLsizei) { return string_blob(r); }
+
+StringList Decoding::strings_blob(wire::Reader& r, GLsizei count) {
+  StringList list;
+  Blob b = read_blob(r, false);
+  if (!b.ok) return list;
+  if (count <= 0 || !b.data) {
+    list.ok = b.length == 0;
+    return list;
+  }
+  wire::Reader s(static_cast<const uint8_t*>(b.data), b.length);
+  const uint32_t n = s.get<uint32_t>();
+  if (!s.ok() || n != static_cast<uint32_t>(count) || n > 65536) return list;
+  std::vector<uint32_t> lengths(n);
+  for (auto& l : lengths) l = s.get<uint32_t>();
+  size_t at = 4 + 4 * size_t{n};
+  for (uint32_t l : lengths) {
+    if (!s.ok() || at + l > b.length) return list;
+    list.storage.emplace_back(static_cast<const char*>(b.data) + at, l);
+    at += l;
+  }
+  if (at != b.length) return list;
+  release(b);
+  for (const auto& str : list.storage) list.pointers.push_back(str.c_str());
+  list.ok = true;
+  return list;
+}
+
+Blob Decoding::unpack_image_blob(wire::Reader& r, GLenum format, GLenum type, GLsizei width,
+                                 GLsizei height, GLsizei depth, bool nullable) {
+  const bool buffer_bound = state().bound_buffer(GL_PIXEL_UNPACK_BUFFER_BINDING) != 0;
+  Blob b = read_blob(r, buffer_bound);
+  if (!b.ok || b.offset) return b;
+  if (buffer_bound) {
+    // The guest sent client data while the host has a PBO bound: their views differ.
+    b.ok = false;
+    return b;
+  }
+  uint64_t expected = 0;
+  if (!gl::image_bytes(state().unpack_store(), format, type, width, height, depth, &expected))
+    expected = 0;
+  if (!b.data && b.length == 0) {
+    b.data = nullptr;  // GL allocates without data, or reports the bad enum itself
+    (void)nullable;
+    return b;
+  }
+  if (b.length != expected) b.ok = false;
+  return b;
+}
+
+Blob Decoding::unpack_blob(wire::Reader& r, size_t expected, bool nullable) {
+  const bool buffer_bound = state().bound_buffer(GL_PIXEL_UNPACK_BUFFER_BINDING) != 0;
+  Blob b = read_blob(r, buffer_bound);
+  if (!b.ok || b.offset) return b;
+  if (buffer_bound) {
+    b.ok = false;
+    return b;
+  }
+  if (!b.data && b.length == 0) return nullable || expected == 0 ? b : Blob{};
+  if (b.length != expected) b.ok = false;
+  return b;
+}
+
+Blob Decoding::output_blob(wire::Reader& r, size_t expected) {
+  Blob b = read_blob(r, false);
+  if (b.ok && (!b.transfer || b.length != expected)) b.ok = false;
+  return b;
+}
+
+void Decoding::release(const Blob& b) {
+  if (b.transfer) {
+    auto* control = region.control();
+    control->transfer_released.store(b.transfer_end, std::memory_order_release);
+    if (control->transfer_waiting.load(std::memory_order_seq_cst))
+      transport::futex_wake_all(&control->transfer_released);
+  }
+}
+
+ReplyWriter Decoding::reply() { return ReplyWriter(region.reply()); }
+
+bool Decoding::finish_reply(const ReplyWriter& w) {
+  if (w.overflowed()) return fail("reply larger than the reply area");
+  auto* control = region.control();
+  control->reply_length = static_cast<uint32_t>(w.used());
+  control->reply_seq.fetch_add(1, std::memory_order_seq_cst);
+  if (control->reply_waiting.load(std::memory_order_seq_cst))
+    transport::futex_wake_all(&control->reply_seq);
+  return true;
+}
+
+}  // namespace gfxrelay::host

@@ -1,0 +1,190 @@
+// What the generated host decoder (gl_decoder_gen.cpp) and the hand-written decoders build on:
+// one command being decoded, the guest context's host-side state (name maps, syncs), blobs read
+// in place from the stream or the transfer area, and the reply writer.
+#pragma once
+
+#include <epoxy/egl.h>
+#include <epoxy/gl.h>
+
+#include <bit>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gl_params_gen.h"
+#include "glcommon/pixel_size.h"
+#include "glcommon/sizes.h"
+#include "opcodes_gen.h"
+#include "transport/shm_ring.h"
+#include "wire/wire.h"
+
+namespace gfxrelay::host {
+
+using gl::elements;
+using gl::ObjectKind;
+using wire::Op;
+
+// A name no host GL allocates (they count up from 1), standing in for a guest name the host has
+// never seen, so GL reports its own error for it instead of acting on a real object.
+inline constexpr GLuint kUnknownName = 0xFFFFFFF0u;
+
+// Guest name -> host name, one map per kind (wire rule 3).
+class NameMap {
+ public:
+  GLuint to_host(GLuint guest) const;
+  GLuint to_guest(GLuint host) const;
+  bool add(GLuint guest, GLuint host);  // false if guest is already mapped
+  void remove(GLuint guest);
+  bool contains(GLuint guest) const { return guest_to_host_.count(guest) != 0; }
+  const std::unordered_map<GLuint, GLuint>& all() const { return guest_to_host_; }
+
+ private:
+  std::unordered_map<GLuint, GLuint> guest_to_host_;
+  std::unordered_map<GLuint, GLuint> host_to_guest_;
+};
+
+// Sizes that only the host's GL state can give (annotation expressions call `state.`).
+struct HostState {
+  uint32_t get_count(GLenum pname) const;
+  uint32_t uniform_value_count(GLuint program, GLint location) const;
+  uint32_t uniform_block_value_count(GLuint program, GLuint block, GLenum pname) const;
+  gl::PixelStore unpack_store() const;
+  gl::PixelStore pack_store() const;
+  GLuint bound_buffer(GLenum binding) const;
+};
+
+// The host side of one guest GL context.
+class HostContext {
+ public:
+  GLuint host_name(ObjectKind kind, uint64_t guest);
+  GLuint bind_name(ObjectKind kind, uint64_t guest);  // creates an object for a new name
+  GLuint guest_name(ObjectKind kind, GLuint host) const;
+  bool add_names(ObjectKind kind, const struct Blob& guest, const std::vector<GLuint>& host);
+  void add_name(ObjectKind kind, uint64_t guest, GLuint host);
+  std::vector<GLuint> host_names(ObjectKind kind, const struct Blob& guest);
+  void remove_names(ObjectKind kind, const struct Blob& guest);
+  GLsync sync_object(uint64_t guest);
+  void add_sync(uint64_t guest, GLsync sync);
+  // Deletes every host object the guest created (the host context must be current).
+  void delete_all_objects();
+
+  NameMap& names(ObjectKind kind) { return maps_[static_cast<size_t>(kind)]; }
+
+  HostState state;
+  GLenum pending_error = GL_NO_ERROR;  // reported before the driver's by glGetError
+  std::vector<GLuint> client_array_buffers;  // host-owned, never in a guest name space
+  std::vector<std::string> carried_extensions;  // host's, narrowed to what the relay carries
+
+ private:
+  std::array<NameMap, 16> maps_;
+  std::map<uint64_t, GLsync> syncs_;
+};
+
+struct Blob {
+  bool ok = false;
+  const void* data = nullptr;
+  size_t length = 0;
+  bool offset = false;     // data is a byte offset into a bound buffer
+  bool transfer = false;   // release() frees transfer_end
+  uint32_t transfer_end = 0;
+};
+
+struct StringList {
+  bool ok = false;
+  std::vector<std::string> storage;
+  std::vector<const GLchar*> pointers;
+};
+
+class ReplyWriter {
+ public:
+  explicit ReplyWriter(std::span<uint8_t> area) : area_(area) {}
+  template <typename T>
+  void scalar(T v) {
+    put(&v, sizeof v);
+  }
+  template <typename T>
+  void output(const T* data, size_t count) {
+    const uint32_t bytes = static_cast<uint32_t>(count * sizeof(T));
+    scalar<uint32_t>(bytes);
+    scalar<uint32_t>(0);
+    put(data, bytes);
+    const size_t pad = wire::align_up(used_) - used_;
+    static const uint8_t zeros[8] = {};
+    put(zeros, pad);
+  }
+  bool overflowed() const { return overflow_; }
+  size_t used() const { return used_; }
+
+ private:
+  void put(const void* data, size_t n) {
+    if (overflow_ || area_.size() - used_ < n) {
+      overflow_ = true;
+      return;
+    }
+    std::memcpy(area_.data() + used_, data, n);
+    used_ += n;
+  }
+  std::span<uint8_t> area_;
+  size_t used_ = 0;
+  bool overflow_ = false;
+};
+
+// Services the session gives decoders (surfaces live at session level).
+class SessionServices {
+ public:
+  virtual ~SessionServices() = default;
+  virtual EGLDisplay display() = 0;
+  virtual EGLContext context() = 0;
+  // The host surface for a guest surface id, or EGL_NO_SURFACE.
+  virtual EGLSurface surface(uint32_t guest_id) = 0;
+  // Binds the context to guest surfaces (0: none), or unbinds it; returns an EGL error code.
+  virtual EGLint make_current(uint32_t draw_id, uint32_t read_id, bool release) = 0;
+};
+
+// One command being decoded.
+struct Decoding {
+  HostContext& ctx;
+  const transport::ShmRegion& region;
+  SessionServices& session;
+  const uint8_t* cmd = nullptr;  // the command, header included, in private memory
+  size_t size = 0;
+  std::string error;
+
+  bool fail(const std::string& why) {
+    error = why;
+    return false;
+  }
+  HostState& state() { return ctx.state; }
+
+  Blob blob(wire::Reader& r, size_t expected, bool nullable);
+  Blob string_blob(wire::Reader& r);
+  Blob counted_string_blob(wire::Reader& r, GLsizei length);
+  StringList strings_blob(wire::Reader& r, GLsizei count);
+  Blob unpack_image_blob(wire::Reader& r, GLenum format, GLenum type, GLsizei width,
+                         GLsizei height, GLsizei depth, bool nullable);
+  Blob unpack_blob(wire::Reader& r, size_t expected, bool nullable);
+  // A blob the host writes into (read-backs): must be a transfer reference of `expected` bytes.
+  Blob output_blob(wire::Reader& r, size_t expected);
+  void release(const Blob& b);
+
+  size_t output_count(int64_t n) const { return elements(n); }
+  // Scratch for GL to write outputs into: never smaller than 64 values, so a pname missing
+  // from the tables cannot make the driver write past it.
+  size_t scratch_elements(size_t count) const { return count < 64 ? 64 : count; }
+
+  ReplyWriter reply();
+  bool finish_reply(const ReplyWriter& w);
+
+ private:
+  Blob read_blob(wire::Reader& r, bool allow_offset);
+};
+
+// The generated dispatch: decodes and executes one command. False ends the session.
+namespace gles {
+bool dispatch(uint32_t opcode, Decoding& d);
+}
+
+}  // namespace gfxrelay::host

@@ -1,0 +1,371 @@
+// Queries whose answers are narrowed (extensions) or carry object names (mapped back to the
+// guest's names: no host name crosses the wire), read-backs, mappings, and the stream's own
+// commands (MakeCurrent, SwapBuffers, Ping).
+#include <algorithm>
+#include <cstring>
+
+#include "host/decoder/decoding.h"
+
+namespace gfxrelay::host::gles {
+
+namespace {
+
+ObjectKind name_space(ObjectKind kind) {
+  return kind == ObjectKind::kShader ? ObjectKind::kProgram : kind;
+}
+
+template <typename T>
+void map_to_guest(HostContext& ctx, ObjectKind kind, T* values, size_t count) {
+  if (kind == ObjectKind::kNone || kind == ObjectKind::kAttachment) return;
+  for (size_t i = 0; i < count; ++i)
+    values[i] = static_cast<T>(ctx.guest_name(name_space(kind), static_cast<GLuint>(values[i])));
+}
+
+template <typename T>
+bool reply_values(Decoding& d, const std::vector<T>& values, size_t count) {
+  ReplyWriter w = d.reply();
+  w.output(values.data(), count);
+  return d.finish_reply(w);
+}
+
+// glGetIntegerv and glGetInteger64v.
+template <typename T, typename Get>
+bool get_values(Decoding& d, Get get) {
+  if (d.size != 16) return d.fail("command size");
+  const GLenum pname = wire::load<uint32_t>(d.cmd + 8);
+  const size_t count = d.state().get_count(pname);
+  std::vector<T> values(d.scratch_elements(count));
+  if (pname == GL_NUM_EXTENSIONS) {
+    values[0] = static_cast<T>(d.ctx.carried_extensions.size());
+  } else {
+    get(pname, values.data());
+    map_to_guest(d.ctx, gl::get_object_kind(pname), values.data(), count);
+  }
+  return reply_values(d, values, count);
+}
+
+template <typename T, typename Get>
+bool get_indexed_values(Decoding& d, Get get) {
+  if (d.size != 16) return d.fail("command size");
+  const GLenum target = wire::load<uint32_t>(d.cmd + 8);
+  const GLuint index = wire::load<uint32_t>(d.cmd + 12);
+  const size_t count = gl::indexed_get_value_count(target);
+  std::vector<T> values(d.scratch_elements(count));
+  get(target, index, values.data());
+  map_to_guest(d.ctx, gl::indexed_get_object_kind(target), values.data(), count);
+  return reply_values(d, values, count);
+}
+
+ObjectKind kind_of_identifier(GLenum identifier) {
+  switch (identifier) {
+    case GL_BUFFER: return ObjectKind::kBuffer;
+    case GL_SHADER: case GL_PROGRAM: return ObjectKind::kProgram;
+    case GL_VERTEX_ARRAY: return ObjectKind::kVertexArray;
+    case GL_QUERY: return ObjectKind::kQuery;
+    case GL_PROGRAM_PIPELINE: return ObjectKind::kProgramPipeline;
+    case GL_TRANSFORM_FEEDBACK: return ObjectKind::kTransformFeedback;
+    case GL_SAMPLER: return ObjectKind::kSampler;
+    case GL_TEXTURE: return ObjectKind::kTexture;
+    case GL_RENDERBUFFER: return ObjectKind::kRenderbuffer;
+    case GL_FRAMEBUFFER: return ObjectKind::kFramebuffer;
+    default: return ObjectKind::kNone;
+  }
+}
+
+GLuint labelled_object(Decoding& d, GLenum identifier, GLuint guest) {
+  const ObjectKind kind = kind_of_identifier(identifier);
+  return kind == ObjectKind::kNone ? guest : d.ctx.host_name(kind, guest);
+}
+
+}  // namespace
+
+bool decode_glGetIntegerv(Decoding& d) { return get_values<GLint>(d, glGetIntegerv); }
+bool decode_glGetInteger64v(Decoding& d) { return get_values<GLint64>(d, glGetInteger64v); }
+bool decode_glGetIntegeri_v(Decoding& d) { return get_indexed_values<GLint>(d, glGetIntegeri_v); }
+bool decode_glGetInteger64i_v(Decoding& d) {
+  return get_indexed_values<GLint64>(d, glGetInteger64i_v);
+}
+
+bool decode_glGetVertexAttribiv(Decoding& d) {
+  if (d.size != 16) return d.fail("command size");
+  const GLuint index = wire::load<uint32_t>(d.cmd + 8);
+  const GLenum pname = wire::load<uint32_t>(d.cmd + 12);
+  const size_t count = gl::vertex_attrib_count(pname);
+  std::vector<GLint> values(d.scratch_elements(count));
+  glGetVertexAttribiv(index, pname, values.data());
+  map_to_guest(d.ctx, gl::vertex_attrib_object_kind(pname), values.data(), count);
+  return reply_values(d, values, count);
+}
+
+bool decode_glGetFramebufferAttachmentParameteriv(Decoding& d) {
+  if (d.size != 24) return d.fail("command size");
+  const GLenum target = wire::load<uint32_t>(d.cmd + 8);
+  const GLenum attachment = wire::load<uint32_t>(d.cmd + 12);
+  const GLenum pname = wire::load<uint32_t>(d.cmd + 16);
+  std::vector<GLint> values(d.scratch_elements(1));
+  glGetFramebufferAttachmentParameteriv(target, attachment, pname, values.data());
+  if (pname == GL_FRAMEBUFFER_ATTACHMENT_OBJECT_NAME) {
+    GLint type = GL_NONE;
+    glGetFramebufferAttachmentParameteriv(target, attachment,
+                                          GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE, &type);
+    const ObjectKind kind = type == GL_TEXTURE        ? ObjectKind::kTexture
+                            : type == GL_RENDERBUFFER ? ObjectKind::kRenderbuffer
+                                                      : ObjectKind::kNone;
+    map_to_guest(d.ctx, kind, values.data(), 1);
+  }
+  return reply_values(d, values, 1);
+}
+
+bool decode_glGetProgramPipelineiv(Decoding& d) {
+  if (d.size != 16) return d.fail("command size");
+  const GLuint pipeline =
+      d.ctx.host_name(ObjectKind::kProgramPipeline, wire::load<uint32_t>(d.cmd + 8));
+  const GLenum pname = wire::load<uint32_t>(d.cmd + 12);
+  std::vector<GLint> values(d.scratch_elements(1));
+  glGetProgramPipelineiv(pipeline, pname, values.data());
+  map_to_guest(d.ctx, gl::program_pipeline_object_kind(pname), values.data(), 1);
+  return reply_values(d, values, 1);
+}
+
+bool decode_glGetAttachedShaders(Decoding& d) {
+  if (d.size != 16) return d.fail("command size");
+  const GLuint program = d.ctx.host_name(ObjectKind::kProgram, wire::load<uint32_t>(d.cmd + 8));
+  const GLsizei max_count = static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 12));
+  const size_t count = elements(std::min<GLsizei>(max_count, 1 << 16));
+  std::vector<GLsizei> written(d.scratch_elements(1));
+  std::vector<GLuint> shaders(d.scratch_elements(count));
+  glGetAttachedShaders(program, max_count < 0 ? max_count : static_cast<GLsizei>(count),
+                       written.data(), shaders.data());
+  map_to_guest(d.ctx, ObjectKind::kProgram, shaders.data(), count);
+  ReplyWriter w = d.reply();
+  w.output(written.data(), 1);
+  w.output(shaders.data(), count);
+  return d.finish_reply(w);
+}
+
+bool decode_glGetString(Decoding& d) {
+  if (d.size != 16) return d.fail("command size");
+  const GLenum name = wire::load<uint32_t>(d.cmd + 8);
+  std::string value;
+  if (name == GL_EXTENSIONS) {
+    for (const std::string& e : d.ctx.carried_extensions) value += e + " ";
+    if (!value.empty()) value.pop_back();
+  } else if (const GLubyte* s = glGetString(name)) {
+    value = reinterpret_cast<const char*>(s);
+  }
+  ReplyWriter w = d.reply();
+  w.output(value.c_str(), value.size() + 1);
+  return d.finish_reply(w);
+}
+
+bool decode_glGetStringi(Decoding& d) {
+  // The guest answers glGetStringi from the narrowed list; nothing to do here.
+  return d.fail("glGetStringi is answered by the guest");
+}
+
+bool decode_glGetError(Decoding& d) {
+  if (d.size != 8) return d.fail("command size");
+  GLenum error = d.ctx.pending_error;
+  d.ctx.pending_error = GL_NO_ERROR;
+  if (error == GL_NO_ERROR) error = glGetError();
+  ReplyWriter w = d.reply();
+  w.scalar<uint32_t>(error);
+  return d.finish_reply(w);
+}
+
+bool decode_glFinish(Decoding& d) {
+  if (d.size != 8) return d.fail("command size");
+  glFinish();
+  ReplyWriter w = d.reply();
+  return d.finish_reply(w);
+}
+
+bool decode_gfxrelay_Ping(Decoding& d) {
+  if (d.size != 8) return d.fail("command size");
+  ReplyWriter w = d.reply();
+  return d.finish_reply(w);
+}
+
+bool decode_glShaderSource(Decoding& d) {
+  if (d.size < 24) return d.fail("command too short");
+  const GLuint shader = d.ctx.host_name(ObjectKind::kProgram, wire::load<uint32_t>(d.cmd + 8));
+  const GLsizei count = static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 12));
+  wire::Reader r(d.cmd + 24, d.size - 24);
+  wire::Reader peek = r;
+  const uint32_t length = peek.get<uint32_t>();
+  Blob source = d.blob(r, length, true);
+  if (!source.ok || !r.at_end()) return d.fail("source: bad length or reference");
+  const GLchar* text = source.data ? static_cast<const GLchar*>(source.data) : "";
+  const GLint text_length = static_cast<GLint>(source.length);
+  // One concatenated string; a negative count still reaches GL for its INVALID_VALUE.
+  glShaderSource(shader, count < 0 ? count : 1, &text, &text_length);
+  d.release(source);
+  return true;
+}
+
+bool decode_glObjectLabel(Decoding& d) {
+  if (d.size < 24) return d.fail("command too short");
+  const GLenum identifier = wire::load<uint32_t>(d.cmd + 8);
+  const GLuint name = labelled_object(d, identifier, wire::load<uint32_t>(d.cmd + 12));
+  wire::Reader r(d.cmd + 24, d.size - 24);
+  Blob label = d.string_blob(r);
+  if (!label.ok || !r.at_end()) return d.fail("label: bad string");
+  glObjectLabel(identifier, name, -1, static_cast<const GLchar*>(label.data));
+  d.release(label);
+  return true;
+}
+
+bool decode_glGetObjectLabel(Decoding& d) {
+  if (d.size != 24) return d.fail("command size");
+  const GLenum identifier = wire::load<uint32_t>(d.cmd + 8);
+  const GLuint name = labelled_object(d, identifier, wire::load<uint32_t>(d.cmd + 12));
+  const GLsizei buf_size = static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 16));
+  const size_t count = elements(std::min<GLsizei>(buf_size, 1 << 16));
+  std::vector<GLsizei> length(d.scratch_elements(1));
+  std::vector<GLchar> label(d.scratch_elements(count));
+  glGetObjectLabel(identifier, name, buf_size < 0 ? buf_size : static_cast<GLsizei>(count),
+                   length.data(), label.data());
+  ReplyWriter w = d.reply();
+  w.output(length.data(), 1);
+  w.output(label.data(), count);
+  return d.finish_reply(w);
+}
+
+// x, y, width, height, format, type, bufSize (-1: glReadPixels), then the destination: an
+// offset into the bound PIXEL_PACK_BUFFER (no reply), or a transfer-area range (reply).
+static bool read_pixels(Decoding& d, bool robust) {
+  if (d.size < 40) return d.fail("command too short");
+  GLint v[7];
+  for (int i = 0; i < 7; ++i) v[i] = static_cast<GLint>(wire::load<uint32_t>(d.cmd + 8 + 4 * i));
+  const GLenum format = v[4], type = v[5];
+  const GLsizei buf_size = v[6];
+  wire::Reader r(d.cmd + 40, d.size - 40);
+  wire::Reader peek = r;
+  peek.get<uint32_t>();
+  const auto mode = static_cast<wire::BlobMode>(peek.get<uint32_t>());
+  const bool pack_buffer = d.state().bound_buffer(GL_PIXEL_PACK_BUFFER_BINDING) != 0;
+  if (mode == wire::BlobMode::kOffset) {
+    r.get<uint32_t>();
+    r.get<uint32_t>();
+    const uint64_t offset = r.get<uint64_t>();
+    if (!r.at_end()) return d.fail("size does not match its arguments");
+    if (!pack_buffer) {
+      d.ctx.pending_error = GL_INVALID_OPERATION;
+      return true;
+    }
+    void* at = reinterpret_cast<void*>(static_cast<uintptr_t>(offset));
+    if (robust)
+      glReadnPixels(v[0], v[1], v[2], v[3], format, type, buf_size, at);
+    else
+      glReadPixels(v[0], v[1], v[2], v[3], format, type, at);
+    return true;
+  }
+  uint64_t expected = 0;
+  if (!gl::image_bytes(d.state().pack_store(), format, type, v[2], v[3], 1, &expected))
+    expected = 0;
+  if (robust && buf_size >= 0 && expected > static_cast<uint64_t>(buf_size)) expected = 0;
+  uint32_t done = 0;
+  if (mode == wire::BlobMode::kNull) {
+    Blob none = d.blob(r, 0, true);
+    if (!none.ok || !r.at_end()) return d.fail("size does not match its arguments");
+    // Nothing to read into: GL still validates the arguments and reports its error.
+    if (expected == 0 && !pack_buffer) {
+      if (robust)
+        glReadnPixels(v[0], v[1], v[2], v[3], format, type, 0, nullptr);
+      else
+        glReadPixels(v[0], v[1], v[2], v[3], format, type, nullptr);
+    }
+  } else {
+    Blob out = d.output_blob(r, expected);
+    if (!out.ok || !r.at_end()) return d.fail("pixels: destination does not match the image size");
+    if (pack_buffer) {
+      d.ctx.pending_error = GL_INVALID_OPERATION;
+    } else {
+      void* at = const_cast<void*>(out.data);
+      if (robust)
+        glReadnPixels(v[0], v[1], v[2], v[3], format, type, static_cast<GLsizei>(expected), at);
+      else
+        glReadPixels(v[0], v[1], v[2], v[3], format, type, at);
+      done = 1;
+    }
+    d.release(out);
+  }
+  ReplyWriter w = d.reply();
+  w.scalar<uint32_t>(done);
+  return d.finish_reply(w);
+}
+
+bool decode_glReadPixels(Decoding& d) { return read_pixels(d, false); }
+bool decode_glReadnPixels(Decoding& d) { return read_pixels(d, true); }
+
+// The host maps, copies out what the guest will read, and unmaps at once: the guest keeps
+// its own copy and sends written ranges back as glBufferSubData.
+bool decode_glMapBufferRange(Decoding& d) {
+  if (d.size < 32) return d.fail("command too short");
+  const GLenum target = wire::load<uint32_t>(d.cmd + 8);
+  const GLbitfield access = wire::load<uint32_t>(d.cmd + 12);
+  const GLintptr offset = static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16));
+  const GLsizeiptr length = static_cast<GLsizeiptr>(wire::load<uint64_t>(d.cmd + 24));
+  wire::Reader r(d.cmd + 32, d.size - 32);
+  const bool read = access & GL_MAP_READ_BIT;
+  Blob out;
+  if (read && length > 0) {
+    out = d.output_blob(r, static_cast<size_t>(length));
+  } else {
+    out = d.blob(r, 0, true);
+  }
+  if (!out.ok || !r.at_end()) return d.fail("mapping: destination does not match the length");
+  GLuint guest_buffer = 0;
+  GLenum binding = 0;
+  switch (target) {
+    case GL_ARRAY_BUFFER: binding = GL_ARRAY_BUFFER_BINDING; break;
+    case GL_ELEMENT_ARRAY_BUFFER: binding = GL_ELEMENT_ARRAY_BUFFER_BINDING; break;
+    case GL_PIXEL_PACK_BUFFER: binding = GL_PIXEL_PACK_BUFFER_BINDING; break;
+    case GL_PIXEL_UNPACK_BUFFER: binding = GL_PIXEL_UNPACK_BUFFER_BINDING; break;
+    case GL_COPY_READ_BUFFER: binding = GL_COPY_READ_BUFFER_BINDING; break;
+    case GL_COPY_WRITE_BUFFER: binding = GL_COPY_WRITE_BUFFER_BINDING; break;
+    case GL_UNIFORM_BUFFER: binding = GL_UNIFORM_BUFFER_BINDING; break;
+    case GL_TRANSFORM_FEEDBACK_BUFFER: binding = GL_TRANSFORM_FEEDBACK_BUFFER_BINDING; break;
+    case GL_SHADER_STORAGE_BUFFER: binding = GL_SHADER_STORAGE_BUFFER_BINDING; break;
+    case GL_ATOMIC_COUNTER_BUFFER: binding = GL_ATOMIC_COUNTER_BUFFER_BINDING; break;
+    case GL_DRAW_INDIRECT_BUFFER: binding = GL_DRAW_INDIRECT_BUFFER_BINDING; break;
+    case GL_DISPATCH_INDIRECT_BUFFER: binding = GL_DISPATCH_INDIRECT_BUFFER_BINDING; break;
+    case GL_TEXTURE_BUFFER: binding = GL_TEXTURE_BUFFER_BINDING; break;
+    default: break;
+  }
+  // Unsynchronized and invalidating flags are about the guest's copy; the host only reads.
+  const GLbitfield host_access =
+      (access & ~(GL_MAP_UNSYNCHRONIZED_BIT | GL_MAP_FLUSH_EXPLICIT_BIT)) | GL_MAP_READ_BIT;
+  void* mapped = glMapBufferRange(target, offset, length,
+                                  read ? host_access : access & ~GL_MAP_FLUSH_EXPLICIT_BIT);
+  if (mapped) {
+    if (read && out.data) std::memcpy(const_cast<void*>(out.data), mapped, length);
+    glUnmapBuffer(target);
+    guest_buffer = d.ctx.guest_name(ObjectKind::kBuffer, d.state().bound_buffer(binding));
+    if (!guest_buffer) guest_buffer = UINT32_MAX;  // mapped, though the name is not the guest's
+  }
+  d.release(out);
+  ReplyWriter w = d.reply();
+  w.scalar<uint32_t>(guest_buffer);
+  return d.finish_reply(w);
+}
+
+// draw id, read id, release flag; replies with the EGL error code.
+bool decode_gfxrelay_MakeCurrent(Decoding& d) {
+  if (d.size != 24) return d.fail("command size");
+  const EGLint status = d.session.make_current(wire::load<uint32_t>(d.cmd + 8),
+                                               wire::load<uint32_t>(d.cmd + 12),
+                                               wire::load<uint32_t>(d.cmd + 16) != 0);
+  ReplyWriter w = d.reply();
+  w.scalar<uint32_t>(static_cast<uint32_t>(status));
+  return d.finish_reply(w);
+}
+
+bool decode_gfxrelay_SwapBuffers(Decoding& d) {
+  if (d.size != 16) return d.fail("command size");
+  const EGLSurface surface = d.session.surface(wire::load<uint32_t>(d.cmd + 8));
+  if (surface != EGL_NO_SURFACE) eglSwapBuffers(d.session.display(), surface);
+  return true;
+}
+
+}  // namespace gfxrelay::host::gles

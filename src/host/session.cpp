@@ -1,0 +1,245 @@
+#include "host/session.h"
+
+#include <sys/socket.h>
+
+#include <cstdio>
+
+#include "host/context_worker.h"
+#include "wire/handshake.h"
+#include "wire/message.h"
+
+namespace gfxrelay::host {
+
+void log(const std::string& message) {
+  std::fprintf(stderr, "gfxrelay serve: %s\n", message.c_str());
+}
+
+namespace {
+
+// Reads an attribute list (count, then pairs) and terminates it for EGL; at most 128 pairs.
+template <typename T>
+bool read_attribs(wire::Reader& r, std::vector<T>* out) {
+  const uint32_t pairs = r.get<uint32_t>();
+  if (!r.ok() || pairs > 128) return false;
+  for (uint32_t i = 0; i < pairs * 2; ++i) out->push_back(static_cast<T>(r.get<int32_t>()));
+  out->push_back(EGL_NONE);
+  return r.ok();
+}
+
+std::vector<uint8_t> status_only(EGLint status) {
+  wire::MessageWriter w;
+  w.put<uint32_t>(static_cast<uint32_t>(status));
+  return w.bytes();
+}
+
+}  // namespace
+
+Session::Session(uint64_t id, transport::UniqueFd socket, EglBackend& backend)
+    : id_(id), socket_(std::move(socket)), backend_(backend) {}
+
+Session::~Session() { cleanup(); }
+
+void Session::end(const std::string& reason) {
+  {
+    std::lock_guard lock(mutex_);
+    if (end_reason_.empty()) end_reason_ = reason;
+  }
+  // Wakes run() out of its receive; it tells the guest and frees everything.
+  shutdown(socket_.get(), SHUT_RD);
+}
+
+EGLSurface Session::surface(uint32_t guest_id) {
+  std::lock_guard lock(mutex_);
+  auto it = surfaces_.find(guest_id);
+  return it == surfaces_.end() ? EGL_NO_SURFACE : it->second;
+}
+
+void Session::run() {
+  std::string error;
+  bool hello = false;
+  for (;;) {
+    uint32_t opcode = 0;
+    std::vector<uint8_t> payload;
+    transport::UniqueFd unexpected_fd;  // guests pass none; closed on scope exit
+    if (!transport::receive_message(socket_.get(), &opcode, &payload, &unexpected_fd, &error)) {
+      if (error == "connection closed") error.clear();  // the guest left
+      break;
+    }
+    if (!hello) {
+      wire::Reader r(payload);
+      const uint32_t magic = r.get<uint32_t>(), version = r.get<uint32_t>(),
+                     api = r.get<uint32_t>();
+      if (opcode != static_cast<uint32_t>(wire::Control::kHello) || !r.at_end() ||
+          magic != wire::kHelloMagic || version != wire::kProtocolVersion ||
+          api != static_cast<uint32_t>(wire::Api::kEglGles)) {
+        error = "bad handshake (expected Hello, magic, protocol version " +
+                std::to_string(wire::kProtocolVersion) + ", API EGL/GLES)";
+        break;
+      }
+      hello = true;
+      const std::vector<uint8_t> caps = backend_.caps().encode();
+      if (!transport::send_message(socket_.get(), static_cast<uint32_t>(wire::Control::kCaps),
+                                   caps))
+        break;
+      continue;
+    }
+    if (!handle(opcode, payload, &error)) break;
+  }
+  std::string reason;
+  {
+    std::lock_guard lock(mutex_);
+    reason = end_reason_.empty() ? error : end_reason_;
+  }
+  if (!reason.empty()) {
+    log("session " + std::to_string(id_) + " ended: " + reason);
+    transport::send_message(socket_.get(), static_cast<uint32_t>(wire::Control::kError),
+                            {reinterpret_cast<const uint8_t*>(reason.data()), reason.size()});
+  }
+  cleanup();
+  finished_ = true;
+}
+
+bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::string* error) {
+  wire::Reader r(payload);
+  const int sock = socket_.get();
+  auto send = [sock](const std::vector<uint8_t>& bytes, int fd = -1) {
+    return transport::send_message(sock, static_cast<uint32_t>(wire::Control::kReply), bytes, fd);
+  };
+  switch (static_cast<wire::Control>(opcode)) {
+    case wire::Control::kChooseConfig: {
+      std::vector<EGLint> attribs;
+      if (!read_attribs(r, &attribs) || !r.at_end()) {
+        *error = "ChooseConfig: malformed attribute list";
+        return false;
+      }
+      EGLint count = 0;
+      std::vector<EGLConfig> found;
+      EGLint status = EGL_SUCCESS;
+      if (eglChooseConfig(display(), attribs.data(), nullptr, 0, &count) && count > 0) {
+        found.resize(count);
+        eglChooseConfig(display(), attribs.data(), found.data(), count, &count);
+        found.resize(count);
+      } else if (count == 0 && eglGetError() != EGL_SUCCESS) {
+        status = EGL_BAD_ATTRIBUTE;
+      }
+      wire::MessageWriter w;
+      w.put<uint32_t>(status);
+      const std::vector<uint32_t> indices = backend_.guest_indices(found);
+      w.put<uint32_t>(static_cast<uint32_t>(indices.size()));
+      for (uint32_t i : indices) w.put<uint32_t>(i);
+      return send(w.bytes());
+    }
+    case wire::Control::kCreateSurface: {
+      const uint32_t id = r.get<uint32_t>();
+      const uint32_t config = r.get<uint32_t>();
+      std::vector<EGLint> attribs;
+      if (!read_attribs(r, &attribs) || !r.at_end()) {
+        *error = "CreateSurface: malformed message";
+        return false;
+      }
+      EGLConfig c = backend_.config(config);
+      EGLint status = EGL_SUCCESS, width = 0, height = 0;
+      EGLSurface s = EGL_NO_SURFACE;
+      {
+        std::lock_guard lock(mutex_);
+        if (!c) status = EGL_BAD_CONFIG;
+        else if (id == 0 || surfaces_.count(id)) status = EGL_BAD_ALLOC;
+      }
+      if (status == EGL_SUCCESS) {
+        s = eglCreatePbufferSurface(display(), c, attribs.data());
+        if (s == EGL_NO_SURFACE) {
+          status = eglGetError();
+        } else {
+          eglQuerySurface(display(), s, EGL_WIDTH, &width);
+          eglQuerySurface(display(), s, EGL_HEIGHT, &height);
+          std::lock_guard lock(mutex_);
+          surfaces_[id] = s;
+        }
+      }
+      wire::MessageWriter w;
+      w.put<uint32_t>(status);
+      w.put<int32_t>(width);
+      w.put<int32_t>(height);
+      return send(w.bytes());
+    }
+    case wire::Control::kDestroySurface: {
+      const uint32_t id = r.get<uint32_t>();
+      if (!r.at_end()) {
+        *error = "DestroySurface: malformed message";
+        return false;
+      }
+      EGLSurface s = EGL_NO_SURFACE;
+      {
+        std::lock_guard lock(mutex_);
+        auto it = surfaces_.find(id);
+        if (it != surfaces_.end()) {
+          s = it->second;
+          surfaces_.erase(it);
+        }
+      }
+      if (s != EGL_NO_SURFACE) eglDestroySurface(display(), s);
+      return send(status_only(s == EGL_NO_SURFACE ? EGL_BAD_SURFACE : EGL_SUCCESS));
+    }
+    case wire::Control::kCreateContext: {
+      const uint32_t id = r.get<uint32_t>();
+      const uint32_t config = r.get<uint32_t>();
+      const uint32_t share = r.get<uint32_t>();
+      std::vector<EGLint> attribs;
+      if (!read_attribs(r, &attribs) || !r.at_end()) {
+        *error = "CreateContext: malformed message";
+        return false;
+      }
+      EGLConfig c = config == UINT32_MAX ? EGL_NO_CONFIG_KHR : backend_.config(config);
+      if (id == 0 || contexts_.count(id) || share != 0)
+        return send(status_only(EGL_BAD_MATCH));
+      if (config != UINT32_MAX && !c) return send(status_only(EGL_BAD_CONFIG));
+      eglBindAPI(EGL_OPENGL_ES_API);
+      EGLContext ctx = eglCreateContext(display(), c, EGL_NO_CONTEXT, attribs.data());
+      if (ctx == EGL_NO_CONTEXT) return send(status_only(eglGetError()));
+      std::string region_error;
+      transport::ShmRegion region = transport::ShmRegion::create({}, &region_error);
+      if (!region) {
+        eglDestroyContext(display(), ctx);
+        log("session " + std::to_string(id_) + ": " + region_error);
+        return send(status_only(EGL_BAD_ALLOC));
+      }
+      const int fd = region.fd();
+      auto worker = std::make_unique<ContextWorker>(*this, id, ctx, std::move(region),
+                                                    backend_.carried_extensions());
+      worker->start();
+      ContextWorker* w = worker.get();
+      contexts_[id] = std::move(worker);
+      (void)w;
+      return send(status_only(EGL_SUCCESS), fd);
+    }
+    case wire::Control::kDestroyContext: {
+      const uint32_t id = r.get<uint32_t>();
+      if (!r.at_end()) {
+        *error = "DestroyContext: malformed message";
+        return false;
+      }
+      auto it = contexts_.find(id);
+      if (it == contexts_.end()) return send(status_only(EGL_BAD_CONTEXT));
+      contexts_.erase(it);  // joins the worker, destroys the host context
+      return send(status_only(EGL_SUCCESS));
+    }
+    default:
+      *error = "unknown control message " + std::to_string(opcode);
+      return false;
+  }
+}
+
+void Session::cleanup() {
+  // Workers first (they may be using surfaces), then surfaces.
+  for (auto& [id, worker] : contexts_) {
+    auto* control = worker->region().control();
+    control->closed.store(1, std::memory_order_seq_cst);
+    transport::futex_wake_all(&control->ring_head);
+  }
+  contexts_.clear();
+  std::lock_guard lock(mutex_);
+  for (auto& [id, s] : surfaces_) eglDestroySurface(display(), s);
+  surfaces_.clear();
+}
+
+}  // namespace gfxrelay::host

@@ -1,0 +1,50 @@
+// One guest connection: its control messages (configs, surfaces, contexts) and one
+// ContextWorker thread per guest GL context. A bad message or command ends this session only.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "host/backend/egl_backend.h"
+#include "transport/socket.h"
+
+namespace gfxrelay::host {
+
+class ContextWorker;
+
+class Session {
+ public:
+  Session(uint64_t id, transport::UniqueFd socket, EglBackend& backend);
+  ~Session();
+
+  // Serves the connection until the guest leaves or breaks a rule; then frees everything.
+  void run();
+  // Ends the session from another thread (a worker's bad command, server shutdown).
+  void end(const std::string& reason);
+  bool finished() const { return finished_; }
+
+  uint64_t id() const { return id_; }
+  EGLDisplay display() const { return backend_.display(); }
+  EGLSurface surface(uint32_t guest_id);
+
+ private:
+  bool handle(uint32_t opcode, std::span<const uint8_t> payload, std::string* error);
+  void cleanup();
+
+  uint64_t id_;
+  transport::UniqueFd socket_;
+  EglBackend& backend_;
+  std::mutex mutex_;  // surfaces_ (workers look surfaces up)
+  std::map<uint32_t, EGLSurface> surfaces_;
+  std::map<uint32_t, std::unique_ptr<ContextWorker>> contexts_;
+  std::string end_reason_;
+  std::atomic<bool> finished_{false};
+};
+
+void log(const std::string& message);
+
+}  // namespace gfxrelay::host
