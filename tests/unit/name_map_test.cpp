@@ -1,0 +1,47 @@
+// Guest -> host name maps (wire rule 3).
+#include <gtest/gtest.h>
+
+#include "host/decoder/decoding.h"
+
+namespace gfxrelay::host {
+namespace {
+
+TEST(NameMap, MapsBothWays) {
+  NameMap m;
+  EXPECT_TRUE(m.add(5, 101));
+  EXPECT_EQ(m.to_host(5), 101u);
+  EXPECT_EQ(m.to_guest(101), 5u);
+  EXPECT_EQ(m.to_host(6), 0u);
+  EXPECT_EQ(m.to_guest(5), 0u);  // host names are not guest names
+}
+
+TEST(NameMap, RefusesZeroAndNamesInUse) {
+  NameMap m;
+  EXPECT_FALSE(m.add(0, 1));
+  EXPECT_TRUE(m.add(3, 30));
+  EXPECT_FALSE(m.add(3, 31));
+  EXPECT_EQ(m.to_host(3), 30u);
+}
+
+TEST(NameMap, RemoveForgetsBothDirections) {
+  NameMap m;
+  m.add(3, 30);
+  m.remove(3);
+  EXPECT_EQ(m.to_host(3), 0u);
+  EXPECT_EQ(m.to_guest(30), 0u);
+  EXPECT_TRUE(m.add(3, 31));
+  m.remove(99);  // unknown: no effect
+}
+
+TEST(HostContext, UnknownNamesBecomeTheSentinel) {
+  HostContext ctx;
+  EXPECT_EQ(ctx.host_name(ObjectKind::kTexture, 0), 0u);
+  EXPECT_EQ(ctx.host_name(ObjectKind::kTexture, 42), kUnknownName);
+  ctx.add_name(ObjectKind::kTexture, 42, 7);
+  EXPECT_EQ(ctx.host_name(ObjectKind::kTexture, 42), 7u);
+  EXPECT_EQ(ctx.host_name(ObjectKind::kBuffer, 42), kUnknownName);  // kinds are separate
+  EXPECT_EQ(ctx.guest_name(ObjectKind::kTexture, 7), 42u);
+}
+
+}  // namespace
+}  // namespace gfxrelay::host
