@@ -60,6 +60,14 @@ LENGTHS = {
     'glGetUniformuiv': {'params': 'state.uniform_value_count(program, location)'},
     'glGetActiveUniformsiv': {'params': 'uniformCount'},
     'glGetUniformIndices': {'uniformNames': 'uniformCount', 'uniformIndices': 'uniformCount'},
+    # Extension commands.
+    'glClearTexImageEXT': {'data': 'gl::pixel_group_bytes(format, type)'},
+    'glClearTexSubImageEXT': {'data': 'gl::pixel_group_bytes(format, type)'},
+    'glGetFloati_vOES': {'data': 'gl::indexed_get_value_count(target)'},
+    'glGetFloati_vNV': {'data': 'gl::indexed_get_value_count(target)'},
+    'glGetQueryObjectivEXT': {'params': '1'},
+    'glGetQueryObjecti64vEXT': {'params': '1'},
+    'glGetQueryObjectui64vEXT': {'params': '1'},
     'glGetActiveUniformBlockiv':
         {'params': 'state.uniform_block_value_count(program, uniformBlockIndex, pname)'},
 }
@@ -151,3 +159,7 @@ HOST_HAND = {
 UNSUPPORTED = {
     'glDebugMessageCallback', 'glObjectPtrLabel', 'glGetObjectPtrLabel', 'glGetPointerv',
 }
+
+# Extensions never offered although their commands generate: persistent and coherent buffer
+# mappings need shared memory the host GL writes to directly (not carried yet).
+HIDDEN_EXTENSIONS = {'GL_EXT_buffer_storage'}

@@ -4,6 +4,10 @@
 
 #include "host/session.h"
 
+namespace gfxrelay::gl {
+extern const char* const kOpcodeExtensions[wire::kOpcodeCount];
+}
+
 namespace gfxrelay::host {
 
 ContextWorker::ContextWorker(Session& session, uint32_t id, EGLContext context,
@@ -14,6 +18,13 @@ ContextWorker::ContextWorker(Session& session, uint32_t id, EGLContext context,
       region_(std::move(region)),
       ring_(region_) {
   state_.carried_extensions = std::move(extensions);
+  allowed_.resize(wire::kOpcodeCount);
+  for (uint32_t op = 0; op < wire::kOpcodeCount; ++op) {
+    const std::string needs = gl::kOpcodeExtensions[op];
+    allowed_[op] = needs.empty();
+    for (const std::string& e : state_.carried_extensions)
+      if ((" " + needs + " ").find(" " + e + " ") != std::string::npos) allowed_[op] = true;
+  }
 }
 
 ContextWorker::~ContextWorker() {
@@ -67,6 +78,11 @@ bool ContextWorker::decode_batch(std::span<const uint8_t> bytes, std::string* er
         size > bytes.size() - at) {
       *error = "command " + std::string(wire::opcode_name(opcode)) + " has impossible size " +
                std::to_string(size);
+      return false;
+    }
+    if (opcode < allowed_.size() && !allowed_[opcode]) {
+      *error = std::string(wire::opcode_name(opcode)) +
+               ": belongs to an extension this guest was not offered";
       return false;
     }
     if (opcode != wire::kOpcodePad) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <GLES3/gl32.h>
+#include <GLES2/gl2ext.h>
 
 #include <array>
 #include <bit>
