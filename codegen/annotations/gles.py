@@ -68,6 +68,12 @@ LENGTHS = {
     'glGetQueryObjectivEXT': {'params': '1'},
     'glGetQueryObjecti64vEXT': {'params': '1'},
     'glGetQueryObjectui64vEXT': {'params': '1'},
+    'glGetQueryivEXT': {'params': '1'},
+    'glGetQueryObjectuivEXT': {'params': '1'},
+    'glGetProgramPipelineivEXT': {'params': '1'},
+    'glViewportArrayvOES': {'v': 'count*4'},
+    'glScissorArrayvOES': {'v': 'count*4'},
+    'glDepthRangeArrayfvOES': {'v': 'count*2'},
     'glGetActiveUniformBlockiv':
         {'params': 'state.uniform_block_value_count(program, uniformBlockIndex, pname)'},
 }
@@ -78,6 +84,8 @@ STRINGS = {
     'glGetUniformBlockIndex': ['uniformBlockName'],
     'glGetProgramResourceIndex': ['name'],
     'glGetProgramResourceLocation': ['name'],
+    'glBindFragDataLocationEXT': ['name'],
+    'glGetProgramResourceLocationIndexEXT': ['name'],
 }
 
 # Strings with an explicit length that may be negative, meaning NUL-terminated (KHR_debug).
@@ -163,3 +171,18 @@ UNSUPPORTED = {
 # Extensions never offered although their commands generate: persistent and coherent buffer
 # mappings need shared memory the host GL writes to directly (not carried yet).
 HIDDEN_EXTENSIONS = {'GL_EXT_buffer_storage'}
+
+# Extension commands that are the core command under another name, where gl.xml does not say
+# so with <alias>: they share the core entry point and opcode.
+ALIASES = {
+    'glDrawElementsBaseVertexOES': 'glDrawElementsBaseVertex',
+    'glDrawElementsBaseVertexEXT': 'glDrawElementsBaseVertex',
+    'glDrawRangeElementsBaseVertexOES': 'glDrawRangeElementsBaseVertex',
+    'glDrawRangeElementsBaseVertexEXT': 'glDrawRangeElementsBaseVertex',
+    'glDrawElementsInstancedBaseVertexOES': 'glDrawElementsInstancedBaseVertex',
+    'glDrawElementsInstancedBaseVertexEXT': 'glDrawElementsInstancedBaseVertex',
+}
+
+# Commands an extension lists that exist only together with another extension the relay does
+# not carry (OES_draw_elements_base_vertex: the multi-draw form needs EXT_multi_draw_arrays).
+OPTIONAL_COMMANDS = {'glMultiDrawElementsBaseVertexEXT', 'glMultiDrawElementsBaseVertexOES'}

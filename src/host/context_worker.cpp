@@ -1,11 +1,14 @@
 #include "host/context_worker.h"
 
 #include <cstring>
+#include <set>
 
 #include "host/session.h"
 
 namespace gfxrelay::gl {
 extern const char* const kOpcodeExtensions[wire::kOpcodeCount];
+extern const char* const kCarriedExtensions[];
+extern const size_t kCarriedExtensionCount;
 }
 
 namespace gfxrelay::host {
@@ -18,7 +21,12 @@ ContextWorker::ContextWorker(Session& session, uint32_t id, EGLContext context,
       region_(std::move(region)),
       ring_(region_) {
   state_.carried_extensions = std::move(extensions);
-  allowed_.resize(wire::kOpcodeCount);
+  update_allowed();
+}
+
+// Core opcodes, and those of the extensions offered to this guest.
+void ContextWorker::update_allowed() {
+  allowed_.assign(wire::kOpcodeCount, false);
   for (uint32_t op = 0; op < wire::kOpcodeCount; ++op) {
     const std::string needs = gl::kOpcodeExtensions[op];
     allowed_[op] = needs.empty();
@@ -106,7 +114,22 @@ EGLint ContextWorker::make_current(uint32_t draw_id, uint32_t read_id, bool rele
   EGLSurface read = read_id ? surface(read_id) : EGL_NO_SURFACE;
   if ((draw_id && draw == EGL_NO_SURFACE) || (read_id && read == EGL_NO_SURFACE))
     return EGL_BAD_SURFACE;
-  return eglMakeCurrent(display(), draw, read, context_) ? EGL_SUCCESS : eglGetError();
+  if (!eglMakeCurrent(display(), draw, read, context_)) return eglGetError();
+  if (!extensions_read_) {
+    // The host GL offers different extensions per API version (ES 2 lists some that ES 3 made
+    // core), so the narrowed list comes from this context itself.
+    extensions_read_ = true;
+    std::set<std::string> host;
+    GLint count = 0;
+    glGetIntegerv(GL_NUM_EXTENSIONS, &count);
+    for (GLint i = 0; i < count; ++i)
+      if (const GLubyte* e = glGetStringi(GL_EXTENSIONS, i)) host.insert(reinterpret_cast<const char*>(e));
+    state_.carried_extensions.clear();
+    for (size_t i = 0; i < gl::kCarriedExtensionCount; ++i)
+      if (host.count(gl::kCarriedExtensions[i])) state_.carried_extensions.push_back(gl::kCarriedExtensions[i]);
+    update_allowed();
+  }
+  return EGL_SUCCESS;
 }
 
 }  // namespace gfxrelay::host

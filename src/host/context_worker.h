@@ -31,6 +31,7 @@ class ContextWorker : public SessionServices {
 
  private:
   void run();
+  void update_allowed();
   // Decodes the commands in `bytes`; false (with *error) on the first bad one.
   bool decode_batch(std::span<const uint8_t> bytes, std::string* error);
 
@@ -40,6 +41,7 @@ class ContextWorker : public SessionServices {
   transport::ShmRegion region_;
   transport::RingConsumer ring_;
   HostContext state_;
+  bool extensions_read_ = false;
   std::vector<bool> allowed_;  // opcodes this guest may send: core, or of an offered extension
   std::vector<uint8_t> batch_;  // private copy: the guest can rewrite the ring at any time
   std::atomic<bool> stop_{false};
