@@ -1,0 +1,201 @@
+// A gfxrelay server in this process and a guest that speaks the wire protocol directly
+// (docs/protocol.md), for tests and benchmarks below the GLVND library.
+#pragma once
+
+#include <unistd.h>
+
+#include <GLES3/gl3.h>
+
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "host/server.h"
+#include "opcodes_gen.h"
+#include "transport/shm_ring.h"
+#include "transport/socket.h"
+#include "wire/caps.h"
+#include "wire/handshake.h"
+#include "wire/message.h"
+
+namespace gfxrelay::testing {
+
+
+using wire::Op;
+
+inline void check(bool ok, const std::string& what) {
+  if (!ok) throw std::runtime_error("raw guest: " + what);
+}
+
+class Server {
+ public:
+  Server() {
+    char tmpl[] = "/tmp/gfxrelay-test-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    path_ = dir_ + "/socket";
+    int fds[2];
+    check(pipe(fds) == 0, "");
+    host::ServerOptions options{path_, fds[1]};
+    thread_ = std::thread([this, options] { host::serve(options, stop_); });
+    char byte;
+    check(read(fds[0], &byte, 1) == 1, "");
+    close(fds[0]);
+  }
+  ~Server() {
+    stop_ = true;
+    thread_.join();
+    std::filesystem::remove_all(dir_);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string dir_, path_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// A guest with one pbuffer surface and one context, writing raw commands.
+class RawGuest {
+ public:
+  explicit RawGuest(const std::string& socket_path) {
+    std::string error;
+    socket_ = transport::connect_unix(socket_path, &error);
+    check(static_cast<bool>(socket_), error);
+    wire::MessageWriter hello;
+    hello.put<uint32_t>(wire::kHelloMagic);
+    hello.put<uint32_t>(wire::kProtocolVersion);
+    hello.put<uint32_t>(static_cast<uint32_t>(wire::Api::kEglGles));
+    std::vector<uint8_t> reply = request(wire::Control::kHello, hello);
+    check(static_cast<bool>(wire::Caps::decode(reply, &caps_)), "");
+
+    // The first config with 8-bit RGBA.
+    size_t config = 0;
+    for (; config < caps_.configs.size(); ++config) {
+      int32_t r = 0, a = 0;
+      caps_.config_value(config, 0x3024 /* EGL_RED_SIZE */, &r);
+      caps_.config_value(config, 0x3021 /* EGL_ALPHA_SIZE */, &a);
+      if (r == 8 && a == 8) break;
+    }
+    wire::MessageWriter surface;
+    surface.put<uint32_t>(1);
+    surface.put<uint32_t>(static_cast<uint32_t>(config));
+    surface.put<uint32_t>(2);
+    for (int32_t v : {0x3057 /* EGL_WIDTH */, 16, 0x3056 /* EGL_HEIGHT */, 16}) surface.put(v);
+    reply = request(wire::Control::kCreateSurface, surface);
+    check(wire::load<uint32_t>(reply.data()) == 0x3000u /* EGL_SUCCESS */, "");
+
+    wire::MessageWriter context;
+    context.put<uint32_t>(2);
+    context.put<uint32_t>(static_cast<uint32_t>(config));
+    context.put<uint32_t>(0);
+    context.put<uint32_t>(1);
+    for (int32_t v : {0x3098 /* EGL_CONTEXT_MAJOR_VERSION */, 3}) context.put(v);
+    transport::UniqueFd fd;
+    reply = request(wire::Control::kCreateContext, context, &fd);
+    check(wire::load<uint32_t>(reply.data()) == 0x3000u, "");
+    region_ = transport::ShmRegion::attach(fd.release(), &error);
+    check(static_cast<bool>(region_), error);
+    ring_ = transport::RingProducer(region_);
+  }
+
+  std::vector<uint8_t> request(wire::Control op, const wire::MessageWriter& w,
+                               transport::UniqueFd* fd = nullptr) {
+    check(static_cast<bool>(transport::send_message(socket_.get(), static_cast<uint32_t>(op), w.bytes())), "");
+    uint32_t reply_op = 0;
+    std::vector<uint8_t> reply;
+    transport::UniqueFd received;
+    std::string error;
+    check(static_cast<bool>(transport::receive_message(socket_.get(), &reply_op, &reply, &received, &error)), "");
+    if (fd) *fd = std::move(received);
+    return reply;
+  }
+
+  void command(Op op, std::initializer_list<uint32_t> words) {
+    const size_t size = wire::align_up(8 + 4 * words.size());
+    uint8_t* p = ring_.reserve(size);
+    if (!p) return;
+    std::memset(p, 0, size);
+    wire::store<uint32_t>(p, static_cast<uint32_t>(op));
+    wire::store<uint32_t>(p + 4, static_cast<uint32_t>(size));
+    size_t at = 8;
+    for (uint32_t w : words) {
+      wire::store<uint32_t>(p + at, w);
+      at += 4;
+    }
+    ring_.commit(size);
+  }
+  void raw(std::span<const uint8_t> bytes) {
+    uint8_t* p = ring_.reserve(bytes.size());
+    if (!p) return;
+    std::memcpy(p, bytes.data(), bytes.size());
+    ring_.commit(bytes.size());
+    ring_.publish();
+  }
+
+  // Publishes and waits for reply number `++syncs_`; false if the host closed the stream.
+  bool wait_reply() {
+    ring_.publish();
+    const uint32_t expected = ++syncs_;
+    auto* control = region_.control();
+    // Spin first (replies on one host take microseconds), then wait on the futex, as the
+    // guest library does.
+    for (int i = 0; i < 20000; ++i) {
+      if (control->reply_seq.load() == expected) return true;
+      __builtin_ia32_pause();
+    }
+    for (int i = 0; i < 5000; ++i) {
+      control->reply_waiting.store(1);
+      const uint32_t seen = control->reply_seq.load();
+      if (seen == expected) return true;
+      if (control->closed.load()) return false;
+      transport::futex_wait(&control->reply_seq, seen, std::chrono::milliseconds(1));
+    }
+    return false;
+  }
+
+  bool make_current() {
+    command(Op::gfxrelay_MakeCurrent, {1, 1, 0, 0});
+    return wait_reply() && wire::load<uint32_t>(region_.reply().data()) == 0x3000u;
+  }
+
+  // Clears to a colour and reads the 16x16 surface back through the transfer area.
+  bool clear_and_read(float r, float g, float b, std::vector<uint8_t>* pixels) {
+    command(Op::glClearColor, {std::bit_cast<uint32_t>(r), std::bit_cast<uint32_t>(g),
+                               std::bit_cast<uint32_t>(b), std::bit_cast<uint32_t>(1.0f)});
+    command(Op::glClear, {GL_COLOR_BUFFER_BIT});
+    const uint32_t bytes = 16 * 16 * 4;
+    // x, y, w, h, format, type, bufSize, pad, then a transfer blob at position 0.
+    const size_t size = 40 + 16;
+    uint8_t* p = ring_.reserve(size);
+    if (!p) return false;
+    const uint32_t words[] = {static_cast<uint32_t>(Op::glReadPixels), size, 0, 0, 16, 16,
+                              GL_RGBA, GL_UNSIGNED_BYTE, 0xFFFFFFFFu, 0, bytes,
+                              static_cast<uint32_t>(wire::BlobMode::kTransfer)};
+    std::memcpy(p, words, sizeof words);
+    wire::store<uint64_t>(p + 48, transfer_position_);
+    ring_.commit(size);
+    if (!wait_reply() || wire::load<uint32_t>(region_.reply().data()) != 1) return false;
+    const uint8_t* at = region_.transfer().data() + transfer_position_ % region_.transfer().size();
+    pixels->assign(at, at + bytes);
+    transfer_position_ += 4096;
+    return true;
+  }
+
+  bool closed() const { return region_.control()->closed.load() != 0; }
+  std::string close_reason() const { return region_.control()->close_reason; }
+
+ private:
+  transport::UniqueFd socket_;
+  wire::Caps caps_;
+  transport::ShmRegion region_;
+  transport::RingProducer ring_;
+  uint32_t syncs_ = 0;
+  uint64_t transfer_position_ = 0;
+};
+
+}  // namespace gfxrelay::testing
