@@ -51,7 +51,9 @@ fs::path self_dir() {
 
 // The guest libraries sit at ../lib/gfxrelay relative to the binary, in the build tree and in
 // an installed prefix alike.
-fs::path guest_library_dir() { return (self_dir() / ".." / "lib" / "gfxrelay").lexically_normal(); }
+fs::path guest_library_dir() {
+  return (self_dir() / ".." / "lib" / "gfxrelay").lexically_normal();
+}
 
 // A private folder for the run's socket and vendor file; removed on destruction.
 struct TempDir {
@@ -214,7 +216,8 @@ int cmd_serve(int argc, char** argv) {
       return fail("serve: unknown argument " + a + "\n" + kUsage);
     }
   }
-  if (options.socket_path.empty()) return fail(std::string("serve: --socket PATH is required\n") + kUsage);
+  if (options.socket_path.empty())
+    return fail(std::string("serve: --socket PATH is required\n") + kUsage);
   install_signal_handlers();
   signal(SIGPIPE, SIG_IGN);
   return gfxrelay::host::serve(options, stop_requested);

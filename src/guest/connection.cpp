@@ -9,7 +9,9 @@
 
 namespace gfxrelay::guest {
 
-void log_error(const std::string& message) { std::fprintf(stderr, "gfxrelay: %s\n", message.c_str()); }
+void log_error(const std::string& message) {
+  std::fprintf(stderr, "gfxrelay: %s\n", message.c_str());
+}
 
 Connection* Connection::get() {
   static Connection* connection = [] {

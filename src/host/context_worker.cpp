@@ -9,17 +9,13 @@ namespace gfxrelay::gl {
 extern const char* const kOpcodeExtensions[wire::kOpcodeCount];
 extern const char* const kCarriedExtensions[];
 extern const size_t kCarriedExtensionCount;
-}
+}  // namespace gfxrelay::gl
 
 namespace gfxrelay::host {
 
 ContextWorker::ContextWorker(Session& session, uint32_t id, EGLContext context,
                              transport::ShmRegion region, std::vector<std::string> extensions)
-    : session_(session),
-      id_(id),
-      context_(context),
-      region_(std::move(region)),
-      ring_(region_) {
+    : session_(session), id_(id), context_(context), region_(std::move(region)), ring_(region_) {
   state_.carried_extensions = std::move(extensions);
   update_allowed();
 }
@@ -41,10 +37,16 @@ ContextWorker::~ContextWorker() {
   eglDestroyContext(session_.display(), context_);
 }
 
-void ContextWorker::start() { thread_ = std::thread([this] { run(); }); }
+void ContextWorker::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
-EGLDisplay ContextWorker::display() { return session_.display(); }
-EGLSurface ContextWorker::surface(uint32_t guest_id) { return session_.surface(guest_id); }
+EGLDisplay ContextWorker::display() {
+  return session_.display();
+}
+EGLSurface ContextWorker::surface(uint32_t guest_id) {
+  return session_.surface(guest_id);
+}
 
 void ContextWorker::run() {
   std::string error;
@@ -123,10 +125,12 @@ EGLint ContextWorker::make_current(uint32_t draw_id, uint32_t read_id, bool rele
     GLint count = 0;
     glGetIntegerv(GL_NUM_EXTENSIONS, &count);
     for (GLint i = 0; i < count; ++i)
-      if (const GLubyte* e = glGetStringi(GL_EXTENSIONS, i)) host.insert(reinterpret_cast<const char*>(e));
+      if (const GLubyte* e = glGetStringi(GL_EXTENSIONS, i))
+        host.insert(reinterpret_cast<const char*>(e));
     state_.carried_extensions.clear();
     for (size_t i = 0; i < gl::kCarriedExtensionCount; ++i)
-      if (host.count(gl::kCarriedExtensions[i])) state_.carried_extensions.push_back(gl::kCarriedExtensions[i]);
+      if (host.count(gl::kCarriedExtensions[i]))
+        state_.carried_extensions.push_back(gl::kCarriedExtensions[i]);
     update_allowed();
   }
   return EGL_SUCCESS;

@@ -42,7 +42,7 @@ class ContextWorker : public SessionServices {
   transport::RingConsumer ring_;
   HostContext state_;
   bool extensions_read_ = false;
-  std::vector<bool> allowed_;  // opcodes this guest may send: core, or of an offered extension
+  std::vector<bool> allowed_;   // opcodes this guest may send: core, or of an offered extension
   std::vector<uint8_t> batch_;  // private copy: the guest can rewrite the ring at any time
   std::atomic<bool> stop_{false};
   std::thread thread_;

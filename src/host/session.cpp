@@ -37,7 +37,9 @@ std::vector<uint8_t> status_only(EGLint status) {
 Session::Session(uint64_t id, transport::UniqueFd socket, EglBackend& backend)
     : id_(id), socket_(std::move(socket)), backend_(backend) {}
 
-Session::~Session() { cleanup(); }
+Session::~Session() {
+  cleanup();
+}
 
 void Session::end(const std::string& reason) {
   {
@@ -142,8 +144,10 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
       EGLSurface s = EGL_NO_SURFACE;
       {
         std::lock_guard lock(mutex_);
-        if (!c) status = EGL_BAD_CONFIG;
-        else if (id == 0 || surfaces_.count(id)) status = EGL_BAD_ALLOC;
+        if (!c)
+          status = EGL_BAD_CONFIG;
+        else if (id == 0 || surfaces_.count(id))
+          status = EGL_BAD_ALLOC;
       }
       if (status == EGL_SUCCESS) {
         s = eglCreatePbufferSurface(display(), c, attribs.data());
@@ -190,8 +194,7 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         return false;
       }
       EGLConfig c = config == UINT32_MAX ? EGL_NO_CONFIG_KHR : backend_.config(config);
-      if (id == 0 || contexts_.count(id) || share != 0)
-        return send(status_only(EGL_BAD_MATCH));
+      if (id == 0 || contexts_.count(id) || share != 0) return send(status_only(EGL_BAD_MATCH));
       if (config != UINT32_MAX && !c) return send(status_only(EGL_BAD_CONFIG));
       eglBindAPI(EGL_OPENGL_ES_API);
       EGLContext ctx = eglCreateContext(display(), c, EGL_NO_CONTEXT, attribs.data());

@@ -16,7 +16,9 @@ static_assert(sizeof(CommandHeader) == 8);
 // Commands are 8-byte aligned; sizes on the wire are always multiples of this.
 inline constexpr size_t kCommandAlignment = 8;
 
-constexpr size_t align_up(size_t n) { return (n + kCommandAlignment - 1) & ~(kCommandAlignment - 1); }
+constexpr size_t align_up(size_t n) {
+  return (n + kCommandAlignment - 1) & ~(kCommandAlignment - 1);
+}
 
 // Opcode 0 is reserved for padding: the consumer skips `size` bytes. A ring producer writes it
 // when a command would not fit before the end of the ring and continues at the start.

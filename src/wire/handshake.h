@@ -13,16 +13,16 @@ enum class Api : uint32_t { kEglGles = 1 };
 
 // Control opcodes (a separate number space from stream opcodes).
 enum class Control : uint32_t {
-  kHello = 1,          // guest: u32 magic, u32 version, u32 api
-  kCaps = 2,           // host: key/value strings and the config table (see protocol.md)
-  kChooseConfig = 3,   // guest: EGLint attribute list; host: u32 status, u32 count, u32 ids[]
-  kCreateSurface = 4,  // guest: u32 id, u32 config, EGLint attribs[]; host: u32 status
-  kDestroySurface = 5, // guest: u32 id; host: u32 status
-  kCreateContext = 6,  // guest: u32 id, u32 config, u32 share id, EGLint attribs[];
-                       // host: u32 status (+ region fd by SCM_RIGHTS when status is EGL_SUCCESS)
-  kDestroyContext = 7, // guest: u32 id; host: u32 status
-  kError = 8,          // host: the session is over; the reason follows (UTF-8, no NUL)
-  kReply = 9,          // host: the answer to the guest's last request
+  kHello = 1,           // guest: u32 magic, u32 version, u32 api
+  kCaps = 2,            // host: key/value strings and the config table (see protocol.md)
+  kChooseConfig = 3,    // guest: EGLint attribute list; host: u32 status, u32 count, u32 ids[]
+  kCreateSurface = 4,   // guest: u32 id, u32 config, EGLint attribs[]; host: u32 status
+  kDestroySurface = 5,  // guest: u32 id; host: u32 status
+  kCreateContext = 6,   // guest: u32 id, u32 config, u32 share id, EGLint attribs[];
+                        // host: u32 status (+ region fd by SCM_RIGHTS when status is EGL_SUCCESS)
+  kDestroyContext = 7,  // guest: u32 id; host: u32 status
+  kError = 8,           // host: the session is over; the reason follows (UTF-8, no NUL)
+  kReply = 9,           // host: the answer to the guest's last request
 };
 
 }  // namespace gfxrelay::wire

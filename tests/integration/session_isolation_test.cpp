@@ -1,9 +1,8 @@
 // A malformed stream ends only its own session: a second guest on the same server keeps
 // rendering correct pixels. The guests here speak the wire protocol directly (docs/protocol.md).
+#include <GLES3/gl3.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
-
-#include <GLES3/gl3.h>
 
 #include <atomic>
 #include <chrono>
@@ -66,15 +65,17 @@ INSTANTIATE_TEST_SUITE_P(
     Malformed, SessionIsolation,
     ::testing::Values(
         BadStream{"unknown opcode", words({0x7FFFFFFF, 8})},
-        BadStream{"size smaller than a header", words({static_cast<uint32_t>(Op::glFlush), 4, 0, 0})},
-        BadStream{"size past the batch", words({static_cast<uint32_t>(Op::glClear), 0x100000, 0, 0})},
+        BadStream{"size smaller than a header",
+                  words({static_cast<uint32_t>(Op::glFlush), 4, 0, 0})},
+        BadStream{"size past the batch",
+                  words({static_cast<uint32_t>(Op::glClear), 0x100000, 0, 0})},
         BadStream{"fixed command with wrong size",
                   words({static_cast<uint32_t>(Op::glClear), 24, GL_COLOR_BUFFER_BIT, 0, 0, 0})},
         BadStream{"blob length that does not match its count",
                   words({static_cast<uint32_t>(Op::glUniform4fv), 40, 0, 1, 4, 0, 1, 2, 3, 4})},
         BadStream{"transfer reference outside the area",
-                  words({static_cast<uint32_t>(Op::glBufferData), 48, GL_ARRAY_BUFFER, 0,
-                         0x10000, 0, GL_STATIC_DRAW, 0, 0x10000,
+                  words({static_cast<uint32_t>(Op::glBufferData), 48, GL_ARRAY_BUFFER, 0, 0x10000,
+                         0, GL_STATIC_DRAW, 0, 0x10000,
                          static_cast<uint32_t>(wire::BlobMode::kTransfer), 0xFFFFFFF0u, 0})},
         BadStream{"guest name reused by glGen",
                   words({static_cast<uint32_t>(Op::glGenTextures), 32, 1, 0, 4, 0, 9, 0,

@@ -2,9 +2,8 @@
 // (docs/protocol.md), for tests and benchmarks below the GLVND library.
 #pragma once
 
-#include <unistd.h>
-
 #include <GLES3/gl3.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <bit>
@@ -24,7 +23,6 @@
 #include "wire/message.h"
 
 namespace gfxrelay::testing {
-
 
 using wire::Op;
 
@@ -105,12 +103,16 @@ class RawGuest {
 
   std::vector<uint8_t> request(wire::Control op, const wire::MessageWriter& w,
                                transport::UniqueFd* fd = nullptr) {
-    check(static_cast<bool>(transport::send_message(socket_.get(), static_cast<uint32_t>(op), w.bytes())), "");
+    check(static_cast<bool>(
+              transport::send_message(socket_.get(), static_cast<uint32_t>(op), w.bytes())),
+          "");
     uint32_t reply_op = 0;
     std::vector<uint8_t> reply;
     transport::UniqueFd received;
     std::string error;
-    check(static_cast<bool>(transport::receive_message(socket_.get(), &reply_op, &reply, &received, &error)), "");
+    check(static_cast<bool>(
+              transport::receive_message(socket_.get(), &reply_op, &reply, &received, &error)),
+          "");
     if (fd) *fd = std::move(received);
     return reply;
   }
@@ -173,8 +175,17 @@ class RawGuest {
     const size_t size = 40 + 16;
     uint8_t* p = ring_.reserve(size);
     if (!p) return false;
-    const uint32_t words[] = {static_cast<uint32_t>(Op::glReadPixels), size, 0, 0, 16, 16,
-                              GL_RGBA, GL_UNSIGNED_BYTE, 0xFFFFFFFFu, 0, bytes,
+    const uint32_t words[] = {static_cast<uint32_t>(Op::glReadPixels),
+                              size,
+                              0,
+                              0,
+                              16,
+                              16,
+                              GL_RGBA,
+                              GL_UNSIGNED_BYTE,
+                              0xFFFFFFFFu,
+                              0,
+                              bytes,
                               static_cast<uint32_t>(wire::BlobMode::kTransfer)};
     std::memcpy(p, words, sizeof words);
     wire::store<uint64_t>(p + 48, transfer_position_);

@@ -1,9 +1,10 @@
 // The wire Reader never leaves its bytes; Caps and messages survive a round trip.
+#include "wire/wire.h"
+
 #include <gtest/gtest.h>
 
 #include "wire/caps.h"
 #include "wire/message.h"
-#include "wire/wire.h"
 
 namespace gfxrelay::wire {
 namespace {

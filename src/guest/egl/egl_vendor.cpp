@@ -31,8 +31,8 @@ struct Surface {
   size_t config = 0;
   EGLint width = 0, height = 0;
   EGLint largest_pbuffer = EGL_FALSE;
-  bool destroyed = false;   // eglDestroySurface called while current
-  int current_count = 0;    // contexts it is bound to
+  bool destroyed = false;  // eglDestroySurface called while current
+  int current_count = 0;   // contexts it is bound to
 };
 
 struct EglContext {
@@ -96,10 +96,14 @@ const wire::Caps* caps() {
   return c ? &c->caps() : nullptr;
 }
 
-size_t config_count() { return caps() ? caps()->configs.size() : 0; }
+size_t config_count() {
+  return caps() ? caps()->configs.size() : 0;
+}
 
 // Config handles are 1-based indices into the host's config table.
-EGLConfig to_handle(size_t index) { return reinterpret_cast<EGLConfig>(index + 1); }
+EGLConfig to_handle(size_t index) {
+  return reinterpret_cast<EGLConfig>(index + 1);
+}
 bool to_index(EGLConfig config, size_t* index) {
   const uintptr_t v = reinterpret_cast<uintptr_t>(config);
   if (v == 0 || v > config_count()) return false;
@@ -174,7 +178,8 @@ void release_current(Display* d) {
     if (s) --s->current_count;
   }
   for (Surface* s : {ctx->draw, ctx->read}) {
-    if (s && s->destroyed && s->current_count == 0 && d->surfaces.erase(s)) destroy_surface_on_host(s);
+    if (s && s->destroyed && s->current_count == 0 && d->surfaces.erase(s))
+      destroy_surface_on_host(s);
   }
   ctx->draw = ctx->read = nullptr;
   ctx->bound = false;
@@ -240,13 +245,17 @@ const char* EGLAPIENTRY QueryString(EGLDisplay dpy, EGLint name) {
   if (!initialized_display(dpy)) return nullptr;
   last_error = EGL_SUCCESS;
   switch (name) {
-    case EGL_VENDOR: return "gfxrelay";
-    case EGL_VERSION: return "1.5 gfxrelay";
-    case EGL_CLIENT_APIS: return "OpenGL_ES";
+    case EGL_VENDOR:
+      return "gfxrelay";
+    case EGL_VERSION:
+      return "1.5 gfxrelay";
+    case EGL_CLIENT_APIS:
+      return "OpenGL_ES";
     case EGL_EXTENSIONS:
       return "EGL_KHR_create_context EGL_KHR_surfaceless_context EGL_KHR_get_all_proc_addresses "
              "EGL_KHR_client_get_all_proc_addresses EGL_KHR_fence_sync";
-    default: return fail(EGL_BAD_PARAMETER, static_cast<const char*>(nullptr));
+    default:
+      return fail(EGL_BAD_PARAMETER, static_cast<const char*>(nullptr));
   }
 }
 
@@ -321,7 +330,8 @@ EGLSurface EGLAPIENTRY CreatePbufferSurface(EGLDisplay dpy, EGLConfig config,
   w.put<uint32_t>(static_cast<uint32_t>(index));
   put_attribs(w, attribs);
   std::vector<uint8_t> reply;
-  if (!request(wire::Control::kCreateSurface, w, &reply)) return fail(EGL_BAD_ALLOC, EGL_NO_SURFACE);
+  if (!request(wire::Control::kCreateSurface, w, &reply))
+    return fail(EGL_BAD_ALLOC, EGL_NO_SURFACE);
   wire::Reader r(reply);
   const EGLint status = r.get<uint32_t>();
   s->width = r.get<int32_t>();
@@ -383,35 +393,63 @@ EGLBoolean EGLAPIENTRY QuerySurface(EGLDisplay dpy, EGLSurface surface, EGLint a
   if (!s) return fail(EGL_BAD_SURFACE);
   if (!value) return fail(EGL_BAD_PARAMETER);
   switch (attribute) {
-    case EGL_WIDTH: *value = s->width; break;
-    case EGL_HEIGHT: *value = s->height; break;
+    case EGL_WIDTH:
+      *value = s->width;
+      break;
+    case EGL_HEIGHT:
+      *value = s->height;
+      break;
     case EGL_CONFIG_ID: {
       int32_t id = 0;
       caps()->config_value(s->config, EGL_CONFIG_ID, &id);
       *value = id;
       break;
     }
-    case EGL_LARGEST_PBUFFER: *value = s->largest_pbuffer; break;
-    case EGL_RENDER_BUFFER: *value = EGL_BACK_BUFFER; break;
-    case EGL_TEXTURE_FORMAT: *value = EGL_NO_TEXTURE; break;
-    case EGL_TEXTURE_TARGET: *value = EGL_NO_TEXTURE; break;
-    case EGL_MIPMAP_TEXTURE: *value = EGL_FALSE; break;
-    case EGL_MIPMAP_LEVEL: *value = 0; break;
-    case EGL_SWAP_BEHAVIOR: *value = EGL_BUFFER_DESTROYED; break;
-    case EGL_MULTISAMPLE_RESOLVE: *value = EGL_MULTISAMPLE_RESOLVE_DEFAULT; break;
+    case EGL_LARGEST_PBUFFER:
+      *value = s->largest_pbuffer;
+      break;
+    case EGL_RENDER_BUFFER:
+      *value = EGL_BACK_BUFFER;
+      break;
+    case EGL_TEXTURE_FORMAT:
+      *value = EGL_NO_TEXTURE;
+      break;
+    case EGL_TEXTURE_TARGET:
+      *value = EGL_NO_TEXTURE;
+      break;
+    case EGL_MIPMAP_TEXTURE:
+      *value = EGL_FALSE;
+      break;
+    case EGL_MIPMAP_LEVEL:
+      *value = 0;
+      break;
+    case EGL_SWAP_BEHAVIOR:
+      *value = EGL_BUFFER_DESTROYED;
+      break;
+    case EGL_MULTISAMPLE_RESOLVE:
+      *value = EGL_MULTISAMPLE_RESOLVE_DEFAULT;
+      break;
     case EGL_HORIZONTAL_RESOLUTION:
     case EGL_VERTICAL_RESOLUTION:
-    case EGL_PIXEL_ASPECT_RATIO: *value = EGL_UNKNOWN; break;
-    case EGL_VG_ALPHA_FORMAT: *value = EGL_VG_ALPHA_FORMAT_NONPRE; break;
-    case EGL_VG_COLORSPACE: *value = EGL_VG_COLORSPACE_sRGB; break;
-    case EGL_GL_COLORSPACE: *value = EGL_GL_COLORSPACE_LINEAR; break;
-    default: return fail(EGL_BAD_ATTRIBUTE);
+    case EGL_PIXEL_ASPECT_RATIO:
+      *value = EGL_UNKNOWN;
+      break;
+    case EGL_VG_ALPHA_FORMAT:
+      *value = EGL_VG_ALPHA_FORMAT_NONPRE;
+      break;
+    case EGL_VG_COLORSPACE:
+      *value = EGL_VG_COLORSPACE_sRGB;
+      break;
+    case EGL_GL_COLORSPACE:
+      *value = EGL_GL_COLORSPACE_LINEAR;
+      break;
+    default:
+      return fail(EGL_BAD_ATTRIBUTE);
   }
   return succeed();
 }
 
-EGLBoolean EGLAPIENTRY SurfaceAttrib(EGLDisplay dpy, EGLSurface surface, EGLint attribute,
-                                     EGLint) {
+EGLBoolean EGLAPIENTRY SurfaceAttrib(EGLDisplay dpy, EGLSurface surface, EGLint attribute, EGLint) {
   std::lock_guard lock(mutex);
   Display* d = initialized_display(dpy);
   if (!d) return EGL_FALSE;
@@ -440,7 +478,9 @@ EGLBoolean EGLAPIENTRY BindAPI(EGLenum api) {
   return succeed();
 }
 
-EGLenum EGLAPIENTRY QueryAPI() { return bound_api; }
+EGLenum EGLAPIENTRY QueryAPI() {
+  return bound_api;
+}
 
 EGLContext EGLAPIENTRY CreateContext(EGLDisplay dpy, EGLConfig config, EGLContext share,
                                      const EGLint* attribs) {
@@ -554,10 +594,17 @@ EGLBoolean EGLAPIENTRY QueryContext(EGLDisplay dpy, EGLContext context, EGLint a
       *value = id;
       break;
     }
-    case EGL_CONTEXT_CLIENT_TYPE: *value = EGL_OPENGL_ES_API; break;
-    case EGL_CONTEXT_CLIENT_VERSION: *value = ctx->major; break;
-    case EGL_RENDER_BUFFER: *value = ctx->draw ? EGL_BACK_BUFFER : EGL_NONE; break;
-    default: return fail(EGL_BAD_ATTRIBUTE);
+    case EGL_CONTEXT_CLIENT_TYPE:
+      *value = EGL_OPENGL_ES_API;
+      break;
+    case EGL_CONTEXT_CLIENT_VERSION:
+      *value = ctx->major;
+      break;
+    case EGL_RENDER_BUFFER:
+      *value = ctx->draw ? EGL_BACK_BUFFER : EGL_NONE;
+      break;
+    default:
+      return fail(EGL_BAD_ATTRIBUTE);
   }
   return succeed();
 }
@@ -589,7 +636,9 @@ EGLBoolean EGLAPIENTRY WaitClient() {
   if (current_context) gles::hand::glFinish();
   return succeed();
 }
-EGLBoolean EGLAPIENTRY WaitNative(EGLint) { return succeed(); }
+EGLBoolean EGLAPIENTRY WaitNative(EGLint) {
+  return succeed();
+}
 
 EGLBoolean EGLAPIENTRY ReleaseThread() {
   std::lock_guard lock(mutex);
@@ -651,10 +700,17 @@ EGLBoolean EGLAPIENTRY GetSyncAttrib(EGLDisplay dpy, EGLSync sync, EGLint attrib
   if (!syncs.count(static_cast<FenceSync*>(sync))) return fail(EGL_BAD_PARAMETER);
   if (!value) return fail(EGL_BAD_PARAMETER);
   switch (attribute) {
-    case EGL_SYNC_TYPE: *value = EGL_SYNC_FENCE; break;
-    case EGL_SYNC_STATUS: *value = EGL_SIGNALED; break;
-    case EGL_SYNC_CONDITION: *value = EGL_SYNC_PRIOR_COMMANDS_COMPLETE; break;
-    default: return fail(EGL_BAD_ATTRIBUTE);
+    case EGL_SYNC_TYPE:
+      *value = EGL_SYNC_FENCE;
+      break;
+    case EGL_SYNC_STATUS:
+      *value = EGL_SIGNALED;
+      break;
+    case EGL_SYNC_CONDITION:
+      *value = EGL_SYNC_PRIOR_COMMANDS_COMPLETE;
+      break;
+    default:
+      return fail(EGL_BAD_ATTRIBUTE);
   }
   return succeed();
 }
@@ -686,7 +742,9 @@ EGLDisplay get_platform_display(EGLenum platform, void* native, const EGLAttrib*
   return EGL_NO_DISPLAY;
 }
 
-EGLBoolean supports_api(EGLenum api) { return api == EGL_OPENGL_ES_API; }
+EGLBoolean supports_api(EGLenum api) {
+  return api == EGL_OPENGL_ES_API;
+}
 
 const char* vendor_string(int name) {
   if (name == __EGL_VENDOR_STRING_PLATFORM_EXTENSIONS) return "EGL_MESA_platform_surfaceless";
@@ -697,7 +755,8 @@ struct EglProc {
   const char* name;
   void* address;
 };
-#define EGL_PROC(name, fn) {name, reinterpret_cast<void*>(&fn)}
+#define EGL_PROC(name, fn) \
+  { name, reinterpret_cast<void*>(&fn) }
 const EglProc kEglProcs[] = {
     EGL_PROC("eglBindAPI", BindAPI),
     EGL_PROC("eglBindTexImage", BindTexImage),
@@ -755,15 +814,16 @@ void* get_proc_address(const char* name) {
 }
 
 // Display-extension functions would need libEGL dispatch stubs; the relay has none yet.
-void* get_dispatch_address(const char*) { return nullptr; }
+void* get_dispatch_address(const char*) {
+  return nullptr;
+}
 void set_dispatch_index(const char*, int) {}
 
 }  // namespace
 }  // namespace gfxrelay::guest::egl
 
 extern "C" __attribute__((visibility("default"))) EGLBoolean __egl_Main(
-    uint32_t version, const __EGLapiExports* exports, __EGLvendorInfo*,
-    __EGLapiImports* imports) {
+    uint32_t version, const __EGLapiExports* exports, __EGLvendorInfo*, __EGLapiImports* imports) {
   using namespace gfxrelay::guest::egl;
   if (EGL_VENDOR_ABI_GET_MAJOR_VERSION(version) != EGL_VENDOR_ABI_MAJOR_VERSION) return EGL_FALSE;
   glvnd = exports;

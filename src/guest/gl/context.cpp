@@ -18,7 +18,9 @@ constexpr size_t kBatchBytes = 64 * 1024;
 // Transfer allocations keep this alignment (cache lines; GL reads them in place).
 constexpr uint32_t kTransferAlignment = 64;
 
-inline void cpu_relax() { __builtin_ia32_pause(); }
+inline void cpu_relax() {
+  __builtin_ia32_pause();
+}
 
 }  // namespace
 
@@ -49,8 +51,12 @@ Context::Context(uint32_t id, int api_major, transport::ShmRegion region, Connec
 
 Context::~Context() = default;
 
-Context* Context::current() { return tls_current; }
-void Context::set_current(Context* ctx) { tls_current = ctx; }
+Context* Context::current() {
+  return tls_current;
+}
+void Context::set_current(Context* ctx) {
+  tls_current = ctx;
+}
 
 bool Context::alive() const {
   return region_.control()->closed.load(std::memory_order_acquire) == 0;
@@ -68,8 +74,8 @@ void Context::report_closed() {
 
 uint8_t* Context::begin(Op op, size_t size) {
   if (size > ring_.max_command_bytes()) {
-    log_error("command too large for the stream: " + std::string(wire::opcode_name(
-                                                         static_cast<uint32_t>(op))));
+    log_error("command too large for the stream: " +
+              std::string(wire::opcode_name(static_cast<uint32_t>(op))));
     return nullptr;
   }
   uint8_t* p = ring_.reserve(size);
@@ -87,7 +93,9 @@ void Context::end(size_t size) {
   if (ring_.unpublished_bytes() >= kBatchBytes) ring_.publish();
 }
 
-void Context::flush() { ring_.publish(); }
+void Context::flush() {
+  ring_.publish();
+}
 
 ReplyReader Context::sync() {
   ring_.publish();
@@ -113,7 +121,7 @@ ReplyReader Context::sync() {
     transport::futex_wait(&control->reply_seq, seen, std::chrono::milliseconds(100));
   }
   control->reply_waiting.store(0, std::memory_order_relaxed);
-ready: {
+ready : {
   const uint32_t length = std::min<uint32_t>(control->reply_length, region_.reply().size());
   return ReplyReader(region_.reply().subspan(0, length));
 }
@@ -148,8 +156,8 @@ Blob Context::output_blob(size_t length) {
     log_error("read-back of " + std::to_string(length) + " bytes exceeds the transfer area");
     return b;
   }
-  const uint32_t aligned = (static_cast<uint32_t>(length) + kTransferAlignment - 1) &
-                           ~(kTransferAlignment - 1);
+  const uint32_t aligned =
+      (static_cast<uint32_t>(length) + kTransferAlignment - 1) & ~(kTransferAlignment - 1);
   const uint32_t offset = transfer_head_ % capacity;
   const uint32_t skip = offset + aligned > capacity ? capacity - offset : 0;
   if (!wait_for_transfer(skip + aligned)) return b;
@@ -205,7 +213,8 @@ Blob Context::strings_blob(const GLchar* const* strings, GLsizei count) {
   put32(static_cast<uint32_t>(count));
   for (GLsizei i = 0; i < count; ++i) put32(strings[i] ? std::strlen(strings[i]) : 0);
   for (GLsizei i = 0; i < count; ++i)
-    if (strings[i]) staging_.insert(staging_.end(), strings[i], strings[i] + std::strlen(strings[i]));
+    if (strings[i])
+      staging_.insert(staging_.end(), strings[i], strings[i] + std::strlen(strings[i]));
   return blob(staging_.data(), staging_.size());
 }
 
@@ -254,13 +263,15 @@ void unsupported(const char* name) {
   static std::set<std::string> reported;
   static std::mutex mutex;
   std::lock_guard lock(mutex);
-  if (reported.insert(name).second) log_error(std::string(name) + " is not carried by the relay yet");
+  if (reported.insert(name).second)
+    log_error(std::string(name) + " is not carried by the relay yet");
 }
 
 void* gl_proc_address(const char* name) {
   const ProcEntry* end = kGlProcs + kGlProcCount;
   const ProcEntry* it = std::lower_bound(
-      kGlProcs, end, name, [](const ProcEntry& e, const char* n) { return std::strcmp(e.name, n) < 0; });
+      kGlProcs, end, name,
+      [](const ProcEntry& e, const char* n) { return std::strcmp(e.name, n) < 0; });
   return it != end && std::strcmp(it->name, name) == 0 ? it->address : nullptr;
 }
 

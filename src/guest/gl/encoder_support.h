@@ -3,6 +3,7 @@
 #pragma once
 
 #include <GLES3/gl32.h>
+// gl2ext.h needs the core header first.
 #include <GLES2/gl2ext.h>
 
 #include <array>
@@ -42,10 +43,9 @@ struct Blob {
   uint64_t ref = 0;  // transfer position or buffer offset
 
   size_t wire_size() const {
-    return sizeof(wire::BlobHeader) +
-           (mode == wire::BlobMode::kInline ? wire::align_up(length)
-            : mode == wire::BlobMode::kNull ? 0
-                                            : 8);
+    return sizeof(wire::BlobHeader) + (mode == wire::BlobMode::kInline ? wire::align_up(length)
+                                       : mode == wire::BlobMode::kNull ? 0
+                                                                       : 8);
   }
 };
 

@@ -9,7 +9,9 @@ namespace gfxrelay::guest::gles {
 
 namespace {
 
-Context* current() { return Context::current(); }
+Context* current() {
+  return Context::current();
+}
 
 void set_error(Context& ctx, GLenum error) {
   if (ctx.pending_error == GL_NO_ERROR) ctx.pending_error = error;
@@ -17,8 +19,8 @@ void set_error(Context& ctx, GLenum error) {
 
 // glReadPixels/glReadnPixels: into a bound PIXEL_PACK_BUFFER (asynchronous), or through the
 // transfer area into client memory (synchronous).
-void read_pixels(Op op, GLint x, GLint y, GLsizei width, GLsizei height, GLenum format,
-                 GLenum type, GLsizei buf_size, void* data) {
+void read_pixels(Op op, GLint x, GLint y, GLsizei width, GLsizei height, GLenum format, GLenum type,
+                 GLsizei buf_size, void* data) {
   Context* ctx = current();
   if (!ctx) return;
   Blob blob;
@@ -33,10 +35,10 @@ void read_pixels(Op op, GLint x, GLint y, GLsizei width, GLsizei height, GLenum 
   const size_t size = 40 + blob.wire_size();
   uint8_t* p = ctx->begin(op, size);
   if (!p) return;
-  for (uint32_t i = 0; const uint32_t v : {static_cast<uint32_t>(x), static_cast<uint32_t>(y),
-                                           static_cast<uint32_t>(width),
-                                           static_cast<uint32_t>(height), format, type,
-                                           static_cast<uint32_t>(buf_size)})
+  for (uint32_t i = 0;
+       const uint32_t v :
+       {static_cast<uint32_t>(x), static_cast<uint32_t>(y), static_cast<uint32_t>(width),
+        static_cast<uint32_t>(height), format, type, static_cast<uint32_t>(buf_size)})
     wire::store<uint32_t>(p + 8 + 4 * i++, v);
   wire::store<uint32_t>(p + 36, 0);
   ctx->write_blob(p + 40, blob);
@@ -47,7 +49,9 @@ void read_pixels(Op op, GLint x, GLint y, GLsizei width, GLsizei height, GLenum 
     std::memcpy(data, ctx->transfer_bytes(blob), bytes);
 }
 
-const GLubyte* as_glubyte(const std::string& s) { return reinterpret_cast<const GLubyte*>(s.c_str()); }
+const GLubyte* as_glubyte(const std::string& s) {
+  return reinterpret_cast<const GLubyte*>(s.c_str());
+}
 
 }  // namespace
 
@@ -147,10 +151,18 @@ const GLubyte* GL_APIENTRY glGetString(GLenum name) {
   if (!ctx) return nullptr;
   int slot;
   switch (name) {
-    case GL_VENDOR: slot = 0; break;
-    case GL_RENDERER: slot = 1; break;
-    case GL_VERSION: slot = 2; break;
-    case GL_SHADING_LANGUAGE_VERSION: slot = 3; break;
+    case GL_VENDOR:
+      slot = 0;
+      break;
+    case GL_RENDERER:
+      slot = 1;
+      break;
+    case GL_VERSION:
+      slot = 2;
+      break;
+    case GL_SHADING_LANGUAGE_VERSION:
+      slot = 3;
+      break;
     case GL_EXTENSIONS: {
       static thread_local std::string joined;
       glGetStringi(GL_EXTENSIONS, 0);  // fetches the list

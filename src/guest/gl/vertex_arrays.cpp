@@ -9,28 +9,45 @@ namespace gfxrelay::guest::gles {
 
 namespace {
 
-Context* current() { return Context::current(); }
+Context* current() {
+  return Context::current();
+}
 
 // The ES 3.2 binding points whose bound buffer the guest must know.
 void shadow_bind_buffer(ShadowState& s, GLenum target, GLuint buffer) {
   switch (target) {
-    case GL_ARRAY_BUFFER: s.array_buffer = buffer; break;
+    case GL_ARRAY_BUFFER:
+      s.array_buffer = buffer;
+      break;
     case GL_ELEMENT_ARRAY_BUFFER:
       (s.vertex_array ? s.vertex_array_element_buffer : s.element_array_buffer) = buffer;
       break;
-    case GL_PIXEL_PACK_BUFFER: s.pixel_pack_buffer = buffer; break;
-    case GL_PIXEL_UNPACK_BUFFER: s.pixel_unpack_buffer = buffer; break;
-    default: break;
+    case GL_PIXEL_PACK_BUFFER:
+      s.pixel_pack_buffer = buffer;
+      break;
+    case GL_PIXEL_UNPACK_BUFFER:
+      s.pixel_unpack_buffer = buffer;
+      break;
+    default:
+      break;
   }
 }
 
 bool valid_buffer_target(GLenum target) {
   switch (target) {
-    case GL_ARRAY_BUFFER: case GL_ELEMENT_ARRAY_BUFFER: case GL_PIXEL_PACK_BUFFER:
-    case GL_PIXEL_UNPACK_BUFFER: case GL_COPY_READ_BUFFER: case GL_COPY_WRITE_BUFFER:
-    case GL_TRANSFORM_FEEDBACK_BUFFER: case GL_UNIFORM_BUFFER: case GL_DRAW_INDIRECT_BUFFER:
-    case GL_DISPATCH_INDIRECT_BUFFER: case GL_SHADER_STORAGE_BUFFER:
-    case GL_ATOMIC_COUNTER_BUFFER: case GL_TEXTURE_BUFFER:
+    case GL_ARRAY_BUFFER:
+    case GL_ELEMENT_ARRAY_BUFFER:
+    case GL_PIXEL_PACK_BUFFER:
+    case GL_PIXEL_UNPACK_BUFFER:
+    case GL_COPY_READ_BUFFER:
+    case GL_COPY_WRITE_BUFFER:
+    case GL_TRANSFORM_FEEDBACK_BUFFER:
+    case GL_UNIFORM_BUFFER:
+    case GL_DRAW_INDIRECT_BUFFER:
+    case GL_DISPATCH_INDIRECT_BUFFER:
+    case GL_SHADER_STORAGE_BUFFER:
+    case GL_ATOMIC_COUNTER_BUFFER:
+    case GL_TEXTURE_BUFFER:
       return true;
     default:
       return false;
@@ -119,10 +136,17 @@ VertexRange scan_indices(const void* indices, GLsizei count, GLenum type) {
     }
   };
   switch (type) {
-    case GL_UNSIGNED_BYTE: scan(static_cast<const uint8_t*>(indices)); break;
-    case GL_UNSIGNED_SHORT: scan(static_cast<const uint16_t*>(indices)); break;
-    case GL_UNSIGNED_INT: scan(static_cast<const uint32_t*>(indices)); break;
-    default: return r;
+    case GL_UNSIGNED_BYTE:
+      scan(static_cast<const uint8_t*>(indices));
+      break;
+    case GL_UNSIGNED_SHORT:
+      scan(static_cast<const uint16_t*>(indices));
+      break;
+    case GL_UNSIGNED_INT:
+      scan(static_cast<const uint32_t*>(indices));
+      break;
+    default:
+      return r;
   }
   r.first = lo;
   r.last = hi;
@@ -163,9 +187,8 @@ void indexed_draw(Op op, std::initializer_list<uint32_t> scalars, const void* in
     range.last += base_vertex;
     send_client_arrays(*ctx, range, instances);
   }
-  Blob blob = client_indices
-                  ? ctx->blob(indices, elements(count) * gl::type_bytes(type))
-                  : ctx->offset_blob(indices);
+  Blob blob = client_indices ? ctx->blob(indices, elements(count) * gl::type_bytes(type))
+                             : ctx->offset_blob(indices);
   const size_t fixed = wire::align_up(8 + 4 * scalars.size());
   const size_t size = fixed + blob.wire_size();
   uint8_t* p = ctx->begin(op, size);
@@ -279,17 +302,38 @@ void GL_APIENTRY glPixelStorei(GLenum pname, GLint param) {
   const bool alignment_ok = param == 1 || param == 2 || param == 4 || param == 8;
   if (param < 0) return;  // GL_INVALID_VALUE on the host; nothing changes
   switch (pname) {
-    case GL_UNPACK_ALIGNMENT: if (alignment_ok) u.alignment = param; break;
-    case GL_UNPACK_ROW_LENGTH: u.row_length = param; break;
-    case GL_UNPACK_IMAGE_HEIGHT: u.image_height = param; break;
-    case GL_UNPACK_SKIP_PIXELS: u.skip_pixels = param; break;
-    case GL_UNPACK_SKIP_ROWS: u.skip_rows = param; break;
-    case GL_UNPACK_SKIP_IMAGES: u.skip_images = param; break;
-    case GL_PACK_ALIGNMENT: if (alignment_ok) k.alignment = param; break;
-    case GL_PACK_ROW_LENGTH: k.row_length = param; break;
-    case GL_PACK_SKIP_PIXELS: k.skip_pixels = param; break;
-    case GL_PACK_SKIP_ROWS: k.skip_rows = param; break;
-    default: break;
+    case GL_UNPACK_ALIGNMENT:
+      if (alignment_ok) u.alignment = param;
+      break;
+    case GL_UNPACK_ROW_LENGTH:
+      u.row_length = param;
+      break;
+    case GL_UNPACK_IMAGE_HEIGHT:
+      u.image_height = param;
+      break;
+    case GL_UNPACK_SKIP_PIXELS:
+      u.skip_pixels = param;
+      break;
+    case GL_UNPACK_SKIP_ROWS:
+      u.skip_rows = param;
+      break;
+    case GL_UNPACK_SKIP_IMAGES:
+      u.skip_images = param;
+      break;
+    case GL_PACK_ALIGNMENT:
+      if (alignment_ok) k.alignment = param;
+      break;
+    case GL_PACK_ROW_LENGTH:
+      k.row_length = param;
+      break;
+    case GL_PACK_SKIP_PIXELS:
+      k.skip_pixels = param;
+      break;
+    case GL_PACK_SKIP_ROWS:
+      k.skip_rows = param;
+      break;
+    default:
+      break;
   }
 }
 
@@ -354,8 +398,8 @@ void GL_APIENTRY glDrawArraysInstanced(GLenum mode, GLint first, GLsizei count,
 }
 
 void GL_APIENTRY glDrawElements(GLenum mode, GLsizei count, GLenum type, const void* indices) {
-  indexed_draw(Op::glDrawElements, {mode, static_cast<uint32_t>(count), type}, indices, count,
-               type, 1, 0);
+  indexed_draw(Op::glDrawElements, {mode, static_cast<uint32_t>(count), type}, indices, count, type,
+               1, 0);
 }
 
 void GL_APIENTRY glDrawRangeElements(GLenum mode, GLuint start, GLuint end, GLsizei count,
@@ -378,13 +422,12 @@ void GL_APIENTRY glDrawElementsBaseVertex(GLenum mode, GLsizei count, GLenum typ
                indices, count, type, 1, basevertex);
 }
 
-void GL_APIENTRY glDrawRangeElementsBaseVertex(GLenum mode, GLuint start, GLuint end,
-                                               GLsizei count, GLenum type, const void* indices,
-                                               GLint basevertex) {
-  indexed_draw(Op::glDrawRangeElementsBaseVertex,
-               {mode, start, end, static_cast<uint32_t>(count), type,
-                static_cast<uint32_t>(basevertex)},
-               indices, count, type, 1, basevertex);
+void GL_APIENTRY glDrawRangeElementsBaseVertex(GLenum mode, GLuint start, GLuint end, GLsizei count,
+                                               GLenum type, const void* indices, GLint basevertex) {
+  indexed_draw(
+      Op::glDrawRangeElementsBaseVertex,
+      {mode, start, end, static_cast<uint32_t>(count), type, static_cast<uint32_t>(basevertex)},
+      indices, count, type, 1, basevertex);
 }
 
 void GL_APIENTRY glDrawElementsInstancedBaseVertex(GLenum mode, GLsizei count, GLenum type,

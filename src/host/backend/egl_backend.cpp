@@ -25,14 +25,38 @@ bool has_extension(const char* list, const char* name) {
 
 // The config attributes a guest can query (EGL 1.5 table 3.1, minus the window-system ones).
 const EGLint kConfigAttributes[] = {
-    EGL_CONFIG_ID, EGL_BUFFER_SIZE, EGL_RED_SIZE, EGL_GREEN_SIZE, EGL_BLUE_SIZE,
-    EGL_ALPHA_SIZE, EGL_LUMINANCE_SIZE, EGL_ALPHA_MASK_SIZE, EGL_DEPTH_SIZE, EGL_STENCIL_SIZE,
-    EGL_SAMPLES, EGL_SAMPLE_BUFFERS, EGL_COLOR_BUFFER_TYPE, EGL_CONFIG_CAVEAT, EGL_CONFORMANT,
-    EGL_RENDERABLE_TYPE, EGL_SURFACE_TYPE, EGL_LEVEL, EGL_MAX_PBUFFER_WIDTH,
-    EGL_MAX_PBUFFER_HEIGHT, EGL_MAX_PBUFFER_PIXELS, EGL_MIN_SWAP_INTERVAL,
-    EGL_MAX_SWAP_INTERVAL, EGL_NATIVE_RENDERABLE, EGL_NATIVE_VISUAL_ID, EGL_NATIVE_VISUAL_TYPE,
-    EGL_TRANSPARENT_TYPE, EGL_TRANSPARENT_RED_VALUE, EGL_TRANSPARENT_GREEN_VALUE,
-    EGL_TRANSPARENT_BLUE_VALUE, EGL_BIND_TO_TEXTURE_RGB, EGL_BIND_TO_TEXTURE_RGBA,
+    EGL_CONFIG_ID,
+    EGL_BUFFER_SIZE,
+    EGL_RED_SIZE,
+    EGL_GREEN_SIZE,
+    EGL_BLUE_SIZE,
+    EGL_ALPHA_SIZE,
+    EGL_LUMINANCE_SIZE,
+    EGL_ALPHA_MASK_SIZE,
+    EGL_DEPTH_SIZE,
+    EGL_STENCIL_SIZE,
+    EGL_SAMPLES,
+    EGL_SAMPLE_BUFFERS,
+    EGL_COLOR_BUFFER_TYPE,
+    EGL_CONFIG_CAVEAT,
+    EGL_CONFORMANT,
+    EGL_RENDERABLE_TYPE,
+    EGL_SURFACE_TYPE,
+    EGL_LEVEL,
+    EGL_MAX_PBUFFER_WIDTH,
+    EGL_MAX_PBUFFER_HEIGHT,
+    EGL_MAX_PBUFFER_PIXELS,
+    EGL_MIN_SWAP_INTERVAL,
+    EGL_MAX_SWAP_INTERVAL,
+    EGL_NATIVE_RENDERABLE,
+    EGL_NATIVE_VISUAL_ID,
+    EGL_NATIVE_VISUAL_TYPE,
+    EGL_TRANSPARENT_TYPE,
+    EGL_TRANSPARENT_RED_VALUE,
+    EGL_TRANSPARENT_GREEN_VALUE,
+    EGL_TRANSPARENT_BLUE_VALUE,
+    EGL_BIND_TO_TEXTURE_RGB,
+    EGL_BIND_TO_TEXTURE_RGBA,
 };
 
 constexpr EGLint kCarriedApis = EGL_OPENGL_ES2_BIT | EGL_OPENGL_ES3_BIT;
@@ -59,13 +83,14 @@ bool EglBackend::open(std::string* error) {
     }
   }
   if (display_ == EGL_NO_DISPLAY && has_extension(client, "EGL_MESA_platform_surfaceless")) {
-    EGLDisplay d = eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY,
-                                         nullptr);
+    EGLDisplay d =
+        eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, nullptr);
     if (d != EGL_NO_DISPLAY && eglInitialize(d, nullptr, nullptr)) display_ = d;
   }
   if (display_ == EGL_NO_DISPLAY) {
-    *error = "no usable host EGL display (neither EGL_EXT_platform_device nor "
-             "EGL_MESA_platform_surfaceless works)";
+    *error =
+        "no usable host EGL display (neither EGL_EXT_platform_device nor "
+        "EGL_MESA_platform_surfaceless works)";
     return false;
   }
   if (!eglBindAPI(EGL_OPENGL_ES_API)) {
@@ -114,8 +139,7 @@ bool EglBackend::read_gl_strings(std::string* error) {
     const EGLint fallback[] = {EGL_CONTEXT_MAJOR_VERSION, 2, EGL_NONE};
     ctx = eglCreateContext(display_, configs_[0], EGL_NO_CONTEXT, fallback);
   }
-  if (ctx == EGL_NO_CONTEXT ||
-      !eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
+  if (ctx == EGL_NO_CONTEXT || !eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
     *error = "cannot make a host OpenGL ES context current without a surface";
     return false;
   }

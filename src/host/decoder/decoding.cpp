@@ -43,11 +43,20 @@ namespace {
 GLuint generate_host_name(ObjectKind kind) {
   GLuint name = 0;
   switch (kind) {
-    case ObjectKind::kBuffer: glGenBuffers(1, &name); break;
-    case ObjectKind::kTexture: glGenTextures(1, &name); break;
-    case ObjectKind::kRenderbuffer: glGenRenderbuffers(1, &name); break;
-    case ObjectKind::kFramebuffer: glGenFramebuffers(1, &name); break;
-    default: break;
+    case ObjectKind::kBuffer:
+      glGenBuffers(1, &name);
+      break;
+    case ObjectKind::kTexture:
+      glGenTextures(1, &name);
+      break;
+    case ObjectKind::kRenderbuffer:
+      glGenRenderbuffers(1, &name);
+      break;
+    case ObjectKind::kFramebuffer:
+      glGenFramebuffers(1, &name);
+      break;
+    default:
+      break;
   }
   return name;
 }
@@ -126,8 +135,10 @@ void HostContext::delete_all_objects() {
   each(ObjectKind::kTransformFeedback, [](GLuint n) { glDeleteTransformFeedbacks(1, &n); });
   each(ObjectKind::kProgramPipeline, [](GLuint n) { glDeleteProgramPipelines(1, &n); });
   each(ObjectKind::kProgram, [](GLuint n) {
-    if (glIsProgram(n)) glDeleteProgram(n);
-    else if (glIsShader(n)) glDeleteShader(n);
+    if (glIsProgram(n))
+      glDeleteProgram(n);
+    else if (glIsShader(n))
+      glDeleteShader(n);
   });
   for (auto& [guest, sync] : syncs_) glDeleteSync(sync);
   syncs_.clear();
@@ -167,16 +178,37 @@ uint32_t HostState::uniform_value_count(GLuint program, GLint location) const {
     const GLint first = glGetUniformLocation(program, base.c_str());
     if (first < 0 || location < first || location >= first + size) continue;
     switch (type) {
-      case GL_FLOAT_VEC2: case GL_INT_VEC2: case GL_UNSIGNED_INT_VEC2: case GL_BOOL_VEC2: return 2;
-      case GL_FLOAT_VEC3: case GL_INT_VEC3: case GL_UNSIGNED_INT_VEC3: case GL_BOOL_VEC3: return 3;
-      case GL_FLOAT_VEC4: case GL_INT_VEC4: case GL_UNSIGNED_INT_VEC4: case GL_BOOL_VEC4:
-      case GL_FLOAT_MAT2: return 4;
-      case GL_FLOAT_MAT2x3: case GL_FLOAT_MAT3x2: return 6;
-      case GL_FLOAT_MAT2x4: case GL_FLOAT_MAT4x2: return 8;
-      case GL_FLOAT_MAT3: return 9;
-      case GL_FLOAT_MAT3x4: case GL_FLOAT_MAT4x3: return 12;
-      case GL_FLOAT_MAT4: return 16;
-      default: return 1;
+      case GL_FLOAT_VEC2:
+      case GL_INT_VEC2:
+      case GL_UNSIGNED_INT_VEC2:
+      case GL_BOOL_VEC2:
+        return 2;
+      case GL_FLOAT_VEC3:
+      case GL_INT_VEC3:
+      case GL_UNSIGNED_INT_VEC3:
+      case GL_BOOL_VEC3:
+        return 3;
+      case GL_FLOAT_VEC4:
+      case GL_INT_VEC4:
+      case GL_UNSIGNED_INT_VEC4:
+      case GL_BOOL_VEC4:
+      case GL_FLOAT_MAT2:
+        return 4;
+      case GL_FLOAT_MAT2x3:
+      case GL_FLOAT_MAT3x2:
+        return 6;
+      case GL_FLOAT_MAT2x4:
+      case GL_FLOAT_MAT4x2:
+        return 8;
+      case GL_FLOAT_MAT3:
+        return 9;
+      case GL_FLOAT_MAT3x4:
+      case GL_FLOAT_MAT4x3:
+        return 12;
+      case GL_FLOAT_MAT4:
+        return 16;
+      default:
+        return 1;
     }
   }
   return 1;
@@ -294,7 +326,9 @@ Blob Decoding::string_blob(wire::Reader& r) {
   return b;
 }
 
-Blob Decoding::counted_string_blob(wire::Reader& r, GLsizei) { return string_blob(r); }
+Blob Decoding::counted_string_blob(wire::Reader& r, GLsizei) {
+  return string_blob(r);
+}
 
 StringList Decoding::strings_blob(wire::Reader& r, GLsizei count) {
   StringList list;
@@ -372,7 +406,9 @@ void Decoding::release(const Blob& b) {
   }
 }
 
-ReplyWriter Decoding::reply() { return ReplyWriter(region.reply()); }
+ReplyWriter Decoding::reply() {
+  return ReplyWriter(region.reply());
+}
 
 bool Decoding::finish_reply(const ReplyWriter& w) {
   if (w.overflowed()) return fail("reply larger than the reply area");

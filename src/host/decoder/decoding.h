@@ -74,8 +74,8 @@ class HostContext {
   NameMap& names(ObjectKind kind) { return maps_[static_cast<size_t>(kind)]; }
 
   HostState state;
-  GLenum pending_error = GL_NO_ERROR;  // reported before the driver's by glGetError
-  std::vector<GLuint> client_array_buffers;  // host-owned, never in a guest name space
+  GLenum pending_error = GL_NO_ERROR;           // reported before the driver's by glGetError
+  std::vector<GLuint> client_array_buffers;     // host-owned, never in a guest name space
   std::vector<std::string> carried_extensions;  // host's, narrowed to what the relay carries
 
  private:
@@ -87,8 +87,8 @@ struct Blob {
   bool ok = false;
   const void* data = nullptr;
   size_t length = 0;
-  bool offset = false;     // data is a byte offset into a bound buffer
-  bool transfer = false;   // release() frees transfer_end
+  bool offset = false;    // data is a byte offset into a bound buffer
+  bool transfer = false;  // release() frees transfer_end
   uint32_t transfer_end = 0;
 };
 
@@ -163,8 +163,8 @@ struct Decoding {
   Blob string_blob(wire::Reader& r);
   Blob counted_string_blob(wire::Reader& r, GLsizei length);
   StringList strings_blob(wire::Reader& r, GLsizei count);
-  Blob unpack_image_blob(wire::Reader& r, GLenum format, GLenum type, GLsizei width,
-                         GLsizei height, GLsizei depth, bool nullable);
+  Blob unpack_image_blob(wire::Reader& r, GLenum format, GLenum type, GLsizei width, GLsizei height,
+                         GLsizei depth, bool nullable);
   Blob unpack_blob(wire::Reader& r, size_t expected, bool nullable);
   // A blob the host writes into (read-backs): must be a transfer reference of `expected` bytes.
   Blob output_blob(wire::Reader& r, size_t expected);

@@ -82,13 +82,27 @@ bool read_indexed_draw(Decoding& d, int scalars, IndexedDraw* draw,
     const uint32_t v = wire::load<uint32_t>(p);
     p += 4;
     switch (field) {
-      case 'm': draw->mode = v; break;
-      case 'c': draw->count = static_cast<GLsizei>(v); break;
-      case 't': draw->type = v; break;
-      case 'i': draw->instances = static_cast<GLsizei>(v); break;
-      case 's': draw->start = v; break;
-      case 'e': draw->end = v; break;
-      case 'b': draw->base_vertex = static_cast<GLint>(v); break;
+      case 'm':
+        draw->mode = v;
+        break;
+      case 'c':
+        draw->count = static_cast<GLsizei>(v);
+        break;
+      case 't':
+        draw->type = v;
+        break;
+      case 'i':
+        draw->instances = static_cast<GLsizei>(v);
+        break;
+      case 's':
+        draw->start = v;
+        break;
+      case 'e':
+        draw->end = v;
+        break;
+      case 'b':
+        draw->base_vertex = static_cast<GLint>(v);
+        break;
     }
   }
   wire::Reader r(d.cmd + fixed, d.size - fixed);
@@ -127,8 +141,12 @@ bool read_indexed_draw(Decoding& d, int scalars, IndexedDraw* draw,
 
 }  // namespace
 
-bool decode_glVertexAttribPointer(Decoding& d) { return attrib_pointer(d, false); }
-bool decode_glVertexAttribIPointer(Decoding& d) { return attrib_pointer(d, true); }
+bool decode_glVertexAttribPointer(Decoding& d) {
+  return attrib_pointer(d, false);
+}
+bool decode_glVertexAttribIPointer(Decoding& d) {
+  return attrib_pointer(d, true);
+}
 
 // Entries: index, size, type, normalized, integer, stride, u64 start byte, blob of the bytes
 // from `start` on. The stand-in buffer holds the data at the same offsets as client memory.
@@ -182,7 +200,8 @@ bool decode_gfxrelay_IndexRange(Decoding& d) {
   GLint64 buffer_size = 0;
   if (d.ctx.state.bound_buffer(GL_ELEMENT_ARRAY_BUFFER_BINDING))
     glGetBufferParameteri64v(GL_ELEMENT_ARRAY_BUFFER, GL_BUFFER_SIZE, &buffer_size);
-  if (bytes && count > 0 && offset + uint64_t{bytes} * count <= static_cast<uint64_t>(buffer_size)) {
+  if (bytes && count > 0 &&
+      offset + uint64_t{bytes} * count <= static_cast<uint64_t>(buffer_size)) {
     const void* p = glMapBufferRange(GL_ELEMENT_ARRAY_BUFFER, static_cast<GLintptr>(offset),
                                      static_cast<GLsizeiptr>(bytes) * count, GL_MAP_READ_BIT);
     if (p) {
@@ -204,25 +223,25 @@ bool decode_gfxrelay_IndexRange(Decoding& d) {
   return d.finish_reply(w);
 }
 
-#define INDEXED_DRAW(name, n, call, ...)                            \
-  bool decode_##name(Decoding& d) {                                 \
-    IndexedDraw x;                                                  \
-    if (!read_indexed_draw(d, n, &x, {__VA_ARGS__})) return false;  \
-    if (x.mode != ~0u) call;                                        \
-    d.release(x.blob);                                              \
-    return true;                                                    \
+#define INDEXED_DRAW(name, n, call, ...)                           \
+  bool decode_##name(Decoding& d) {                                \
+    IndexedDraw x;                                                 \
+    if (!read_indexed_draw(d, n, &x, {__VA_ARGS__})) return false; \
+    if (x.mode != ~0u) call;                                       \
+    d.release(x.blob);                                             \
+    return true;                                                   \
   }
 
 INDEXED_DRAW(glDrawElements, 3, glDrawElements(x.mode, x.count, x.type, x.indices), 'm', 'c', 't')
 INDEXED_DRAW(glDrawRangeElements, 5,
-             glDrawRangeElements(x.mode, x.start, x.end, x.count, x.type, x.indices), 'm', 's',
-             'e', 'c', 't')
+             glDrawRangeElements(x.mode, x.start, x.end, x.count, x.type, x.indices), 'm', 's', 'e',
+             'c', 't')
 INDEXED_DRAW(glDrawElementsInstanced, 4,
              glDrawElementsInstanced(x.mode, x.count, x.type, x.indices, x.instances), 'm', 'c',
              't', 'i')
 INDEXED_DRAW(glDrawElementsBaseVertex, 4,
-             glDrawElementsBaseVertex(x.mode, x.count, x.type, x.indices, x.base_vertex), 'm',
-             'c', 't', 'b')
+             glDrawElementsBaseVertex(x.mode, x.count, x.type, x.indices, x.base_vertex), 'm', 'c',
+             't', 'b')
 INDEXED_DRAW(glDrawRangeElementsBaseVertex, 6,
              glDrawRangeElementsBaseVertex(x.mode, x.start, x.end, x.count, x.type, x.indices,
                                            x.base_vertex),

@@ -58,17 +58,29 @@ bool get_indexed_values(Decoding& d, Get get) {
 
 ObjectKind kind_of_identifier(GLenum identifier) {
   switch (identifier) {
-    case GL_BUFFER: return ObjectKind::kBuffer;
-    case GL_SHADER: case GL_PROGRAM: return ObjectKind::kProgram;
-    case GL_VERTEX_ARRAY: return ObjectKind::kVertexArray;
-    case GL_QUERY: return ObjectKind::kQuery;
-    case GL_PROGRAM_PIPELINE: return ObjectKind::kProgramPipeline;
-    case GL_TRANSFORM_FEEDBACK: return ObjectKind::kTransformFeedback;
-    case GL_SAMPLER: return ObjectKind::kSampler;
-    case GL_TEXTURE: return ObjectKind::kTexture;
-    case GL_RENDERBUFFER: return ObjectKind::kRenderbuffer;
-    case GL_FRAMEBUFFER: return ObjectKind::kFramebuffer;
-    default: return ObjectKind::kNone;
+    case GL_BUFFER:
+      return ObjectKind::kBuffer;
+    case GL_SHADER:
+    case GL_PROGRAM:
+      return ObjectKind::kProgram;
+    case GL_VERTEX_ARRAY:
+      return ObjectKind::kVertexArray;
+    case GL_QUERY:
+      return ObjectKind::kQuery;
+    case GL_PROGRAM_PIPELINE:
+      return ObjectKind::kProgramPipeline;
+    case GL_TRANSFORM_FEEDBACK:
+      return ObjectKind::kTransformFeedback;
+    case GL_SAMPLER:
+      return ObjectKind::kSampler;
+    case GL_TEXTURE:
+      return ObjectKind::kTexture;
+    case GL_RENDERBUFFER:
+      return ObjectKind::kRenderbuffer;
+    case GL_FRAMEBUFFER:
+      return ObjectKind::kFramebuffer;
+    default:
+      return ObjectKind::kNone;
   }
 }
 
@@ -79,9 +91,15 @@ GLuint labelled_object(Decoding& d, GLenum identifier, GLuint guest) {
 
 }  // namespace
 
-bool decode_glGetIntegerv(Decoding& d) { return get_values<GLint>(d, glGetIntegerv); }
-bool decode_glGetInteger64v(Decoding& d) { return get_values<GLint64>(d, glGetInteger64v); }
-bool decode_glGetIntegeri_v(Decoding& d) { return get_indexed_values<GLint>(d, glGetIntegeri_v); }
+bool decode_glGetIntegerv(Decoding& d) {
+  return get_values<GLint>(d, glGetIntegerv);
+}
+bool decode_glGetInteger64v(Decoding& d) {
+  return get_values<GLint64>(d, glGetInteger64v);
+}
+bool decode_glGetIntegeri_v(Decoding& d) {
+  return get_indexed_values<GLint>(d, glGetIntegeri_v);
+}
 bool decode_glGetInteger64i_v(Decoding& d) {
   return get_indexed_values<GLint64>(d, glGetInteger64i_v);
 }
@@ -106,8 +124,8 @@ bool decode_glGetFramebufferAttachmentParameteriv(Decoding& d) {
   glGetFramebufferAttachmentParameteriv(target, attachment, pname, values.data());
   if (pname == GL_FRAMEBUFFER_ATTACHMENT_OBJECT_NAME) {
     GLint type = GL_NONE;
-    glGetFramebufferAttachmentParameteriv(target, attachment,
-                                          GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE, &type);
+    glGetFramebufferAttachmentParameteriv(target, attachment, GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE,
+                                          &type);
     const ObjectKind kind = type == GL_TEXTURE        ? ObjectKind::kTexture
                             : type == GL_RENDERBUFFER ? ObjectKind::kRenderbuffer
                                                       : ObjectKind::kNone;
@@ -295,8 +313,12 @@ static bool read_pixels(Decoding& d, bool robust) {
   return d.finish_reply(w);
 }
 
-bool decode_glReadPixels(Decoding& d) { return read_pixels(d, false); }
-bool decode_glReadnPixels(Decoding& d) { return read_pixels(d, true); }
+bool decode_glReadPixels(Decoding& d) {
+  return read_pixels(d, false);
+}
+bool decode_glReadnPixels(Decoding& d) {
+  return read_pixels(d, true);
+}
 
 // The host maps, copies out what the guest will read, and unmaps at once: the guest keeps
 // its own copy and sends written ranges back as glBufferSubData.
@@ -318,20 +340,47 @@ bool decode_glMapBufferRange(Decoding& d) {
   GLuint guest_buffer = 0;
   GLenum binding = 0;
   switch (target) {
-    case GL_ARRAY_BUFFER: binding = GL_ARRAY_BUFFER_BINDING; break;
-    case GL_ELEMENT_ARRAY_BUFFER: binding = GL_ELEMENT_ARRAY_BUFFER_BINDING; break;
-    case GL_PIXEL_PACK_BUFFER: binding = GL_PIXEL_PACK_BUFFER_BINDING; break;
-    case GL_PIXEL_UNPACK_BUFFER: binding = GL_PIXEL_UNPACK_BUFFER_BINDING; break;
-    case GL_COPY_READ_BUFFER: binding = GL_COPY_READ_BUFFER_BINDING; break;
-    case GL_COPY_WRITE_BUFFER: binding = GL_COPY_WRITE_BUFFER_BINDING; break;
-    case GL_UNIFORM_BUFFER: binding = GL_UNIFORM_BUFFER_BINDING; break;
-    case GL_TRANSFORM_FEEDBACK_BUFFER: binding = GL_TRANSFORM_FEEDBACK_BUFFER_BINDING; break;
-    case GL_SHADER_STORAGE_BUFFER: binding = GL_SHADER_STORAGE_BUFFER_BINDING; break;
-    case GL_ATOMIC_COUNTER_BUFFER: binding = GL_ATOMIC_COUNTER_BUFFER_BINDING; break;
-    case GL_DRAW_INDIRECT_BUFFER: binding = GL_DRAW_INDIRECT_BUFFER_BINDING; break;
-    case GL_DISPATCH_INDIRECT_BUFFER: binding = GL_DISPATCH_INDIRECT_BUFFER_BINDING; break;
-    case GL_TEXTURE_BUFFER: binding = GL_TEXTURE_BUFFER_BINDING; break;
-    default: break;
+    case GL_ARRAY_BUFFER:
+      binding = GL_ARRAY_BUFFER_BINDING;
+      break;
+    case GL_ELEMENT_ARRAY_BUFFER:
+      binding = GL_ELEMENT_ARRAY_BUFFER_BINDING;
+      break;
+    case GL_PIXEL_PACK_BUFFER:
+      binding = GL_PIXEL_PACK_BUFFER_BINDING;
+      break;
+    case GL_PIXEL_UNPACK_BUFFER:
+      binding = GL_PIXEL_UNPACK_BUFFER_BINDING;
+      break;
+    case GL_COPY_READ_BUFFER:
+      binding = GL_COPY_READ_BUFFER_BINDING;
+      break;
+    case GL_COPY_WRITE_BUFFER:
+      binding = GL_COPY_WRITE_BUFFER_BINDING;
+      break;
+    case GL_UNIFORM_BUFFER:
+      binding = GL_UNIFORM_BUFFER_BINDING;
+      break;
+    case GL_TRANSFORM_FEEDBACK_BUFFER:
+      binding = GL_TRANSFORM_FEEDBACK_BUFFER_BINDING;
+      break;
+    case GL_SHADER_STORAGE_BUFFER:
+      binding = GL_SHADER_STORAGE_BUFFER_BINDING;
+      break;
+    case GL_ATOMIC_COUNTER_BUFFER:
+      binding = GL_ATOMIC_COUNTER_BUFFER_BINDING;
+      break;
+    case GL_DRAW_INDIRECT_BUFFER:
+      binding = GL_DRAW_INDIRECT_BUFFER_BINDING;
+      break;
+    case GL_DISPATCH_INDIRECT_BUFFER:
+      binding = GL_DISPATCH_INDIRECT_BUFFER_BINDING;
+      break;
+    case GL_TEXTURE_BUFFER:
+      binding = GL_TEXTURE_BUFFER_BINDING;
+      break;
+    default:
+      break;
   }
   // Unsynchronized and invalidating flags are about the guest's copy; the host only reads.
   const GLbitfield host_access =
@@ -353,9 +402,9 @@ bool decode_glMapBufferRange(Decoding& d) {
 // draw id, read id, release flag; replies with the EGL error code.
 bool decode_gfxrelay_MakeCurrent(Decoding& d) {
   if (d.size != 24) return d.fail("command size");
-  const EGLint status = d.session.make_current(wire::load<uint32_t>(d.cmd + 8),
-                                               wire::load<uint32_t>(d.cmd + 12),
-                                               wire::load<uint32_t>(d.cmd + 16) != 0);
+  const EGLint status =
+      d.session.make_current(wire::load<uint32_t>(d.cmd + 8), wire::load<uint32_t>(d.cmd + 12),
+                             wire::load<uint32_t>(d.cmd + 16) != 0);
   ReplyWriter w = d.reply();
   w.scalar<uint32_t>(static_cast<uint32_t>(status));
   return d.finish_reply(w);
