@@ -1,14 +1,11 @@
 #include "host/context_worker.h"
 
 #include <cstring>
-#include <set>
 
 #include "host/session.h"
 
 namespace gfxrelay::gl {
 extern const char* const kOpcodeExtensions[wire::kOpcodeCount];
-extern const char* const kCarriedExtensions[];
-extern const size_t kCarriedExtensionCount;
 }  // namespace gfxrelay::gl
 
 namespace gfxrelay::host {
@@ -121,16 +118,7 @@ EGLint ContextWorker::make_current(uint32_t draw_id, uint32_t read_id, bool rele
     // The host GL offers different extensions per API version (ES 2 lists some that ES 3 made
     // core), so the narrowed list comes from this context itself.
     extensions_read_ = true;
-    std::set<std::string> host;
-    GLint count = 0;
-    glGetIntegerv(GL_NUM_EXTENSIONS, &count);
-    for (GLint i = 0; i < count; ++i)
-      if (const GLubyte* e = glGetStringi(GL_EXTENSIONS, i))
-        host.insert(reinterpret_cast<const char*>(e));
-    state_.carried_extensions.clear();
-    for (size_t i = 0; i < gl::kCarriedExtensionCount; ++i)
-      if (host.count(gl::kCarriedExtensions[i]))
-        state_.carried_extensions.push_back(gl::kCarriedExtensions[i]);
+    state_.carried_extensions = carried_extensions_of_current_context();
     update_allowed();
   }
   return EGL_SUCCESS;

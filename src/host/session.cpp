@@ -210,9 +210,7 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
       auto worker = std::make_unique<ContextWorker>(*this, id, ctx, std::move(region),
                                                     backend_.carried_extensions());
       worker->start();
-      ContextWorker* w = worker.get();
       contexts_[id] = std::move(worker);
-      (void)w;
       return send(status_only(EGL_SUCCESS), fd);
     }
     case wire::Control::kDestroyContext: {

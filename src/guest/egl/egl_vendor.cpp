@@ -24,8 +24,6 @@ namespace {
 
 using gles::Context;
 
-const __EGLapiExports* glvnd = nullptr;
-
 struct Surface {
   uint32_t id = 0;
   size_t config = 0;
@@ -822,11 +820,12 @@ void set_dispatch_index(const char*, int) {}
 }  // namespace
 }  // namespace gfxrelay::guest::egl
 
-extern "C" __attribute__((visibility("default"))) EGLBoolean __egl_Main(
-    uint32_t version, const __EGLapiExports* exports, __EGLvendorInfo*, __EGLapiImports* imports) {
+extern "C" __attribute__((visibility("default"))) EGLBoolean __egl_Main(uint32_t version,
+                                                                        const __EGLapiExports*,
+                                                                        __EGLvendorInfo*,
+                                                                        __EGLapiImports* imports) {
   using namespace gfxrelay::guest::egl;
   if (EGL_VENDOR_ABI_GET_MAJOR_VERSION(version) != EGL_VENDOR_ABI_MAJOR_VERSION) return EGL_FALSE;
-  glvnd = exports;
   imports->getPlatformDisplay = get_platform_display;
   imports->getSupportsAPI = supports_api;
   imports->getVendorString = vendor_string;

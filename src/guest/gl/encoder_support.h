@@ -59,13 +59,17 @@ class ReplyReader {
   T scalar() {
     return live_ ? reader_.get<T>() : T{};
   }
+  // The next output's bytes (empty when the session is over).
+  std::span<const uint8_t> output_bytes() {
+    if (!live_) return {};
+    const uint32_t length = reader_.get<uint32_t>();
+    reader_.get<uint32_t>();
+    return reader_.bytes(length);
+  }
   // Copies the next output into dst (when the program gave one); returns the element count.
   template <typename T>
   size_t output(T* dst) {
-    if (!live_) return 0;
-    const uint32_t length = reader_.get<uint32_t>();
-    reader_.get<uint32_t>();
-    std::span<const uint8_t> bytes = reader_.bytes(length);
+    std::span<const uint8_t> bytes = output_bytes();
     if (dst && !bytes.empty()) std::memcpy(static_cast<void*>(dst), bytes.data(), bytes.size());
     return bytes.size() / sizeof(T);
   }
@@ -169,8 +173,8 @@ class Context {
   std::map<GLuint, GLuint> vao_element_buffers;  // element buffer of each non-default array
   std::vector<Mapping> mappings;
   GLenum pending_error = GL_NO_ERROR;  // an error the guest itself detected
-  // glGetString results, fetched once per name.
-  std::array<std::string, 4> strings;
+  // glGetString results, fetched once per name (slot 4: GL_EXTENSIONS, also split below).
+  std::array<std::string, 5> strings;
   std::vector<std::string> extensions;
   bool extensions_fetched = false;
 

@@ -49,6 +49,32 @@ void read_pixels(Op op, GLint x, GLint y, GLsizei width, GLsizei height, GLenum 
     std::memcpy(data, ctx->transfer_bytes(blob), bytes);
 }
 
+// One glGetString round trip (the host narrows GL_EXTENSIONS to what the relay carries).
+std::string fetch_string(Context& ctx, GLenum name) {
+  uint8_t* p = ctx.begin(Op::glGetString, 16);
+  if (!p) return {};
+  wire::store<uint32_t>(p + 8, name);
+  wire::store<uint32_t>(p + 12, 0);
+  ctx.end(16);
+  ReplyReader reply = ctx.sync();
+  std::span<const uint8_t> bytes = reply.output_bytes();
+  const char* text = reinterpret_cast<const char*>(bytes.data());
+  return std::string(text, strnlen(text, bytes.size()));
+}
+
+// The extension string, once per context, and the list glGetStringi indexes.
+void fetch_extensions(Context& ctx) {
+  if (ctx.extensions_fetched) return;
+  ctx.extensions_fetched = true;
+  const std::string& all = ctx.strings[4] = fetch_string(ctx, GL_EXTENSIONS);
+  for (size_t at = 0; at < all.size();) {
+    const size_t space = all.find(' ', at);
+    const size_t end = space == std::string::npos ? all.size() : space;
+    if (end > at) ctx.extensions.push_back(all.substr(at, end - at));
+    at = end + 1;
+  }
+}
+
 const GLubyte* as_glubyte(const std::string& s) {
   return reinterpret_cast<const GLubyte*>(s.c_str());
 }
@@ -163,30 +189,15 @@ const GLubyte* GL_APIENTRY glGetString(GLenum name) {
     case GL_SHADING_LANGUAGE_VERSION:
       slot = 3;
       break;
-    case GL_EXTENSIONS: {
-      static thread_local std::string joined;
-      glGetStringi(GL_EXTENSIONS, 0);  // fetches the list
-      joined.clear();
-      for (const std::string& e : ctx->extensions) joined += e + " ";
-      if (!joined.empty()) joined.pop_back();
-      return as_glubyte(joined);
-    }
+    case GL_EXTENSIONS:
+      fetch_extensions(*ctx);
+      return as_glubyte(ctx->strings[4]);
     default:
       set_error(*ctx, GL_INVALID_ENUM);
       return nullptr;
   }
   std::string& cached = ctx->strings[slot];
-  if (cached.empty()) {
-    uint8_t* p = ctx->begin(Op::glGetString, 16);
-    if (!p) return nullptr;
-    wire::store<uint32_t>(p + 8, name);
-    wire::store<uint32_t>(p + 12, 0);
-    ctx->end(16);
-    ReplyReader reply = ctx->sync();
-    char buffer[4096] = {};
-    const size_t n = reply.output(buffer);
-    cached.assign(buffer, strnlen(buffer, std::min(n, sizeof buffer)));
-  }
+  if (cached.empty()) cached = fetch_string(*ctx, name);
   return as_glubyte(cached);
 }
 
@@ -197,24 +208,7 @@ const GLubyte* GL_APIENTRY glGetStringi(GLenum name, GLuint index) {
     set_error(*ctx, GL_INVALID_ENUM);
     return nullptr;
   }
-  if (!ctx->extensions_fetched) {
-    uint8_t* p = ctx->begin(Op::glGetString, 16);
-    if (!p) return nullptr;
-    wire::store<uint32_t>(p + 8, GL_EXTENSIONS);
-    wire::store<uint32_t>(p + 12, 0);
-    ctx->end(16);
-    ReplyReader reply = ctx->sync();
-    std::vector<char> buffer(64 * 1024);
-    const size_t n = reply.output(buffer.data());
-    std::string all(buffer.data(), strnlen(buffer.data(), std::min(n, buffer.size())));
-    for (size_t at = 0; at < all.size();) {
-      const size_t space = all.find(' ', at);
-      const size_t end = space == std::string::npos ? all.size() : space;
-      if (end > at) ctx->extensions.push_back(all.substr(at, end - at));
-      at = end + 1;
-    }
-    ctx->extensions_fetched = true;
-  }
+  fetch_extensions(*ctx);
   if (index >= ctx->extensions.size()) {
     set_error(*ctx, GL_INVALID_VALUE);
     return nullptr;

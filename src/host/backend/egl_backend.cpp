@@ -151,23 +151,29 @@ bool EglBackend::read_gl_strings(std::string* error) {
   caps_.strings["gl_renderer"] = str(GL_RENDERER);
   caps_.strings["gl_version"] = str(GL_VERSION);
   caps_.strings["gl_shading_language_version"] = str(GL_SHADING_LANGUAGE_VERSION);
-  std::set<std::string> host;
-  GLint count = 0;
-  glGetIntegerv(GL_NUM_EXTENSIONS, &count);
-  for (GLint i = 0; i < count; ++i)
-    host.insert(reinterpret_cast<const char*>(glGetStringi(GL_EXTENSIONS, i)));
+  int count = 0;
+  extensions_ = carried_extensions_of_current_context(&count);
   std::string joined;
-  for (size_t i = 0; i < gl::kCarriedExtensionCount; ++i) {
-    if (host.count(gl::kCarriedExtensions[i])) {
-      extensions_.push_back(gl::kCarriedExtensions[i]);
-      joined += std::string(joined.empty() ? "" : " ") + gl::kCarriedExtensions[i];
-    }
-  }
+  for (const std::string& e : extensions_) joined += (joined.empty() ? "" : " ") + e;
   caps_.strings["gl_extensions"] = joined;
   caps_.strings["gl_host_extension_count"] = std::to_string(count);
   eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
   eglDestroyContext(display_, ctx);
   return true;
+}
+
+std::vector<std::string> carried_extensions_of_current_context(int* host_count) {
+  std::set<std::string> host;
+  GLint count = 0;
+  glGetIntegerv(GL_NUM_EXTENSIONS, &count);
+  for (GLint i = 0; i < count; ++i)
+    if (const GLubyte* e = glGetStringi(GL_EXTENSIONS, i))
+      host.insert(reinterpret_cast<const char*>(e));
+  if (host_count) *host_count = count;
+  std::vector<std::string> carried;
+  for (size_t i = 0; i < gl::kCarriedExtensionCount; ++i)
+    if (host.count(gl::kCarriedExtensions[i])) carried.push_back(gl::kCarriedExtensions[i]);
+  return carried;
 }
 
 std::vector<uint32_t> EglBackend::guest_indices(const std::vector<EGLConfig>& host) const {

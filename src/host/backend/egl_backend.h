@@ -12,6 +12,9 @@
 
 namespace gfxrelay::host {
 
+// The current host context's extensions that the relay carries, and how many it has in all.
+std::vector<std::string> carried_extensions_of_current_context(int* host_count = nullptr);
+
 class EglBackend {
  public:
   bool open(std::string* error);

@@ -369,11 +369,10 @@ Blob Decoding::unpack_image_blob(wire::Reader& r, GLenum format, GLenum type, GL
   uint64_t expected = 0;
   if (!gl::image_bytes(state().unpack_store(), format, type, width, height, depth, &expected))
     expected = 0;
-  if (!b.data && b.length == 0) {
-    b.data = nullptr;  // GL allocates without data, or reports the bad enum itself
-    (void)nullable;
-    return b;
-  }
+  // No data: GL allocates without it, reports the bad enum, or (sub-image with NULL) has
+  // nothing to read; NULL stays NULL here, whether or not the parameter is `nullable`.
+  (void)nullable;
+  if (!b.data && b.length == 0) return b;
   if (b.length != expected) b.ok = false;
   return b;
 }

@@ -41,24 +41,21 @@ bool attrib_pointer(Decoding& d, bool integer) {
   const GLenum type = wire::load<uint32_t>(d.cmd + 16);
   const GLboolean normalized = wire::load<uint32_t>(d.cmd + 20) ? GL_TRUE : GL_FALSE;
   const GLsizei stride = static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 24));
-  const bool client = wire::load<uint32_t>(d.cmd + 28) != 0;
   const uint64_t offset = wire::load<uint64_t>(d.cmd + 32);
   const bool array_buffer = d.ctx.state.bound_buffer(GL_ARRAY_BUFFER_BINDING) != 0;
   GLint vertex_array = 0;
   glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vertex_array);
   if (array_buffer || vertex_array != 0) {
-    // An offset into the bound buffer; with a non-default array and no buffer GL reports the
-    // error for a non-zero offset itself and never dereferences it.
+    // An offset into the bound buffer; on a non-default array with no buffer GL reports a
+    // non-zero offset as an error itself and never dereferences it.
     const void* pointer = reinterpret_cast<const void*>(static_cast<uintptr_t>(offset));
-    if (!array_buffer && offset != 0 && vertex_array == 0) pointer = nullptr;
     if (integer)
       glVertexAttribIPointer(index, size, type, stride, pointer);
     else
       glVertexAttribPointer(index, size, type, normalized, stride, pointer);
     return true;
   }
-  // Client memory (or a bare offset with nothing bound): the data comes with each draw.
-  (void)client;
+  // Client memory (the guest's `client` flag says the same): the data comes with each draw.
   point_at_client_buffer(d.ctx, index, size, type, normalized, stride, integer);
   return true;
 }
