@@ -255,6 +255,7 @@ def emit_encoder(cmd, out):
         created = f'ctx_.names(ObjectKind::{CLASS_KINDS[cmd.ret_class]}).create()'
         out.append(f'  const GLuint created_name_ = {created};')
     elif cmd.ret_class == 'sync':
+        created = 'sync'
         out.append('  const uint64_t created_name_ = ctx_.new_sync_id();')
     blob_vars = []
     for p in cmd.blobs():

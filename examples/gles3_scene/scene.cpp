@@ -343,6 +343,13 @@ void Scene::DrawOrbitingCube(int frame) {
 
 std::vector<std::uint8_t> Scene::ReadPixels(int width, int height) {
   std::vector<std::uint8_t> pixels(static_cast<size_t>(width) * static_cast<size_t>(height) * 4);
+  // Waits for the frame through a fence, as programs that pace themselves do.
+  GLsync fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+  if (!fence) throw Failure("glFenceSync failed: GL error " + Hex(glGetError()));
+  const GLenum waited = glClientWaitSync(fence, GL_SYNC_FLUSH_COMMANDS_BIT, 10'000'000'000ull);
+  glDeleteSync(fence);
+  if (waited != GL_ALREADY_SIGNALED && waited != GL_CONDITION_SATISFIED)
+    throw Failure("glClientWaitSync returned " + Hex(waited));
   glPixelStorei(GL_PACK_ALIGNMENT, 4);  // RGBA8 rows are always 4-byte aligned
   glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
   return pixels;
