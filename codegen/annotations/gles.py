@@ -137,7 +137,8 @@ GUEST_HAND = {
     # Draws that may read client-side vertex arrays or indices.
     'glDrawArrays', 'glDrawElements', 'glDrawRangeElements', 'glDrawArraysInstanced',
     'glDrawElementsInstanced', 'glDrawElementsBaseVertex', 'glDrawRangeElementsBaseVertex',
-    'glDrawElementsInstancedBaseVertex',
+    'glDrawElementsInstancedBaseVertex', 'glDrawArraysInstancedBaseInstanceEXT',
+    'glDrawElementsInstancedBaseInstanceEXT', 'glDrawElementsInstancedBaseVertexBaseInstanceEXT',
     # Pack-side pixel transfers and buffer mappings.
     'glReadPixels', 'glReadnPixels', 'glMapBufferRange', 'glUnmapBuffer',
     'glFlushMappedBufferRange', 'glGetBufferPointerv',
@@ -147,10 +148,19 @@ GUEST_HAND = {
     'glGetError', 'glFinish', 'glFlush',
 }
 
+# Carried out by the guest as a sequence of other commands (src/guest/gl/); they keep their
+# opcodes in opcodes.txt but have no encoder or decoder, and the host refuses them.
+GUEST_ONLY = {
+    # Multi-draws are a loop of single draws (each may read client memory of its own).
+    'glMultiDrawArraysEXT', 'glMultiDrawElementsEXT', 'glMultiDrawElementsBaseVertexEXT',
+}
+
 # Written by hand on the host side (src/host/decoder/).
 HOST_HAND = {
     'glDrawElements', 'glDrawRangeElements', 'glDrawElementsInstanced', 'glDrawElementsBaseVertex', 'glDrawRangeElementsBaseVertex',
-    'glDrawElementsInstancedBaseVertex', 'glVertexAttribPointer', 'glVertexAttribIPointer',
+    'glDrawElementsInstancedBaseVertex', 'glDrawElementsInstancedBaseInstanceEXT',
+    'glDrawElementsInstancedBaseVertexBaseInstanceEXT', 'glVertexAttribPointer',
+    'glVertexAttribIPointer',
     # glUnmapBuffer and glFlushMappedBufferRange never reach the host: the guest sends the
     # written range as glBufferSubData.
     'glReadPixels', 'glReadnPixels', 'glMapBufferRange', 'glGetString', 'glGetStringi',
@@ -171,6 +181,12 @@ UNSUPPORTED = {
 # Extensions never offered although their commands generate: persistent and coherent buffer
 # mappings need shared memory the host GL writes to directly (not carried yet).
 HIDDEN_EXTENSIONS = {'GL_EXT_buffer_storage'}
+
+# GLES extensions that add no commands (shading language or new enums only) and that Debian's
+# gl.xml does not list; the relay carries them when the host offers them.
+UNLISTED_EXTENSIONS = {
+    'GL_EXT_frag_depth',  # gl_FragDepthEXT in ES 1.00 shaders
+}
 
 # Extension commands that are the core command under another name, where gl.xml does not say
 # so with <alias>: they share the core entry point and opcode.

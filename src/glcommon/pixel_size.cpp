@@ -87,7 +87,8 @@ bool packed_group_bytes(uint32_t format, uint32_t type, uint32_t* bytes) {
       *bytes = format == GL_RGB ? 4 : 0;
       return true;
     case GL_UNSIGNED_INT_24_8:
-      *bytes = format == GL_DEPTH_STENCIL ? 4 : 0;
+      // DEPTH_COMPONENT is NV_read_depth's readback (depth in the high 24 bits).
+      *bytes = format == GL_DEPTH_STENCIL || format == GL_DEPTH_COMPONENT ? 4 : 0;
       return true;
     case GL_FLOAT_32_UNSIGNED_INT_24_8_REV:
       *bytes = format == GL_DEPTH_STENCIL ? 8 : 0;

@@ -56,6 +56,7 @@ TEST(PixelGroupBytes, PackedTypes) {
   EXPECT_EQ(pixel_group_bytes(GL_RGB, GL_UNSIGNED_INT_10F_11F_11F_REV), 4u);
   EXPECT_EQ(pixel_group_bytes(GL_RGB, GL_UNSIGNED_INT_5_9_9_9_REV), 4u);
   EXPECT_EQ(pixel_group_bytes(GL_DEPTH_STENCIL, GL_UNSIGNED_INT_24_8), 4u);
+  EXPECT_EQ(pixel_group_bytes(GL_DEPTH_COMPONENT, GL_UNSIGNED_INT_24_8), 4u);  // NV_read_depth
   EXPECT_EQ(pixel_group_bytes(GL_DEPTH_STENCIL, GL_FLOAT_32_UNSIGNED_INT_24_8_REV), 8u);
 }
 
@@ -68,7 +69,7 @@ TEST(PixelGroupBytes, UnknownCombinations) {
   EXPECT_EQ(pixel_group_bytes(GL_RED_INTEGER, GL_FLOAT), 0u);
   EXPECT_EQ(pixel_group_bytes(GL_STENCIL_INDEX, GL_HALF_FLOAT), 0u);
   EXPECT_EQ(pixel_group_bytes(GL_DEPTH_STENCIL, GL_UNSIGNED_INT), 0u);
-  EXPECT_EQ(pixel_group_bytes(GL_DEPTH_COMPONENT, GL_UNSIGNED_INT_24_8), 0u);
+  EXPECT_EQ(pixel_group_bytes(GL_STENCIL_INDEX, GL_UNSIGNED_INT_24_8), 0u);
   EXPECT_EQ(pixel_group_bytes(0xFFFFFFFFu, 0xFFFFFFFFu), 0u);
 }
 

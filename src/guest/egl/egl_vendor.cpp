@@ -342,23 +342,37 @@ EGLSurface EGLAPIENTRY CreatePbufferSurface(EGLDisplay dpy, EGLConfig config,
   return surface;
 }
 
-EGLSurface EGLAPIENTRY CreateWindowSurface(EGLDisplay dpy, EGLConfig, EGLNativeWindowType,
-                                           const EGLint*) {
+// The relay has no native windows or pixmaps yet (windows come with the desktop GL/GLX work);
+// EGL_MESA_platform_surfaceless says which errors these calls give.
+EGLSurface native_surface_refused(EGLDisplay dpy, EGLint error) {
   std::lock_guard lock(mutex);
   if (!initialized_display(dpy)) return EGL_NO_SURFACE;
-  return fail(EGL_BAD_MATCH, EGL_NO_SURFACE);  // windows come with the desktop GL/GLX work
+  return fail(error, EGL_NO_SURFACE);
+}
+EGLSurface EGLAPIENTRY CreateWindowSurface(EGLDisplay dpy, EGLConfig, EGLNativeWindowType,
+                                           const EGLint*) {
+  return native_surface_refused(dpy, EGL_BAD_NATIVE_WINDOW);
 }
 EGLSurface EGLAPIENTRY CreatePlatformWindowSurface(EGLDisplay dpy, EGLConfig, void*,
                                                    const EGLAttrib*) {
-  return CreateWindowSurface(dpy, nullptr, 0, nullptr);
+  return native_surface_refused(dpy, EGL_BAD_NATIVE_WINDOW);
 }
 EGLSurface EGLAPIENTRY CreatePixmapSurface(EGLDisplay dpy, EGLConfig, EGLNativePixmapType,
                                            const EGLint*) {
-  return CreateWindowSurface(dpy, nullptr, 0, nullptr);
+  return native_surface_refused(dpy, EGL_BAD_NATIVE_PIXMAP);
 }
 EGLSurface EGLAPIENTRY CreatePlatformPixmapSurface(EGLDisplay dpy, EGLConfig, void*,
                                                    const EGLAttrib*) {
-  return CreateWindowSurface(dpy, nullptr, 0, nullptr);
+  return native_surface_refused(dpy, EGL_BAD_NATIVE_PIXMAP);
+}
+// EGL_EXT_platform_base's forms (EGLint attributes); GLVND asks the vendor for them by name.
+EGLSurface EGLAPIENTRY CreatePlatformWindowSurfaceEXT(EGLDisplay dpy, EGLConfig, void*,
+                                                      const EGLint*) {
+  return native_surface_refused(dpy, EGL_BAD_NATIVE_WINDOW);
+}
+EGLSurface EGLAPIENTRY CreatePlatformPixmapSurfaceEXT(EGLDisplay dpy, EGLConfig, void*,
+                                                      const EGLint*) {
+  return native_surface_refused(dpy, EGL_BAD_NATIVE_PIXMAP);
 }
 EGLSurface EGLAPIENTRY CreatePbufferFromClientBuffer(EGLDisplay dpy, EGLenum, EGLClientBuffer,
                                                      EGLConfig, const EGLint*) {
@@ -745,7 +759,9 @@ EGLBoolean supports_api(EGLenum api) {
 }
 
 const char* vendor_string(int name) {
-  if (name == __EGL_VENDOR_STRING_PLATFORM_EXTENSIONS) return "EGL_MESA_platform_surfaceless";
+  // GLVND lists EGL_EXT_platform_base only when a vendor names it.
+  if (name == __EGL_VENDOR_STRING_PLATFORM_EXTENSIONS)
+    return "EGL_EXT_platform_base EGL_MESA_platform_surfaceless";
   return nullptr;
 }
 
@@ -768,7 +784,9 @@ const EglProc kEglProcs[] = {
     EGL_PROC("eglCreatePbufferSurface", CreatePbufferSurface),
     EGL_PROC("eglCreatePixmapSurface", CreatePixmapSurface),
     EGL_PROC("eglCreatePlatformPixmapSurface", CreatePlatformPixmapSurface),
+    EGL_PROC("eglCreatePlatformPixmapSurfaceEXT", CreatePlatformPixmapSurfaceEXT),
     EGL_PROC("eglCreatePlatformWindowSurface", CreatePlatformWindowSurface),
+    EGL_PROC("eglCreatePlatformWindowSurfaceEXT", CreatePlatformWindowSurfaceEXT),
     EGL_PROC("eglCreateSync", CreateSync),
     EGL_PROC("eglCreateSyncKHR", CreateSyncKHR),
     EGL_PROC("eglCreateWindowSurface", CreateWindowSurface),

@@ -66,8 +66,14 @@ struct VertexRange {
   int64_t last = -1;  // empty when last < first
 };
 
+// Instances a draw reads: instanced attributes start at `base` (EXT_base_instance).
+struct InstanceRange {
+  GLsizei count = 1;
+  GLuint base = 0;
+};
+
 // Sends the used range of every enabled client-side attribute (default vertex array only).
-void send_client_arrays(Context& ctx, VertexRange vertices, GLsizei instances) {
+void send_client_arrays(Context& ctx, VertexRange vertices, InstanceRange instances) {
   ShadowState& s = ctx.state;
   if (s.vertex_array != 0) return;
   struct Entry {
@@ -85,8 +91,8 @@ void send_client_arrays(Context& ctx, VertexRange vertices, GLsizei instances) {
     const uint64_t stride = a.stride ? static_cast<uint64_t>(a.stride) : element;
     int64_t first = vertices.first, last = vertices.last;
     if (a.divisor) {
-      first = 0;
-      last = instances > 0 ? (instances - 1) / a.divisor : -1;
+      first = instances.base;
+      last = instances.count > 0 ? first + (instances.count - 1) / a.divisor : -1;
     }
     if (last < first || first < 0) continue;
     const uint64_t start = static_cast<uint64_t>(first) * stride;
@@ -176,7 +182,7 @@ VertexRange host_index_range(Context& ctx, const void* offset, GLsizei count, GL
 
 // Indexed draws: the fixed scalars (opcode-specific), then the indices blob.
 void indexed_draw(Op op, std::initializer_list<uint32_t> scalars, const void* indices,
-                  GLsizei count, GLenum type, GLsizei instances, int64_t base_vertex) {
+                  GLsizei count, GLenum type, InstanceRange instances, int64_t base_vertex) {
   Context* ctx = current();
   if (!ctx) return;
   const bool client_indices = ctx->state.bound_element_buffer() == 0;
@@ -384,7 +390,7 @@ void GL_APIENTRY glDrawArrays(GLenum mode, GLint first, GLsizei count) {
   Context* ctx = current();
   if (!ctx) return;
   if (count > 0 && any_client_arrays(ctx->state))
-    send_client_arrays(*ctx, {first, int64_t{first} + count - 1}, 1);
+    send_client_arrays(*ctx, {first, int64_t{first} + count - 1}, {});
   encode_glDrawArrays(*ctx, mode, first, count);
 }
 
@@ -393,33 +399,33 @@ void GL_APIENTRY glDrawArraysInstanced(GLenum mode, GLint first, GLsizei count,
   Context* ctx = current();
   if (!ctx) return;
   if (count > 0 && any_client_arrays(ctx->state))
-    send_client_arrays(*ctx, {first, int64_t{first} + count - 1}, instancecount);
+    send_client_arrays(*ctx, {first, int64_t{first} + count - 1}, {instancecount, 0});
   encode_glDrawArraysInstanced(*ctx, mode, first, count, instancecount);
 }
 
 void GL_APIENTRY glDrawElements(GLenum mode, GLsizei count, GLenum type, const void* indices) {
   indexed_draw(Op::glDrawElements, {mode, static_cast<uint32_t>(count), type}, indices, count, type,
-               1, 0);
+               {}, 0);
 }
 
 void GL_APIENTRY glDrawRangeElements(GLenum mode, GLuint start, GLuint end, GLsizei count,
                                      GLenum type, const void* indices) {
   indexed_draw(Op::glDrawRangeElements, {mode, start, end, static_cast<uint32_t>(count), type},
-               indices, count, type, 1, 0);
+               indices, count, type, {}, 0);
 }
 
 void GL_APIENTRY glDrawElementsInstanced(GLenum mode, GLsizei count, GLenum type,
                                          const void* indices, GLsizei instancecount) {
   indexed_draw(Op::glDrawElementsInstanced,
                {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount)},
-               indices, count, type, instancecount, 0);
+               indices, count, type, {instancecount, 0}, 0);
 }
 
 void GL_APIENTRY glDrawElementsBaseVertex(GLenum mode, GLsizei count, GLenum type,
                                           const void* indices, GLint basevertex) {
   indexed_draw(Op::glDrawElementsBaseVertex,
                {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(basevertex)},
-               indices, count, type, 1, basevertex);
+               indices, count, type, {}, basevertex);
 }
 
 void GL_APIENTRY glDrawRangeElementsBaseVertex(GLenum mode, GLuint start, GLuint end, GLsizei count,
@@ -427,7 +433,7 @@ void GL_APIENTRY glDrawRangeElementsBaseVertex(GLenum mode, GLuint start, GLuint
   indexed_draw(
       Op::glDrawRangeElementsBaseVertex,
       {mode, start, end, static_cast<uint32_t>(count), type, static_cast<uint32_t>(basevertex)},
-      indices, count, type, 1, basevertex);
+      indices, count, type, {}, basevertex);
 }
 
 void GL_APIENTRY glDrawElementsInstancedBaseVertex(GLenum mode, GLsizei count, GLenum type,
@@ -436,7 +442,58 @@ void GL_APIENTRY glDrawElementsInstancedBaseVertex(GLenum mode, GLsizei count, G
   indexed_draw(Op::glDrawElementsInstancedBaseVertex,
                {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount),
                 static_cast<uint32_t>(basevertex)},
-               indices, count, type, instancecount, basevertex);
+               indices, count, type, {instancecount, 0}, basevertex);
+}
+
+void GL_APIENTRY glDrawArraysInstancedBaseInstanceEXT(GLenum mode, GLint first, GLsizei count,
+                                                      GLsizei instancecount, GLuint baseinstance) {
+  Context* ctx = current();
+  if (!ctx) return;
+  if (count > 0 && any_client_arrays(ctx->state))
+    send_client_arrays(*ctx, {first, int64_t{first} + count - 1}, {instancecount, baseinstance});
+  encode_glDrawArraysInstancedBaseInstanceEXT(*ctx, mode, first, count, instancecount,
+                                              baseinstance);
+}
+
+void GL_APIENTRY glDrawElementsInstancedBaseInstanceEXT(GLenum mode, GLsizei count, GLenum type,
+                                                        const void* indices,
+                                                        GLsizei instancecount,
+                                                        GLuint baseinstance) {
+  indexed_draw(Op::glDrawElementsInstancedBaseInstanceEXT,
+               {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount),
+                baseinstance},
+               indices, count, type, {instancecount, baseinstance}, 0);
+}
+
+void GL_APIENTRY glDrawElementsInstancedBaseVertexBaseInstanceEXT(
+    GLenum mode, GLsizei count, GLenum type, const void* indices, GLsizei instancecount,
+    GLint basevertex, GLuint baseinstance) {
+  indexed_draw(Op::glDrawElementsInstancedBaseVertexBaseInstanceEXT,
+               {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount),
+                static_cast<uint32_t>(basevertex), baseinstance},
+               indices, count, type, {instancecount, baseinstance}, basevertex);
+}
+
+// EXT_multi_draw_arrays: one draw per entry. A negative drawcount is GL's error to report, so
+// a single draw with a negative count carries it to the host.
+void GL_APIENTRY glMultiDrawArraysEXT(GLenum mode, const GLint* first, const GLsizei* count,
+                                      GLsizei drawcount) {
+  if (drawcount < 0) return glDrawArrays(mode, 0, -1);
+  for (GLsizei i = 0; i < drawcount; ++i) glDrawArrays(mode, first[i], count[i]);
+}
+
+void GL_APIENTRY glMultiDrawElementsEXT(GLenum mode, const GLsizei* count, GLenum type,
+                                        const void* const* indices, GLsizei drawcount) {
+  if (drawcount < 0) return glDrawElements(mode, -1, type, nullptr);
+  for (GLsizei i = 0; i < drawcount; ++i) glDrawElements(mode, count[i], type, indices[i]);
+}
+
+void GL_APIENTRY glMultiDrawElementsBaseVertexEXT(GLenum mode, const GLsizei* count, GLenum type,
+                                                  const void* const* indices, GLsizei drawcount,
+                                                  const GLint* basevertex) {
+  if (drawcount < 0) return glDrawElements(mode, -1, type, nullptr);
+  for (GLsizei i = 0; i < drawcount; ++i)
+    glDrawElementsBaseVertex(mode, count[i], type, indices[i], basevertex[i]);
 }
 
 }  // namespace hand

@@ -66,6 +66,7 @@ struct IndexedDraw {
   GLsizei count = 0, instances = 1;
   GLuint start = 0, end = 0;
   GLint base_vertex = 0;
+  GLuint base_instance = 0;
   const void* indices = nullptr;
   Blob blob;
 };
@@ -99,6 +100,9 @@ bool read_indexed_draw(Decoding& d, int scalars, IndexedDraw* draw,
         break;
       case 'b':
         draw->base_vertex = static_cast<GLint>(v);
+        break;
+      case 'B':
+        draw->base_instance = v;
         break;
     }
   }
@@ -247,6 +251,15 @@ INDEXED_DRAW(glDrawElementsInstancedBaseVertex, 5,
              glDrawElementsInstancedBaseVertex(x.mode, x.count, x.type, x.indices, x.instances,
                                                x.base_vertex),
              'm', 'c', 't', 'i', 'b')
+INDEXED_DRAW(glDrawElementsInstancedBaseInstanceEXT, 5,
+             glDrawElementsInstancedBaseInstanceEXT(x.mode, x.count, x.type, x.indices, x.instances,
+                                                    x.base_instance),
+             'm', 'c', 't', 'i', 'B')
+INDEXED_DRAW(glDrawElementsInstancedBaseVertexBaseInstanceEXT, 6,
+             glDrawElementsInstancedBaseVertexBaseInstanceEXT(x.mode, x.count, x.type, x.indices,
+                                                              x.instances, x.base_vertex,
+                                                              x.base_instance),
+             'm', 'c', 't', 'i', 'b', 'B')
 #undef INDEXED_DRAW
 
 }  // namespace gfxrelay::host::gles
