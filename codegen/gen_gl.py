@@ -142,6 +142,8 @@ def classify(cmd, ann):
     cmd.host_hand = name in ann.HOST_HAND
     cmd.unsupported = name in ann.UNSUPPORTED
     for p in cmd.params:
+        if p.name in ann.SYNC_POINTERS.get(name, ()):
+            p.ptype, p.pointer = 'GLsync', 0  # travels as the guest's sync id
         if p.pointer == 0:
             if p.ptype not in SCALAR_SIZES:
                 cmd.problems.append(f'{p.name}: scalar type {p.ptype}')

@@ -93,6 +93,7 @@ COUNTED_STRINGS = {
     'glDebugMessageInsert': {'buf': 'length'},
     'glPushDebugGroup': {'message': 'length'},
     'glObjectLabel': {'label': 'length'},
+    'glObjectPtrLabel': {'label': 'length'},
 }
 
 # Pointer parameters that are byte offsets into a bound buffer object, never client memory.
@@ -146,6 +147,14 @@ GUEST_HAND = {
     'glGetString', 'glGetStringi', 'glShaderSource',
     # Errors merge the guest's own; flush and finish end a batch.
     'glGetError', 'glFinish', 'glFlush',
+    # KHR_debug: the callback lives in the guest; commands that make a message deliver it.
+    'glDebugMessageCallback', 'glDebugMessageInsert', 'glPushDebugGroup', 'glPopDebugGroup',
+}
+
+# `const void*` parameters that name a sync object (KHR_debug's pointer labels).
+SYNC_POINTERS = {
+    'glObjectPtrLabel': ('ptr',),
+    'glGetObjectPtrLabel': ('ptr',),
 }
 
 # Carried out by the guest as a sequence of other commands (src/guest/gl/); they keep their
@@ -153,6 +162,8 @@ GUEST_HAND = {
 GUEST_ONLY = {
     # Multi-draws are a loop of single draws (each may read client memory of its own).
     'glMultiDrawArraysEXT', 'glMultiDrawElementsEXT', 'glMultiDrawElementsBaseVertexEXT',
+    # ES 3.2 / KHR_debug's glGetPointerv only returns the guest's own debug callback.
+    'glGetPointerv',
 }
 
 # Written by hand on the host side (src/host/decoder/).
@@ -166,17 +177,17 @@ HOST_HAND = {
     'glReadPixels', 'glReadnPixels', 'glMapBufferRange', 'glGetString', 'glGetStringi',
     'glShaderSource', 'glGetError',
     'glFinish', 'glObjectLabel', 'glGetObjectLabel',
+    # The guest says whether it has a debug callback; the host queues messages for it.
+    'glDebugMessageCallback',
     # Results that carry object names or narrowed values are mapped back to guest names.
     'glGetIntegerv', 'glGetInteger64v', 'glGetIntegeri_v', 'glGetInteger64i_v',
     'glGetVertexAttribiv', 'glGetFramebufferAttachmentParameteriv', 'glGetProgramPipelineiv',
     'glGetAttachedShaders',
 }
 
-# Not carried yet: host-to-guest callbacks and objects named by pointer. The guest entry point
-# does nothing and, for the getters, writes nothing (docs/protocol.md lists them).
-UNSUPPORTED = {
-    'glDebugMessageCallback', 'glObjectPtrLabel', 'glGetObjectPtrLabel', 'glGetPointerv',
-}
+# Not carried: the guest entry point does nothing and, for getters, writes nothing
+# (docs/protocol.md lists them).
+UNSUPPORTED = set()
 
 # Extensions never offered although their commands generate: persistent and coherent buffer
 # mappings need shared memory the host GL writes to directly (not carried yet).

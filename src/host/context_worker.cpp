@@ -60,6 +60,9 @@ void ContextWorker::run() {
     ring_.release(bytes.size());
     if (!decode_batch(batch_, &error)) break;
   }
+  // No message from the host GL may reach the debug log once this worker is gone.
+  if (state_.debug_log.enabled() && eglGetCurrentContext() == context_)
+    state_.debug_log.set_enabled(false, nullptr);
   // Leaves the host context unbound so the session can destroy it from its own thread.
   eglMakeCurrent(session_.display(), EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
   if (!error.empty()) {

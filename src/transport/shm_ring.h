@@ -43,7 +43,7 @@ struct RegionLayout {
 // reads each one once, into a local, and validates it before use.
 struct ControlBlock {
   static constexpr uint32_t kMagic = 0x47465852;  // "GFXR"
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;
 
   uint32_t magic;
   uint32_t version;
@@ -66,6 +66,10 @@ struct ControlBlock {
   // head); the host stores the end position of each transfer it has finished with, in order.
   alignas(64) std::atomic<uint32_t> transfer_released;
   std::atomic<uint32_t> transfer_waiting;
+
+  // KHR_debug: how many messages the host holds for the guest's debug callback (the guest
+  // fetches them with gfxrelay_DebugMessages after a reply).
+  alignas(64) std::atomic<uint32_t> debug_messages;
 
   // Set by the host when it ends the session (bad command, shutdown); reason is NUL-terminated.
   alignas(64) std::atomic<uint32_t> closed;

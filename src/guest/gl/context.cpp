@@ -98,6 +98,65 @@ void Context::flush() {
 }
 
 ReplyReader Context::sync() {
+  std::span<const uint8_t> bytes;
+  if (!wait_for_reply(&bytes)) return ReplyReader();
+  if (!debug_messages_pending()) return ReplyReader(bytes);
+  // The fetch reuses the reply area: keep this reply until the caller has read it.
+  saved_reply_.assign(bytes.begin(), bytes.end());
+  deliver_debug_messages();
+  return ReplyReader(saved_reply_);
+}
+
+void Context::round_trip() {
+  if (!begin(Op::gfxrelay_Ping, 8)) return;
+  end(8);
+  sync();
+}
+
+bool Context::debug_messages_pending() const {
+  return debug_callback && !delivering_debug_messages_ &&
+         region_.control()->debug_messages.load(std::memory_order_acquire) != 0;
+}
+
+void Context::deliver_debug_messages() {
+  struct Message {
+    GLenum source, type;
+    GLuint id;
+    GLenum severity;
+    std::string text;
+  };
+  delivering_debug_messages_ = true;  // the callback may call GL; those calls deliver nothing
+  while (debug_callback && region_.control()->debug_messages.load(std::memory_order_acquire)) {
+    if (!begin(Op::gfxrelay_DebugMessages, 8)) break;
+    end(8);
+    std::span<const uint8_t> bytes;
+    if (!wait_for_reply(&bytes)) break;
+    ReplyReader reply(bytes);
+    const uint32_t count = reply.scalar<uint32_t>();
+    const uint32_t dropped = reply.scalar<uint32_t>();
+    if (dropped)
+      log_error(std::to_string(dropped) + " debug messages were dropped (the host holds at most " +
+                "1024 between fetches)");
+    std::vector<Message> messages;
+    for (uint32_t i = 0; i < count && reply.live(); ++i) {
+      Message m;
+      m.source = reply.scalar<uint32_t>();
+      m.type = reply.scalar<uint32_t>();
+      m.id = reply.scalar<uint32_t>();
+      m.severity = reply.scalar<uint32_t>();
+      const std::span<const uint8_t> text = reply.output_bytes();
+      m.text.assign(text.begin(), text.end());
+      messages.push_back(std::move(m));
+    }
+    if (messages.empty()) break;
+    for (const Message& m : messages)
+      debug_callback(m.source, m.type, m.id, m.severity, static_cast<GLsizei>(m.text.size()),
+                     m.text.c_str(), debug_user_param);
+  }
+  delivering_debug_messages_ = false;
+}
+
+bool Context::wait_for_reply(std::span<const uint8_t>* reply) {
   ring_.publish();
   const uint32_t expected = ++syncs_sent_;
   auto* control = region_.control();
@@ -112,18 +171,19 @@ ReplyReader Context::sync() {
     if (seen == expected) break;
     if (control->closed.load(std::memory_order_acquire)) {
       report_closed();
-      return ReplyReader();
+      return false;
     }
     if (!connection_->host_alive()) {
       report_closed();
-      return ReplyReader();
+      return false;
     }
     transport::futex_wait(&control->reply_seq, seen, std::chrono::milliseconds(100));
   }
   control->reply_waiting.store(0, std::memory_order_relaxed);
 ready : {
   const uint32_t length = std::min<uint32_t>(control->reply_length, region_.reply().size());
-  return ReplyReader(region_.reply().subspan(0, length));
+  *reply = region_.reply().subspan(0, length);
+  return true;
 }
 }
 

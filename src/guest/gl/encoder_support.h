@@ -148,9 +148,12 @@ class Context {
   // the batch size, publishes. nullptr from begin(): the session is over (already reported).
   uint8_t* begin(Op op, size_t size);
   void end(size_t size);
-  // Publishes everything and waits for the reply to the last (synchronous) command.
+  // Publishes everything and waits for the reply to the last (synchronous) command. Debug
+  // messages the host holds for the program's callback are delivered before it returns.
   ReplyReader sync();
   void flush();
+  // A round trip with no other effect (delivers pending debug messages).
+  void round_trip();
 
   // Blobs. Null pointers with a non-zero length travel as kNull.
   Blob blob(const void* data, size_t length);
@@ -177,10 +180,17 @@ class Context {
   std::array<std::string, 5> strings;
   std::vector<std::string> extensions;
   bool extensions_fetched = false;
+  // KHR_debug: the program's callback stays here; the host only knows whether there is one.
+  GLDEBUGPROC debug_callback = nullptr;
+  const void* debug_user_param = nullptr;
 
   bool alive() const;
 
  private:
+  bool wait_for_reply(std::span<const uint8_t>* reply);  // false: the session is over
+  void deliver_debug_messages();
+  bool debug_messages_pending() const;
+
   bool wait_for_transfer(size_t length);
   void report_closed();
 
@@ -195,6 +205,8 @@ class Context {
   uint64_t next_sync_id_ = 1;
   bool closed_reported_ = false;
   std::vector<uint8_t> staging_;
+  bool delivering_debug_messages_ = false;
+  std::vector<uint8_t> saved_reply_;  // a reply kept while debug messages use the reply area
 };
 
 void unsupported(const char* name);

@@ -6,9 +6,12 @@
 #include <epoxy/egl.h>
 #include <epoxy/gl.h>
 
+#include <atomic>
 #include <bit>
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -56,6 +59,37 @@ struct HostState {
   GLuint bound_buffer(GLenum binding) const;
 };
 
+// KHR_debug messages the host GL gives a guest's debug callback, held until the guest fetches
+// them (gfxrelay_DebugMessages). The GL may call in from a driver thread, hence the lock.
+class DebugLog {
+ public:
+  struct Message {
+    GLenum source, type;
+    GLuint id;
+    GLenum severity;
+    std::string text;
+  };
+  static constexpr size_t kMaxMessages = 1024;    // beyond this the oldest are dropped
+  static constexpr size_t kMaxMessageBytes = 4096;
+
+  // Installs or removes the host GL callback (the context must be current). `pending` is the
+  // control block counter the guest watches.
+  void set_enabled(bool enabled, std::atomic<uint32_t>* pending);
+  bool enabled() const { return enabled_; }
+  // Takes the oldest messages whose encoded size fits in `budget` bytes (at least one).
+  std::vector<Message> take(size_t budget, uint32_t* dropped);
+  static size_t encoded_size(const Message& m);
+
+ private:
+  static void APIENTRY on_message(GLenum source, GLenum type, GLuint id, GLenum severity,
+                                     GLsizei length, const GLchar* text, const void* self);
+  std::mutex mutex_;
+  std::deque<Message> messages_;
+  uint32_t dropped_ = 0;
+  std::atomic<uint32_t>* pending_ = nullptr;
+  bool enabled_ = false;
+};
+
 // The host side of one guest GL context.
 class HostContext {
  public:
@@ -77,6 +111,7 @@ class HostContext {
   GLenum pending_error = GL_NO_ERROR;           // reported before the driver's by glGetError
   std::vector<GLuint> client_array_buffers;     // host-owned, never in a guest name space
   std::vector<std::string> carried_extensions;  // host's, narrowed to what the relay carries
+  DebugLog debug_log;
 
  private:
   std::array<NameMap, 16> maps_;
