@@ -179,6 +179,8 @@ HOST_HAND = {
     'glFinish', 'glObjectLabel', 'glGetObjectLabel',
     # The guest says whether it has a debug callback; the host queues messages for it.
     'glDebugMessageCallback',
+    # Deleting a sync also forgets its guest id.
+    'glDeleteSync',
     # Results that carry object names or narrowed values are mapped back to guest names.
     'glGetIntegerv', 'glGetInteger64v', 'glGetIntegeri_v', 'glGetInteger64i_v',
     'glGetVertexAttribiv', 'glGetFramebufferAttachmentParameteriv', 'glGetProgramPipelineiv',

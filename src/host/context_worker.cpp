@@ -11,8 +11,14 @@ extern const char* const kOpcodeExtensions[wire::kOpcodeCount];
 namespace gfxrelay::host {
 
 ContextWorker::ContextWorker(Session& session, uint32_t id, EGLContext context,
-                             transport::ShmRegion region, std::vector<std::string> extensions)
-    : session_(session), id_(id), context_(context), region_(std::move(region)), ring_(region_) {
+                             transport::ShmRegion region, std::vector<std::string> extensions,
+                             std::shared_ptr<HostShareGroup> share_group)
+    : session_(session),
+      id_(id),
+      context_(context),
+      region_(std::move(region)),
+      ring_(region_),
+      state_(std::move(share_group)) {
   state_.carried_extensions = std::move(extensions);
   update_allowed();
 }

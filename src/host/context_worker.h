@@ -16,8 +16,10 @@ class Session;
 
 class ContextWorker : public SessionServices {
  public:
+  // `share_group`: the host share group of the context this one shares with, or null.
   ContextWorker(Session& session, uint32_t id, EGLContext context, transport::ShmRegion region,
-                std::vector<std::string> extensions);
+                std::vector<std::string> extensions, std::shared_ptr<HostShareGroup> share_group);
+  const std::shared_ptr<HostShareGroup>& share_group() const { return state_.share_group(); }
   ~ContextWorker() override;  // stops the thread, destroys the host context
 
   const transport::ShmRegion& region() const { return region_; }

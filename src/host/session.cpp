@@ -194,10 +194,19 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         return false;
       }
       EGLConfig c = config == UINT32_MAX ? EGL_NO_CONFIG_KHR : backend_.config(config);
-      if (id == 0 || contexts_.count(id) || share != 0) return send(status_only(EGL_BAD_MATCH));
+      if (id == 0 || contexts_.count(id)) return send(status_only(EGL_BAD_MATCH));
       if (config != UINT32_MAX && !c) return send(status_only(EGL_BAD_CONFIG));
+      // A share context must be one of this session's (never another guest's).
+      ContextWorker* shared_with = nullptr;
+      if (share != 0) {
+        auto it = contexts_.find(share);
+        if (it == contexts_.end()) return send(status_only(EGL_BAD_CONTEXT));
+        shared_with = it->second.get();
+      }
       eglBindAPI(EGL_OPENGL_ES_API);
-      EGLContext ctx = eglCreateContext(display(), c, EGL_NO_CONTEXT, attribs.data());
+      EGLContext ctx = eglCreateContext(display(), c,
+                                        shared_with ? shared_with->context() : EGL_NO_CONTEXT,
+                                        attribs.data());
       if (ctx == EGL_NO_CONTEXT) return send(status_only(eglGetError()));
       std::string region_error;
       transport::ShmRegion region = transport::ShmRegion::create({}, &region_error);
@@ -207,8 +216,9 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         return send(status_only(EGL_BAD_ALLOC));
       }
       const int fd = region.fd();
-      auto worker = std::make_unique<ContextWorker>(*this, id, ctx, std::move(region),
-                                                    backend_.carried_extensions());
+      auto worker = std::make_unique<ContextWorker>(
+          *this, id, ctx, std::move(region), backend_.carried_extensions(),
+          shared_with ? shared_with->share_group() : nullptr);
       worker->start();
       contexts_[id] = std::move(worker);
       return send(status_only(EGL_SUCCESS), fd);

@@ -43,5 +43,33 @@ TEST(HostContext, UnknownNamesBecomeTheSentinel) {
   EXPECT_EQ(ctx.guest_name(ObjectKind::kTexture, 7), 42u);
 }
 
+TEST(HostContext, ShareGroupSharesOnlySharedKinds) {
+  HostContext first;
+  HostContext second(first.share_group());
+  HostContext other;  // a group of its own
+  first.add_name(ObjectKind::kTexture, 5, 50);
+  first.add_name(ObjectKind::kBuffer, 6, 60);
+  first.add_name(ObjectKind::kFramebuffer, 7, 70);
+  first.add_name(ObjectKind::kVertexArray, 8, 80);
+  EXPECT_EQ(second.host_name(ObjectKind::kTexture, 5), 50u);
+  EXPECT_EQ(second.host_name(ObjectKind::kBuffer, 6), 60u);
+  EXPECT_EQ(second.guest_name(ObjectKind::kTexture, 50), 5u);
+  // Framebuffers and vertex arrays belong to one context, as in ES.
+  EXPECT_EQ(second.host_name(ObjectKind::kFramebuffer, 7), kUnknownName);
+  EXPECT_EQ(second.host_name(ObjectKind::kVertexArray, 8), kUnknownName);
+  EXPECT_EQ(other.host_name(ObjectKind::kTexture, 5), kUnknownName);
+}
+
+TEST(HostContext, SyncsAreSharedAndForgottenOnRemoval) {
+  HostContext first;
+  HostContext second(first.share_group());
+  GLsync fake = reinterpret_cast<GLsync>(uintptr_t{0x1000});
+  first.add_sync(3, fake);
+  EXPECT_EQ(second.sync_object(3), fake);
+  EXPECT_EQ(second.remove_sync(3), fake);
+  EXPECT_EQ(first.sync_object(3), nullptr);
+  EXPECT_EQ(first.remove_sync(3), nullptr);  // a second delete finds nothing
+}
+
 }  // namespace
 }  // namespace gfxrelay::host

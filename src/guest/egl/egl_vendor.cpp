@@ -502,10 +502,10 @@ EGLContext EGLAPIENTRY CreateContext(EGLDisplay dpy, EGLConfig config, EGLContex
   size_t index = SIZE_MAX;
   if (config != EGL_NO_CONFIG_KHR && !to_index(config, &index))
     return fail(EGL_BAD_CONFIG, EGL_NO_CONTEXT);
+  EglContext* shared_with = nullptr;
   if (share != EGL_NO_CONTEXT) {
-    // Shared contexts need one name space across streams; not carried yet.
-    if (!to_context(d, share)) return fail(EGL_BAD_CONTEXT, EGL_NO_CONTEXT);
-    return fail(EGL_BAD_MATCH, EGL_NO_CONTEXT);
+    shared_with = to_context(d, share);
+    if (!shared_with || shared_with->destroyed) return fail(EGL_BAD_CONTEXT, EGL_NO_CONTEXT);
   }
   EGLint major = 1;
   for (const EGLint* a = attribs; a && a[0] != EGL_NONE; a += 2)
@@ -517,7 +517,7 @@ EGLContext EGLAPIENTRY CreateContext(EGLDisplay dpy, EGLConfig config, EGLContex
   wire::MessageWriter w;
   w.put<uint32_t>(ctx->id);
   w.put<uint32_t>(index == SIZE_MAX ? UINT32_MAX : static_cast<uint32_t>(index));
-  w.put<uint32_t>(0);
+  w.put<uint32_t>(shared_with ? shared_with->id : 0);
   put_attribs(w, attribs);
   std::vector<uint8_t> reply;
   transport::UniqueFd fd;
@@ -533,7 +533,8 @@ EGLContext EGLAPIENTRY CreateContext(EGLDisplay dpy, EGLConfig config, EGLContex
     log_error("cannot map the context's stream: " + error);
     return fail(EGL_BAD_ALLOC, EGL_NO_CONTEXT);
   }
-  ctx->gl = std::make_unique<Context>(ctx->id, major, std::move(region), Connection::get());
+  ctx->gl = std::make_unique<Context>(ctx->id, major, std::move(region), Connection::get(),
+                                      shared_with ? shared_with->gl->share_group() : nullptr);
   EglContext* handle = ctx.release();
   d->contexts.insert(handle);
   last_error = EGL_SUCCESS;

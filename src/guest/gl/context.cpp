@@ -25,29 +25,39 @@ inline void cpu_relax() {
 }  // namespace
 
 void NameAllocator::generate(GLsizei n, GLuint* out) {
-  for (GLsizei i = 0; i < n; ++i) out[i] = create();
+  std::lock_guard lock(mutex_);
+  for (GLsizei i = 0; i < n; ++i) out[i] = create_locked();
 }
 
 GLuint NameAllocator::create() {
+  std::lock_guard lock(mutex_);
+  return create_locked();
+}
+
+GLuint NameAllocator::create_locked() {
   while (used_.count(next_) || next_ == 0) ++next_;
   used_.insert(next_);
   return next_++;
 }
 
 void NameAllocator::release(GLsizei n, const GLuint* names) {
+  std::lock_guard lock(mutex_);
   for (GLsizei i = 0; i < n; ++i) used_.erase(names[i]);
 }
 
 void NameAllocator::mark_used(GLuint name) {
+  std::lock_guard lock(mutex_);
   if (name) used_.insert(name);
 }
 
-Context::Context(uint32_t id, int api_major, transport::ShmRegion region, Connection* connection)
+Context::Context(uint32_t id, int api_major, transport::ShmRegion region, Connection* connection,
+                 std::shared_ptr<ShareGroup> share_group)
     : id_(id),
       api_major_(api_major),
       region_(std::move(region)),
       ring_(region_),
-      connection_(connection) {}
+      connection_(connection),
+      share_group_(share_group ? std::move(share_group) : std::make_shared<ShareGroup>()) {}
 
 Context::~Context() = default;
 

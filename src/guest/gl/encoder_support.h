@@ -7,6 +7,7 @@
 #include <GLES2/gl2ext.h>
 
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -15,9 +16,11 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gl_params_gen.h"
+#include "glcommon/objects.h"
 #include "glcommon/pixel_size.h"
 #include "glcommon/sizes.h"
 #include "opcodes_gen.h"
@@ -80,7 +83,8 @@ class ReplyReader {
   bool live_ = false;
 };
 
-// Guest-side names (wire rule 3): glGen*/glCreate* allocate here, with no round trip.
+// Guest-side names (wire rule 3): glGen*/glCreate* allocate here, with no round trip. Shared
+// objects' allocators serve contexts on several threads, hence the lock.
 class NameAllocator {
  public:
   void generate(GLsizei n, GLuint* out);
@@ -89,9 +93,19 @@ class NameAllocator {
   void mark_used(GLuint name);  // a name bound without glGen (ES allows it for some kinds)
 
  private:
+  GLuint create_locked();
+  std::mutex mutex_;
   GLuint next_ = 1;
   std::set<GLuint> used_;
 };
+
+// What the contexts of one EGL share group have in common: the names of shared objects
+// (buffers, textures, renderbuffers, samplers, programs and shaders) and of sync objects.
+struct ShareGroup {
+  std::array<NameAllocator, 16> names;
+  std::atomic<uint64_t> next_sync_id{1};
+};
+
 
 struct VertexAttrib {
   bool enabled = false;
@@ -135,7 +149,9 @@ struct Mapping {
 
 class Context {
  public:
-  Context(uint32_t id, int api_major, transport::ShmRegion region, Connection* connection);
+  // `share_group`: the group of the context this one shares with, or null for a new group.
+  Context(uint32_t id, int api_major, transport::ShmRegion region, Connection* connection,
+          std::shared_ptr<ShareGroup> share_group);
   ~Context();
 
   static Context* current();
@@ -169,8 +185,16 @@ class Context {
   const uint8_t* transfer_bytes(const Blob& b) const;
   size_t write_blob(uint8_t* at, const Blob& b);
 
-  NameAllocator& names(ObjectKind kind) { return names_[static_cast<size_t>(kind)]; }
-  uint64_t new_sync_id() { return next_sync_id_++; }
+  NameAllocator& names(ObjectKind kind) {
+    return gl::shared_kind(kind) ? share_group_->names[static_cast<size_t>(kind)]
+                             : names_[static_cast<size_t>(kind)];
+  }
+  uint64_t new_sync_id() {
+    fence_since_flush_ = true;
+    return share_group_->next_sync_id++;
+  }
+  bool take_fence_since_flush() { return std::exchange(fence_since_flush_, false); }
+  const std::shared_ptr<ShareGroup>& share_group() const { return share_group_; }
 
   ShadowState state;
   std::map<GLuint, GLuint> vao_element_buffers;  // element buffer of each non-default array
@@ -201,8 +225,9 @@ class Context {
   Connection* connection_;
   uint32_t syncs_sent_ = 0;
   uint32_t transfer_head_ = 0;
-  std::array<NameAllocator, 16> names_;
-  uint64_t next_sync_id_ = 1;
+  std::array<NameAllocator, 16> names_;  // kinds each context has its own of
+  std::shared_ptr<ShareGroup> share_group_;
+  bool fence_since_flush_ = false;
   bool closed_reported_ = false;
   std::vector<uint8_t> staging_;
   bool delivering_debug_messages_ = false;

@@ -259,7 +259,12 @@ void GL_APIENTRY glFlush() {
   Context* ctx = current();
   if (!ctx) return;
   encode_glFlush(*ctx);
-  ctx->flush();
+  // After glFenceSync, a flush makes the fence usable by the other contexts of the share group;
+  // they have streams of their own, so the host must have created it before this returns.
+  if (ctx->take_fence_since_flush() && ctx->share_group().use_count() > 1)
+    ctx->round_trip();
+  else
+    ctx->flush();
 }
 
 // Finish waits for the host to finish, like a native glFinish waits for the GPU.

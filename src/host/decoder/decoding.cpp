@@ -33,12 +33,6 @@ void NameMap::remove(GLuint guest) {
   guest_to_host_.erase(it);
 }
 
-GLuint HostContext::host_name(ObjectKind kind, uint64_t guest) {
-  if (guest == 0) return 0;
-  const GLuint host = names(kind).to_host(static_cast<GLuint>(guest));
-  return host ? host : kUnknownName;
-}
-
 namespace {
 GLuint generate_host_name(ObjectKind kind) {
   GLuint name = 0;
@@ -62,90 +56,97 @@ GLuint generate_host_name(ObjectKind kind) {
 }
 }  // namespace
 
+HostContext::HostContext(std::shared_ptr<HostShareGroup> group)
+    : group_(group ? std::move(group) : std::make_shared<HostShareGroup>()) {}
+
+HostContext::LockedMap HostContext::names(ObjectKind kind) {
+  const auto k = static_cast<size_t>(kind);
+  if (gl::shared_kind(kind)) return {group_->maps[k], std::unique_lock(group_->mutex)};
+  return {maps_[k], {}};
+}
+
+GLuint HostContext::host_name(ObjectKind kind, uint64_t guest) {
+  if (guest == 0) return 0;
+  if (guest > UINT32_MAX) return kUnknownName;
+  const GLuint host = names(kind).map.to_host(static_cast<GLuint>(guest));
+  return host ? host : kUnknownName;
+}
+
 GLuint HostContext::bind_name(ObjectKind kind, uint64_t guest) {
   if (guest == 0) return 0;
   if (guest > UINT32_MAX) return kUnknownName;
-  NameMap& map = names(kind);
-  GLuint host = map.to_host(static_cast<GLuint>(guest));
+  // One lock over lookup and creation: two contexts of a group may bind a new name at once.
+  LockedMap m = names(kind);
+  GLuint host = m.map.to_host(static_cast<GLuint>(guest));
   if (!host) {
     host = generate_host_name(kind);
     if (!host) return kUnknownName;
-    map.add(static_cast<GLuint>(guest), host);
+    m.map.add(static_cast<GLuint>(guest), host);
   }
   return host;
 }
 
-GLuint HostContext::guest_name(ObjectKind kind, GLuint host) const {
-  return host ? maps_[static_cast<size_t>(kind)].to_guest(host) : 0;
+GLuint HostContext::guest_name(ObjectKind kind, GLuint host) {
+  return host ? names(kind).map.to_guest(host) : 0;
 }
 
 bool HostContext::add_names(ObjectKind kind, const Blob& guest, const std::vector<GLuint>& host) {
   const auto* g = static_cast<const uint8_t*>(guest.data);
   const size_t n = std::min(guest.length / sizeof(GLuint), host.size());
+  LockedMap m = names(kind);
   bool ok = true;
   for (size_t i = 0; i < n; ++i) {
     const GLuint name = wire::load<uint32_t>(g + 4 * i);
-    if (!names(kind).add(name, host[i])) ok = false;
+    if (!m.map.add(name, host[i])) ok = false;
   }
   return ok;
 }
 
 void HostContext::add_name(ObjectKind kind, uint64_t guest, GLuint host) {
-  if (guest <= UINT32_MAX && host) names(kind).add(static_cast<GLuint>(guest), host);
+  if (guest <= UINT32_MAX && host) names(kind).map.add(static_cast<GLuint>(guest), host);
 }
 
 std::vector<GLuint> HostContext::host_names(ObjectKind kind, const Blob& guest) {
   std::vector<GLuint> out(guest.length / sizeof(GLuint));
   const auto* g = static_cast<const uint8_t*>(guest.data);
+  LockedMap m = names(kind);
   for (size_t i = 0; i < out.size(); ++i) {
     const GLuint name = wire::load<uint32_t>(g + 4 * i);
     // Deleting a name never seen is a no-op in GL; 0 keeps it one here.
-    out[i] = name ? names(kind).to_host(name) : 0;
+    out[i] = name ? m.map.to_host(name) : 0;
   }
   return out;
 }
 
 void HostContext::remove_names(ObjectKind kind, const Blob& guest) {
   const auto* g = static_cast<const uint8_t*>(guest.data);
+  LockedMap m = names(kind);
   for (size_t i = 0; i < guest.length / sizeof(GLuint); ++i)
-    names(kind).remove(wire::load<uint32_t>(g + 4 * i));
+    m.map.remove(wire::load<uint32_t>(g + 4 * i));
 }
 
 GLsync HostContext::sync_object(uint64_t guest) {
-  auto it = syncs_.find(guest);
-  // An unknown sync must not reach GL as a pointer: a fresh, never-signalled name stands in.
-  return it == syncs_.end() ? nullptr : it->second;
+  std::lock_guard lock(group_->mutex);
+  auto it = group_->syncs.find(guest);
+  // An unknown sync never reaches GL as a pointer: null makes GL report its own error.
+  return it == group_->syncs.end() ? nullptr : it->second;
 }
 
 void HostContext::add_sync(uint64_t guest, GLsync sync) {
-  if (sync && !syncs_.count(guest)) syncs_[guest] = sync;
+  if (!sync) return;
+  std::unique_lock lock(group_->mutex);
+  if (group_->syncs.emplace(guest, sync).second) return;
+  lock.unlock();
+  glDeleteSync(sync);  // the guest reused an id: keep the first, leak nothing
 }
 
-void HostContext::delete_all_objects() {
-  auto each = [this](ObjectKind kind, auto&& del) {
-    for (const auto& [guest, host] : names(kind).all()) del(host);
-  };
-  each(ObjectKind::kBuffer, [](GLuint n) { glDeleteBuffers(1, &n); });
-  each(ObjectKind::kTexture, [](GLuint n) { glDeleteTextures(1, &n); });
-  each(ObjectKind::kRenderbuffer, [](GLuint n) { glDeleteRenderbuffers(1, &n); });
-  each(ObjectKind::kFramebuffer, [](GLuint n) { glDeleteFramebuffers(1, &n); });
-  each(ObjectKind::kVertexArray, [](GLuint n) { glDeleteVertexArrays(1, &n); });
-  each(ObjectKind::kSampler, [](GLuint n) { glDeleteSamplers(1, &n); });
-  each(ObjectKind::kQuery, [](GLuint n) { glDeleteQueries(1, &n); });
-  each(ObjectKind::kTransformFeedback, [](GLuint n) { glDeleteTransformFeedbacks(1, &n); });
-  each(ObjectKind::kProgramPipeline, [](GLuint n) { glDeleteProgramPipelines(1, &n); });
-  each(ObjectKind::kProgram, [](GLuint n) {
-    if (glIsProgram(n))
-      glDeleteProgram(n);
-    else if (glIsShader(n))
-      glDeleteShader(n);
-  });
-  for (auto& [guest, sync] : syncs_) glDeleteSync(sync);
-  syncs_.clear();
-  if (!client_array_buffers.empty())
-    glDeleteBuffers(static_cast<GLsizei>(client_array_buffers.size()), client_array_buffers.data());
-  client_array_buffers.clear();
-  for (auto& m : maps_) m = NameMap();
+GLsync HostContext::remove_sync(uint64_t guest) {
+  std::lock_guard lock(group_->mutex);
+  auto it = group_->syncs.find(guest);
+  if (it == group_->syncs.end()) return nullptr;
+  GLsync sync = it->second;
+  group_->syncs.erase(it);
+  return sync;
 }
 
 // --- HostState ----------------------------------------------------------------------------

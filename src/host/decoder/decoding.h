@@ -6,11 +6,13 @@
 #include <epoxy/egl.h>
 #include <epoxy/gl.h>
 
+#include <array>
 #include <atomic>
 #include <bit>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "gl_params_gen.h"
+#include "glcommon/objects.h"
 #include "glcommon/pixel_size.h"
 #include "glcommon/sizes.h"
 #include "opcodes_gen.h"
@@ -90,22 +93,31 @@ class DebugLog {
   bool enabled_ = false;
 };
 
+// What the contexts of one EGL share group have in common on the host: the name maps of shared
+// kinds (gl::shared_kind) and the sync objects. Their workers run concurrently, hence the lock.
+struct HostShareGroup {
+  std::mutex mutex;
+  std::array<NameMap, 16> maps;
+  std::map<uint64_t, GLsync> syncs;
+};
+
 // The host side of one guest GL context.
 class HostContext {
  public:
+  // `group`: the share group of the context this one shares with, or null for a new group.
+  explicit HostContext(std::shared_ptr<HostShareGroup> group = nullptr);
+  const std::shared_ptr<HostShareGroup>& share_group() const { return group_; }
+
   GLuint host_name(ObjectKind kind, uint64_t guest);
   GLuint bind_name(ObjectKind kind, uint64_t guest);  // creates an object for a new name
-  GLuint guest_name(ObjectKind kind, GLuint host) const;
+  GLuint guest_name(ObjectKind kind, GLuint host);
   bool add_names(ObjectKind kind, const struct Blob& guest, const std::vector<GLuint>& host);
   void add_name(ObjectKind kind, uint64_t guest, GLuint host);
   std::vector<GLuint> host_names(ObjectKind kind, const struct Blob& guest);
   void remove_names(ObjectKind kind, const struct Blob& guest);
   GLsync sync_object(uint64_t guest);
   void add_sync(uint64_t guest, GLsync sync);
-  // Deletes every host object the guest created (the host context must be current).
-  void delete_all_objects();
-
-  NameMap& names(ObjectKind kind) { return maps_[static_cast<size_t>(kind)]; }
+  GLsync remove_sync(uint64_t guest);  // the host sync to delete, or null
 
   HostState state;
   GLenum pending_error = GL_NO_ERROR;           // reported before the driver's by glGetError
@@ -114,8 +126,15 @@ class HostContext {
   DebugLog debug_log;
 
  private:
-  std::array<NameMap, 16> maps_;
-  std::map<uint64_t, GLsync> syncs_;
+  // The map for `kind`, and the group's lock when the kind is shared (not held otherwise).
+  struct LockedMap {
+    NameMap& map;
+    std::unique_lock<std::mutex> lock;
+  };
+  LockedMap names(ObjectKind kind);
+
+  std::array<NameMap, 16> maps_;  // kinds this context has its own of
+  std::shared_ptr<HostShareGroup> group_;
 };
 
 struct Blob {

@@ -198,6 +198,16 @@ bool decode_glFinish(Decoding& d) {
   return d.finish_reply(w);
 }
 
+bool decode_glDeleteSync(Decoding& d) {
+  if (d.size != 16) return d.fail("command size");
+  const uint64_t guest = wire::load<uint64_t>(d.cmd + 8);
+  // Zero is GL's no-op; an id never created is GL's INVALID_VALUE, which a null sync gives.
+  GLsync sync = guest ? d.ctx.remove_sync(guest) : nullptr;
+  if (guest && !sync && d.ctx.pending_error == GL_NO_ERROR) d.ctx.pending_error = GL_INVALID_VALUE;
+  if (sync) glDeleteSync(sync);
+  return true;
+}
+
 bool decode_gfxrelay_Ping(Decoding& d) {
   if (d.size != 8) return d.fail("command size");
   ReplyWriter w = d.reply();
