@@ -55,6 +55,17 @@ struct Display {
 std::mutex mutex;  // guards displays, surfaces, contexts and ids
 Display surfaceless_display{EGL_PLATFORM_SURFACELESS_MESA};
 Display default_display{EGL_NONE};
+Display device_display{EGL_PLATFORM_DEVICE_EXT};  // the relay's one device (EGL_EXT_device_*)
+constexpr Display* kDisplays[] = {&surfaceless_display, &default_display, &device_display};
+
+// The relay is one EGL device: the host GPU behind it.
+struct Device {};
+Device relay_device;
+
+// Client extensions (no display); GLVND enables its device functions for vendors naming them.
+constexpr const char* kClientExtensions =
+    "EGL_EXT_platform_base EGL_EXT_platform_device EGL_MESA_platform_surfaceless "
+    "EGL_EXT_device_base EGL_EXT_device_enumeration EGL_EXT_device_query";
 uint32_t next_id = 1;
 
 thread_local EGLint last_error = EGL_SUCCESS;
@@ -76,8 +87,8 @@ EGLBoolean succeed() {
 }
 
 Display* to_display(EGLDisplay dpy) {
-  if (dpy == &surfaceless_display) return &surfaceless_display;
-  if (dpy == &default_display) return &default_display;
+  for (Display* d : kDisplays)
+    if (dpy == d) return d;
   return nullptr;
 }
 
@@ -238,7 +249,7 @@ const char* EGLAPIENTRY QueryString(EGLDisplay dpy, EGLint name) {
   std::lock_guard lock(mutex);
   if (dpy == EGL_NO_DISPLAY && name == EGL_EXTENSIONS) {
     last_error = EGL_SUCCESS;
-    return "EGL_MESA_platform_surfaceless";
+    return kClientExtensions;
   }
   if (!initialized_display(dpy)) return nullptr;
   last_error = EGL_SUCCESS;
@@ -657,7 +668,7 @@ EGLBoolean EGLAPIENTRY ReleaseThread() {
   std::lock_guard lock(mutex);
   if (current_context) {
     Display* d = &default_display;
-    for (Display* candidate : {&surfaceless_display, &default_display})
+    for (Display* candidate : kDisplays)
       if (candidate->contexts.count(current_context)) d = candidate;
     release_current(d);
   }
@@ -752,7 +763,9 @@ EGLBoolean EGLAPIENTRY DestroyImage(EGLDisplay dpy, EGLImage) {
 EGLDisplay get_platform_display(EGLenum platform, void* native, const EGLAttrib*) {
   if (platform == EGL_PLATFORM_SURFACELESS_MESA && native == nullptr) return &surfaceless_display;
   if (platform == EGL_NONE && native == nullptr) return &default_display;
-  return EGL_NO_DISPLAY;
+  if (platform == EGL_PLATFORM_DEVICE_EXT && (native == nullptr || native == &relay_device))
+    return &device_display;
+  return fail(EGL_BAD_PARAMETER, EGL_NO_DISPLAY);  // a platform or native display not ours
 }
 
 EGLBoolean supports_api(EGLenum api) {
@@ -760,10 +773,40 @@ EGLBoolean supports_api(EGLenum api) {
 }
 
 const char* vendor_string(int name) {
-  // GLVND lists EGL_EXT_platform_base only when a vendor names it.
-  if (name == __EGL_VENDOR_STRING_PLATFORM_EXTENSIONS)
-    return "EGL_EXT_platform_base EGL_MESA_platform_surfaceless";
+  if (name == __EGL_VENDOR_STRING_PLATFORM_EXTENSIONS) return kClientExtensions;
   return nullptr;
+}
+
+// --- EGL_EXT_device_enumeration, EGL_EXT_device_query -------------------------------------
+
+EGLBoolean EGLAPIENTRY QueryDevicesEXT(EGLint max_devices, EGLDeviceEXT* devices,
+                                       EGLint* num_devices) {
+  if (!num_devices || (devices && max_devices <= 0)) return fail(EGL_BAD_PARAMETER);
+  *num_devices = 1;
+  if (devices) devices[0] = &relay_device;
+  return succeed();
+}
+
+EGLBoolean EGLAPIENTRY QueryDeviceAttribEXT(EGLDeviceEXT device, EGLint, EGLAttrib* value) {
+  if (device != &relay_device) return fail(EGL_BAD_DEVICE_EXT);
+  if (!value) return fail(EGL_BAD_PARAMETER);
+  return fail(EGL_BAD_ATTRIBUTE);  // the device extensions the relay has define none
+}
+
+const char* EGLAPIENTRY QueryDeviceStringEXT(EGLDeviceEXT device, EGLint name) {
+  if (device != &relay_device) return fail(EGL_BAD_DEVICE_EXT, static_cast<const char*>(nullptr));
+  if (name != EGL_EXTENSIONS) return fail(EGL_BAD_PARAMETER, static_cast<const char*>(nullptr));
+  last_error = EGL_SUCCESS;
+  return "";
+}
+
+EGLBoolean EGLAPIENTRY QueryDisplayAttribEXT(EGLDisplay dpy, EGLint attribute, EGLAttrib* value) {
+  std::lock_guard lock(mutex);
+  if (!initialized_display(dpy)) return EGL_FALSE;
+  if (!value) return fail(EGL_BAD_PARAMETER);
+  if (attribute != EGL_DEVICE_EXT) return fail(EGL_BAD_ATTRIBUTE);
+  *value = reinterpret_cast<EGLAttrib>(&relay_device);
+  return succeed();
 }
 
 struct EglProc {
@@ -805,6 +848,11 @@ const EglProc kEglProcs[] = {
     EGL_PROC("eglMakeCurrent", MakeCurrent),
     EGL_PROC("eglQueryAPI", QueryAPI),
     EGL_PROC("eglQueryContext", QueryContext),
+    EGL_PROC("eglQueryDeviceAttribEXT", QueryDeviceAttribEXT),
+    EGL_PROC("eglQueryDeviceStringEXT", QueryDeviceStringEXT),
+    EGL_PROC("eglQueryDevicesEXT", QueryDevicesEXT),
+    EGL_PROC("eglQueryDisplayAttribEXT", QueryDisplayAttribEXT),
+    EGL_PROC("eglQueryDisplayAttribKHR", QueryDisplayAttribEXT),
     EGL_PROC("eglQueryString", QueryString),
     EGL_PROC("eglQuerySurface", QuerySurface),
     EGL_PROC("eglReleaseTexImage", BindTexImage),
@@ -830,21 +878,60 @@ void* get_proc_address(const char* name) {
   return gles::gl_proc_address(name);
 }
 
-// Display-extension functions would need libEGL dispatch stubs; the relay has none yet.
-void* get_dispatch_address(const char*) {
+// Dispatch stubs: libEGL has none for the device queries, so a vendor that offers them hands
+// libEGL functions that find the device's vendor and call its entry point.
+const __EGLapiExports* glvnd = nullptr;
+int query_device_attrib_index = -1;
+int query_device_string_index = -1;
+
+template <typename Fn>
+Fn device_entry(EGLDeviceEXT device, int index) {
+  glvnd->threadInit();
+  __EGLvendorInfo* vendor = glvnd->getVendorFromDevice(device);
+  Fn fn = vendor && index >= 0 ? reinterpret_cast<Fn>(glvnd->fetchDispatchEntry(vendor, index))
+                               : nullptr;
+  if (!fn) {
+    glvnd->setEGLError(EGL_BAD_DEVICE_EXT);
+    return nullptr;
+  }
+  glvnd->setLastVendor(vendor);
+  return fn;
+}
+
+EGLBoolean EGLAPIENTRY DispatchQueryDeviceAttribEXT(EGLDeviceEXT device, EGLint attribute,
+                                                    EGLAttrib* value) {
+  auto fn = device_entry<PFNEGLQUERYDEVICEATTRIBEXTPROC>(device, query_device_attrib_index);
+  return fn ? fn(device, attribute, value) : EGL_FALSE;
+}
+
+const char* EGLAPIENTRY DispatchQueryDeviceStringEXT(EGLDeviceEXT device, EGLint name) {
+  auto fn = device_entry<PFNEGLQUERYDEVICESTRINGEXTPROC>(device, query_device_string_index);
+  return fn ? fn(device, name) : nullptr;
+}
+
+void* get_dispatch_address(const char* name) {
+  if (std::strcmp(name, "eglQueryDeviceAttribEXT") == 0)
+    return reinterpret_cast<void*>(&DispatchQueryDeviceAttribEXT);
+  if (std::strcmp(name, "eglQueryDeviceStringEXT") == 0)
+    return reinterpret_cast<void*>(&DispatchQueryDeviceStringEXT);
   return nullptr;
 }
-void set_dispatch_index(const char*, int) {}
+
+void set_dispatch_index(const char* name, int index) {
+  if (std::strcmp(name, "eglQueryDeviceAttribEXT") == 0) query_device_attrib_index = index;
+  if (std::strcmp(name, "eglQueryDeviceStringEXT") == 0) query_device_string_index = index;
+}
 
 }  // namespace
 }  // namespace gfxrelay::guest::egl
 
 extern "C" __attribute__((visibility("default"))) EGLBoolean __egl_Main(uint32_t version,
-                                                                        const __EGLapiExports*,
+                                                                        const __EGLapiExports* exports,
                                                                         __EGLvendorInfo*,
                                                                         __EGLapiImports* imports) {
   using namespace gfxrelay::guest::egl;
   if (EGL_VENDOR_ABI_GET_MAJOR_VERSION(version) != EGL_VENDOR_ABI_MAJOR_VERSION) return EGL_FALSE;
+  glvnd = exports;
   imports->getPlatformDisplay = get_platform_display;
   imports->getSupportsAPI = supports_api;
   imports->getVendorString = vendor_string;
