@@ -140,6 +140,9 @@ GUEST_HAND = {
     'glDrawElementsInstanced', 'glDrawElementsBaseVertex', 'glDrawRangeElementsBaseVertex',
     'glDrawElementsInstancedBaseVertex', 'glDrawArraysInstancedBaseInstanceEXT',
     'glDrawElementsInstancedBaseInstanceEXT', 'glDrawElementsInstancedBaseVertexBaseInstanceEXT',
+    # Payloads that may be too large for one command (src/guest/gl/large_transfers.cpp).
+    'glBufferData', 'glBufferSubData', 'glTexImage2D', 'glTexSubImage2D', 'glTexImage3D',
+    'glTexSubImage3D',
     # Pack-side pixel transfers and buffer mappings.
     'glReadPixels', 'glReadnPixels', 'glMapBufferRange', 'glUnmapBuffer',
     'glFlushMappedBufferRange', 'glGetBufferPointerv',

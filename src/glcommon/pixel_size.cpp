@@ -179,10 +179,12 @@ uint32_t pixel_group_bytes(uint32_t format, uint32_t type) {
   return layout.element_bytes * layout.elements;
 }
 
-bool image_bytes(const PixelStore& store, uint32_t format, uint32_t type, int64_t width,
-                 int64_t height, int64_t depth, uint64_t* bytes) {
-  assert(bytes != nullptr);
-  if (width < 0 || height < 0 || depth < 0) return false;
+namespace {
+
+// The checks both public functions make; fills the layout and the two strides (saturated).
+bool strides(const PixelStore& store, uint32_t format, uint32_t type, int64_t width,
+             int64_t height, GroupLayout* layout, uint64_t* row_stride, uint64_t* image_stride) {
+  if (width < 0 || height < 0) return false;
   if (store.row_length < 0 || store.image_height < 0 || store.skip_pixels < 0 ||
       store.skip_rows < 0 || store.skip_images < 0) {
     return false;
@@ -192,26 +194,45 @@ bool image_bytes(const PixelStore& store, uint32_t format, uint32_t type, int64_
     return false;
   }
   const uint64_t alignment = static_cast<uint64_t>(store.alignment);
+  if (!group_layout(format, type, layout)) return false;
+  const uint64_t group_bytes = uint64_t{layout->element_bytes} * layout->elements;
+  const uint64_t row_pixels =
+      store.row_length > 0 ? static_cast<uint64_t>(store.row_length) : static_cast<uint64_t>(width);
+  *row_stride = sat_mul(group_bytes, row_pixels);
+  // Rows start on `alignment` boundaries unless the element is at least that large (then every
+  // row already does).
+  if (layout->element_bytes < alignment && *row_stride != kSaturated) {
+    *row_stride = (*row_stride + alignment - 1) / alignment * alignment;
+  }
+  const uint64_t image_rows = store.image_height > 0 ? static_cast<uint64_t>(store.image_height)
+                                                     : static_cast<uint64_t>(height);
+  *image_stride = sat_mul(*row_stride, image_rows);
+  return true;
+}
+
+}  // namespace
+
+bool image_strides(const PixelStore& store, uint32_t format, uint32_t type, int64_t width,
+                   int64_t height, uint64_t* row_stride, uint64_t* image_stride) {
   GroupLayout layout;
-  if (!group_layout(format, type, &layout)) return false;
+  if (!strides(store, format, type, width, height, &layout, row_stride, image_stride))
+    return false;
+  return *image_stride <= kMaxImageBytes;
+}
+
+bool image_bytes(const PixelStore& store, uint32_t format, uint32_t type, int64_t width,
+                 int64_t height, int64_t depth, uint64_t* bytes) {
+  assert(bytes != nullptr);
+  GroupLayout layout;
+  uint64_t row_stride = 0, image_stride = 0;
+  if (depth < 0 ||
+      !strides(store, format, type, width, height, &layout, &row_stride, &image_stride))
+    return false;
   if (width == 0 || height == 0 || depth == 0) {
     *bytes = 0;
     return true;
   }
-
   const uint64_t group_bytes = uint64_t{layout.element_bytes} * layout.elements;
-  const uint64_t row_pixels =
-      store.row_length > 0 ? static_cast<uint64_t>(store.row_length) : static_cast<uint64_t>(width);
-  uint64_t row_stride = sat_mul(group_bytes, row_pixels);
-  // Rows start on `alignment` boundaries unless the element is at least that large (then every
-  // row already does).
-  if (layout.element_bytes < alignment && row_stride != kSaturated) {
-    row_stride = (row_stride + alignment - 1) / alignment * alignment;
-  }
-  const uint64_t image_rows = store.image_height > 0 ? static_cast<uint64_t>(store.image_height)
-                                                     : static_cast<uint64_t>(height);
-  const uint64_t image_stride = sat_mul(row_stride, image_rows);
-
   // The last byte touched is at the end of the last pixel of the last row of the last image.
   const uint64_t images_before =
       sat_add(static_cast<uint64_t>(store.skip_images), static_cast<uint64_t>(depth) - 1);

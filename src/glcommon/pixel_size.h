@@ -35,6 +35,11 @@ uint32_t pixel_group_bytes(uint32_t format, uint32_t type);
 bool image_bytes(const PixelStore& store, uint32_t format, uint32_t type, int64_t width,
                  int64_t height, int64_t depth, uint64_t* bytes);
 
+// Distances in bytes between the first bytes of consecutive rows and of consecutive images of
+// such an image (what skip_rows and skip_images count in). False as for image_bytes.
+bool image_strides(const PixelStore& store, uint32_t format, uint32_t type, int64_t width,
+                   int64_t height, uint64_t* row_stride, uint64_t* image_stride);
+
 // Bytes of one component of a vertex attribute or one index of this type; for the packed
 // attribute types (GL_INT_2_10_10_10_REV and the like) the bytes of the whole packed attribute.
 // 0 if unknown.

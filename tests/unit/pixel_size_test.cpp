@@ -234,6 +234,29 @@ TEST(ImageBytes, RefusesOverflow) {
   EXPECT_EQ(bytes_of(wide, GL_RGBA, GL_FLOAT, 1, 1, 1), kRefused);
 }
 
+TEST(ImageStrides, RowsAndImagesFollowTheStoreModes) {
+  uint64_t row = 0, image = 0;
+  // 3 RGB bytes per pixel, 5 pixels: 15 bytes, padded to 16 by alignment 4.
+  ASSERT_TRUE(image_strides(aligned(4), GL_RGB, GL_UNSIGNED_BYTE, 5, 7, &row, &image));
+  EXPECT_EQ(row, 16u);
+  EXPECT_EQ(image, 16u * 7);
+  PixelStore store = aligned(1);
+  store.row_length = 9;
+  store.image_height = 11;
+  store.skip_rows = 2;  // skips move the start, not the strides
+  ASSERT_TRUE(image_strides(store, GL_RGBA, GL_FLOAT, 5, 7, &row, &image));
+  EXPECT_EQ(row, 9u * 16);
+  EXPECT_EQ(image, 9u * 16 * 11);
+  // Whole images are what image_bytes adds per skipped image and per row.
+  uint64_t with_skip = 0, without = 0;
+  ASSERT_TRUE(image_bytes(store, GL_RGBA, GL_FLOAT, 5, 7, 3, &with_skip));
+  store.skip_rows = 0;
+  ASSERT_TRUE(image_bytes(store, GL_RGBA, GL_FLOAT, 5, 7, 3, &without));
+  EXPECT_EQ(with_skip - without, 2 * row);
+  EXPECT_FALSE(image_strides(aligned(3), GL_RGBA, GL_UNSIGNED_BYTE, 5, 7, &row, &image));
+  EXPECT_FALSE(image_strides(aligned(4), 0x1234, GL_UNSIGNED_BYTE, 5, 7, &row, &image));
+}
+
 TEST(TypeBytes, VertexAndIndexTypes) {
   EXPECT_EQ(type_bytes(GL_BYTE), 1u);
   EXPECT_EQ(type_bytes(GL_UNSIGNED_BYTE), 1u);

@@ -83,9 +83,13 @@ void Context::report_closed() {
 }
 
 uint8_t* Context::begin(Op op, size_t size) {
-  if (size > ring_.max_command_bytes()) {
-    log_error("command too large for the stream: " +
-              std::string(wire::opcode_name(static_cast<uint32_t>(op))));
+  // A payload that could not be placed: the command is not sent, and the program sees
+  // GL_OUT_OF_MEMORY (sending it without its data would hand GL zeros instead).
+  const bool payload_lost = std::exchange(payload_too_large_, false);
+  if (payload_lost || size > ring_.max_command_bytes()) {
+    log_error(std::string(wire::opcode_name(static_cast<uint32_t>(op))) +
+              ": payload too large for the relay's stream; GL_OUT_OF_MEMORY");
+    if (pending_error == GL_NO_ERROR) pending_error = GL_OUT_OF_MEMORY;
     return nullptr;
   }
   uint8_t* p = ring_.reserve(size);
@@ -223,7 +227,7 @@ Blob Context::output_blob(size_t length) {
   const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
   Blob b;
   if (length > capacity / 2) {
-    log_error("read-back of " + std::to_string(length) + " bytes exceeds the transfer area");
+    payload_too_large_ = true;  // the next begin() drops its command
     return b;
   }
   const uint32_t aligned =

@@ -231,6 +231,7 @@ class Context {
   bool closed_reported_ = false;
   std::vector<uint8_t> staging_;
   bool delivering_debug_messages_ = false;
+  bool payload_too_large_ = false;  // a blob of the command being built did not fit
   std::vector<uint8_t> saved_reply_;  // a reply kept while debug messages use the reply area
 };
 

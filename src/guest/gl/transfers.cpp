@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "gl_encoder_gen.h"
+#include "guest/gl/large_transfers.h"
 #include "guest/connection.h"
 
 namespace gfxrelay::guest::gles {
@@ -17,6 +18,20 @@ void set_error(Context& ctx, GLenum error) {
   if (ctx.pending_error == GL_NO_ERROR) ctx.pending_error = error;
 }
 
+// Copies the pixels GL wrote into `src` (laid out as in client memory) to the program's memory,
+// row by row: the bytes between rows and before the first pixel are the program's and stay.
+void copy_pixel_rows(const gl::PixelStore& store, GLenum format, GLenum type, GLsizei width,
+                     GLsizei height, const uint8_t* src, uint8_t* dst) {
+  uint64_t row = 0, image = 0;
+  const uint64_t group = gl::pixel_group_bytes(format, type);
+  if (!gl::image_strides(store, format, type, width, height, &row, &image) || group == 0) return;
+  const uint64_t first = store.skip_rows * row + store.skip_pixels * group;
+  const uint64_t pixels = width * group;
+  if (row == pixels) return static_cast<void>(std::memcpy(dst + first, src + first, height * row));
+  for (GLsizei y = 0; y < height; ++y)
+    std::memcpy(dst + first + y * row, src + first + y * row, pixels);
+}
+
 // glReadPixels/glReadnPixels: into a bound PIXEL_PACK_BUFFER (asynchronous), or through the
 // transfer area into client memory (synchronous).
 void read_pixels(Op op, GLint x, GLint y, GLsizei width, GLsizei height, GLenum format, GLenum type,
@@ -26,6 +41,13 @@ void read_pixels(Op op, GLint x, GLint y, GLsizei width, GLsizei height, GLenum 
   Blob blob;
   uint64_t bytes = 0;
   const bool to_buffer = ctx->state.pixel_pack_buffer != 0;
+  // A large read-back comes in bands of rows (within the program's bufSize, if it gave one).
+  if (!to_buffer && data && gl::image_bytes(ctx->state.pack, format, type, width, height, 1, &bytes) &&
+      (buf_size < 0 || bytes <= static_cast<uint64_t>(buf_size)) &&
+      split_image(*ctx, true, format, type, width, height, 1, data, [&](const ImagePiece& p) {
+        read_pixels(Op::glReadPixels, x, y + p.y, width, p.height, format, type, -1, p.pixels);
+      }))
+    return;
   if (to_buffer) {
     blob = ctx->offset_blob(data);
   } else if (data && gl::image_bytes(ctx->state.pack, format, type, width, height, 1, &bytes)) {
@@ -46,7 +68,29 @@ void read_pixels(Op op, GLint x, GLint y, GLsizei width, GLsizei height, GLenum 
   if (to_buffer) return;
   ReplyReader reply = ctx->sync();
   if (reply.live() && reply.scalar<uint32_t>() && blob.mode == wire::BlobMode::kTransfer)
-    std::memcpy(data, ctx->transfer_bytes(blob), bytes);
+    copy_pixel_rows(ctx->state.pack, format, type, width, height, ctx->transfer_bytes(blob),
+                    static_cast<uint8_t*>(data));
+}
+
+// The host maps the range, copies it into `dst` when the access reads, and unmaps; the reply
+// is the guest name of the mapped buffer (0: GL refused the mapping).
+GLuint map_on_host(Context& ctx, GLenum target, GLbitfield access, GLintptr offset,
+                   GLsizeiptr length, uint8_t* dst) {
+  Blob blob = dst && length > 0 ? ctx.output_blob(static_cast<size_t>(length)) : Blob();
+  const size_t size = 32 + blob.wire_size();
+  uint8_t* p = ctx.begin(Op::glMapBufferRange, size);
+  if (!p) return 0;
+  wire::store<uint32_t>(p + 8, target);
+  wire::store<uint32_t>(p + 12, access);
+  wire::store<uint64_t>(p + 16, offset);
+  wire::store<uint64_t>(p + 24, length);
+  ctx.write_blob(p + 32, blob);
+  ctx.end(size);
+  ReplyReader reply = ctx.sync();
+  const GLuint buffer = reply.scalar<uint32_t>();
+  if (buffer && blob.mode == wire::BlobMode::kTransfer)
+    std::memcpy(dst, ctx.transfer_bytes(blob), length);
+  return buffer;
 }
 
 // One glGetString round trip (the host narrows GL_EXTENSIONS to what the relay carries).
@@ -100,30 +144,32 @@ void* GL_APIENTRY glMapBufferRange(GLenum target, GLintptr offset, GLsizeiptr le
   Context* ctx = current();
   if (!ctx) return nullptr;
   const bool read = access & GL_MAP_READ_BIT;
-  Blob blob = read && length > 0 ? ctx->output_blob(static_cast<size_t>(length)) : Blob();
-  const size_t size = 32 + blob.wire_size();
-  uint8_t* p = ctx->begin(Op::glMapBufferRange, size);
-  if (!p) return nullptr;
-  wire::store<uint32_t>(p + 8, target);
-  wire::store<uint32_t>(p + 12, access);
-  wire::store<uint64_t>(p + 16, offset);
-  wire::store<uint64_t>(p + 24, length);
-  ctx->write_blob(p + 32, blob);
-  ctx->end(size);
-  ReplyReader reply = ctx->sync();
-  const uint32_t buffer = reply.scalar<uint32_t>();  // the guest name mapped, 0 on failure
-  if (!buffer) return nullptr;
+  std::unique_ptr<uint8_t[]> bytes(new (std::nothrow) uint8_t[length > 0 ? length : 1]);
+  if (!bytes) {
+    set_error(*ctx, GL_OUT_OF_MEMORY);
+    return nullptr;
+  }
+  GLuint buffer = 0;
+  if (read && length > 0 && static_cast<uint64_t>(length) > kSplitBytes) {
+    // A large read comes in pieces; each is a mapping of its own on the host.
+    for (GLsizeiptr done = 0; done < length;) {
+      const GLsizeiptr n = std::min<GLsizeiptr>(length - done, kPieceBytes);
+      buffer = map_on_host(*ctx, target, access, offset + done, n, bytes.get() + done);
+      if (!buffer) return nullptr;
+      done += n;
+    }
+  } else {
+    buffer = map_on_host(*ctx, target, access, offset, length, read ? bytes.get() : nullptr);
+    if (!buffer) return nullptr;
+    if (!read) std::memset(bytes.get(), 0, length);
+  }
   Mapping m;
   m.buffer = buffer;
   m.target = target;
   m.access = access;
   m.offset = offset;
   m.length = length;
-  m.bytes.reset(new uint8_t[length > 0 ? length : 1]);
-  if (read && blob.mode == wire::BlobMode::kTransfer)
-    std::memcpy(m.bytes.get(), ctx->transfer_bytes(blob), length);
-  else
-    std::memset(m.bytes.get(), 0, length);
+  m.bytes = std::move(bytes);
   void* address = m.bytes.get();
   std::erase_if(ctx->mappings, [&](const Mapping& old) { return old.target == target; });
   ctx->mappings.push_back(std::move(m));
@@ -140,7 +186,7 @@ void GL_APIENTRY glFlushMappedBufferRange(GLenum target, GLintptr offset, GLsize
       set_error(*ctx, GL_INVALID_VALUE);
       return;
     }
-    encode_glBufferSubData(*ctx, target, m.offset + offset, length, m.bytes.get() + offset);
+    buffer_sub_data(*ctx, target, m.offset + offset, length, m.bytes.get() + offset);
     return;
   }
   set_error(*ctx, GL_INVALID_OPERATION);
@@ -152,7 +198,7 @@ GLboolean GL_APIENTRY glUnmapBuffer(GLenum target) {
   for (auto it = ctx->mappings.begin(); it != ctx->mappings.end(); ++it) {
     if (it->target != target) continue;
     if ((it->access & GL_MAP_WRITE_BIT) && !(it->access & GL_MAP_FLUSH_EXPLICIT_BIT))
-      encode_glBufferSubData(*ctx, target, it->offset, it->length, it->bytes.get());
+      buffer_sub_data(*ctx, target, it->offset, it->length, it->bytes.get());
     ctx->mappings.erase(it);
     return GL_TRUE;
   }

@@ -309,12 +309,19 @@ static bool read_pixels(Decoding& d, bool robust) {
     if (pack_buffer) {
       d.ctx.pending_error = GL_INVALID_OPERATION;
     } else {
+      // The guest copies the pixels only if GL wrote them: an erroneous read leaves the
+      // program's memory as it was. GL keeps its first error, so the one before the read (if
+      // any) is the one the program will see first.
+      const GLenum before = glGetError();
       void* at = const_cast<void*>(out.data);
       if (robust)
         glReadnPixels(v[0], v[1], v[2], v[3], format, type, static_cast<GLsizei>(expected), at);
       else
         glReadPixels(v[0], v[1], v[2], v[3], format, type, at);
-      done = 1;
+      const GLenum error = glGetError();
+      done = error == GL_NO_ERROR;
+      if (d.ctx.pending_error == GL_NO_ERROR)
+        d.ctx.pending_error = before != GL_NO_ERROR ? before : error;
     }
     d.release(out);
   }
