@@ -182,8 +182,8 @@ uint32_t pixel_group_bytes(uint32_t format, uint32_t type) {
 namespace {
 
 // The checks both public functions make; fills the layout and the two strides (saturated).
-bool strides(const PixelStore& store, uint32_t format, uint32_t type, int64_t width,
-             int64_t height, GroupLayout* layout, uint64_t* row_stride, uint64_t* image_stride) {
+bool strides(const PixelStore& store, uint32_t format, uint32_t type, int64_t width, int64_t height,
+             GroupLayout* layout, uint64_t* row_stride, uint64_t* image_stride) {
   if (width < 0 || height < 0) return false;
   if (store.row_length < 0 || store.image_height < 0 || store.skip_pixels < 0 ||
       store.skip_rows < 0 || store.skip_images < 0) {
@@ -215,8 +215,7 @@ bool strides(const PixelStore& store, uint32_t format, uint32_t type, int64_t wi
 bool image_strides(const PixelStore& store, uint32_t format, uint32_t type, int64_t width,
                    int64_t height, uint64_t* row_stride, uint64_t* image_stride) {
   GroupLayout layout;
-  if (!strides(store, format, type, width, height, &layout, row_stride, image_stride))
-    return false;
+  if (!strides(store, format, type, width, height, &layout, row_stride, image_stride)) return false;
   return *image_stride <= kMaxImageBytes;
 }
 

@@ -204,9 +204,8 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         shared_with = it->second.get();
       }
       eglBindAPI(EGL_OPENGL_ES_API);
-      EGLContext ctx = eglCreateContext(display(), c,
-                                        shared_with ? shared_with->context() : EGL_NO_CONTEXT,
-                                        attribs.data());
+      EGLContext ctx = eglCreateContext(
+          display(), c, shared_with ? shared_with->context() : EGL_NO_CONTEXT, attribs.data());
       if (ctx == EGL_NO_CONTEXT) return send(status_only(eglGetError()));
       std::string region_error;
       transport::ShmRegion region = transport::ShmRegion::create({}, &region_error);

@@ -13,11 +13,11 @@ namespace {
 
 int user_param_tag;
 
-void GL_APIENTRY on_message(GLenum source, GLenum type, GLuint id, GLenum severity,
-                            GLsizei length, const GLchar* message, const void* user_param) {
+void GL_APIENTRY on_message(GLenum source, GLenum type, GLuint id, GLenum severity, GLsizei length,
+                            const GLchar* message, const void* user_param) {
   std::printf("callback: source 0x%x type 0x%x id %u severity 0x%x length %d user %s: %.*s\n",
-              source, type, id, severity, length,
-              user_param == &user_param_tag ? "ok" : "WRONG", length, message);
+              source, type, id, severity, length, user_param == &user_param_tag ? "ok" : "WRONG",
+              length, message);
 }
 
 [[noreturn]] void fail(const char* what) {
@@ -26,10 +26,9 @@ void GL_APIENTRY on_message(GLenum source, GLenum type, GLuint id, GLenum severi
 }
 
 void make_context() {
-  EGLDisplay display = eglGetPlatformDisplay(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY,
-                                             nullptr);
-  if (display == EGL_NO_DISPLAY || !eglInitialize(display, nullptr, nullptr))
-    fail("eglInitialize");
+  EGLDisplay display =
+      eglGetPlatformDisplay(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, nullptr);
+  if (display == EGL_NO_DISPLAY || !eglInitialize(display, nullptr, nullptr)) fail("eglInitialize");
   const EGLint config_attribs[] = {EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_RENDERABLE_TYPE,
                                    EGL_OPENGL_ES3_BIT, EGL_NONE};
   EGLConfig config;
@@ -37,8 +36,13 @@ void make_context() {
   if (!eglChooseConfig(display, config_attribs, &config, 1, &count) || count == 0)
     fail("eglChooseConfig");
   eglBindAPI(EGL_OPENGL_ES_API);
-  const EGLint context_attribs[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, 2,
-                                    EGL_CONTEXT_OPENGL_DEBUG, EGL_TRUE, EGL_NONE};
+  const EGLint context_attribs[] = {EGL_CONTEXT_MAJOR_VERSION,
+                                    3,
+                                    EGL_CONTEXT_MINOR_VERSION,
+                                    2,
+                                    EGL_CONTEXT_OPENGL_DEBUG,
+                                    EGL_TRUE,
+                                    EGL_NONE};
   EGLContext context = eglCreateContext(display, config, EGL_NO_CONTEXT, context_attribs);
   if (context == EGL_NO_CONTEXT) fail("eglCreateContext");
   if (!eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, context)) fail("eglMakeCurrent");
@@ -72,8 +76,8 @@ int main() {
   insert(1, "first marker");
   insert(2, "second marker");
   glPushDebugGroup(GL_DEBUG_SOURCE_APPLICATION, 7, -1, "group");
-  glDebugMessageControl(GL_DEBUG_SOURCE_APPLICATION, GL_DEBUG_TYPE_MARKER, GL_DONT_CARE, 0,
-                        nullptr, GL_FALSE);
+  glDebugMessageControl(GL_DEBUG_SOURCE_APPLICATION, GL_DEBUG_TYPE_MARKER, GL_DONT_CARE, 0, nullptr,
+                        GL_FALSE);
   insert(3, "filtered out inside the group");
   glPopDebugGroup();
   insert(4, "after the group");

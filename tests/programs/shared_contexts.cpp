@@ -122,8 +122,7 @@ void use_objects(EGLContext context, const Shared& s) {
 
 int main() {
   display = eglGetPlatformDisplay(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, nullptr);
-  if (display == EGL_NO_DISPLAY || !eglInitialize(display, nullptr, nullptr))
-    fail("eglInitialize");
+  if (display == EGL_NO_DISPLAY || !eglInitialize(display, nullptr, nullptr)) fail("eglInitialize");
   const EGLint config_attribs[] = {EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_RENDERABLE_TYPE,
                                    EGL_OPENGL_ES3_BIT, EGL_NONE};
   EGLint count = 0;
@@ -137,8 +136,8 @@ int main() {
   if (!eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, first)) fail("eglMakeCurrent");
   const Shared shared = create_objects();
   std::thread([&] { use_objects(second, shared); }).join();
-  std::printf("first context after the delete: texture %d, buffer %d\n", glIsTexture(shared.texture),
-              glIsBuffer(shared.buffer));
+  std::printf("first context after the delete: texture %d, buffer %d\n",
+              glIsTexture(shared.texture), glIsBuffer(shared.buffer));
 
   if (!eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, unrelated)) fail("eglMakeCurrent");
   std::printf("unrelated context sees: buffer %d, program %d\n", glIsBuffer(shared.buffer),

@@ -925,10 +925,8 @@ void set_dispatch_index(const char* name, int index) {
 }  // namespace
 }  // namespace gfxrelay::guest::egl
 
-extern "C" __attribute__((visibility("default"))) EGLBoolean __egl_Main(uint32_t version,
-                                                                        const __EGLapiExports* exports,
-                                                                        __EGLvendorInfo*,
-                                                                        __EGLapiImports* imports) {
+extern "C" __attribute__((visibility("default"))) EGLBoolean __egl_Main(
+    uint32_t version, const __EGLapiExports* exports, __EGLvendorInfo*, __EGLapiImports* imports) {
   using namespace gfxrelay::guest::egl;
   if (EGL_VENDOR_ABI_GET_MAJOR_VERSION(version) != EGL_VENDOR_ABI_MAJOR_VERSION) return EGL_FALSE;
   glvnd = exports;

@@ -43,8 +43,7 @@ void GL_APIENTRY glDebugMessageInsert(GLenum source, GLenum type, GLuint id, GLe
   if (ctx->debug_callback) ctx->round_trip();
 }
 
-void GL_APIENTRY glPushDebugGroup(GLenum source, GLuint id, GLsizei length,
-                                  const GLchar* message) {
+void GL_APIENTRY glPushDebugGroup(GLenum source, GLuint id, GLsizei length, const GLchar* message) {
   Context* ctx = Context::current();
   if (!ctx) return;
   encode_glPushDebugGroup(*ctx, source, id, length, message);

@@ -106,7 +106,6 @@ struct ShareGroup {
   std::atomic<uint64_t> next_sync_id{1};
 };
 
-
 struct VertexAttrib {
   bool enabled = false;
   bool integer = false;
@@ -187,7 +186,7 @@ class Context {
 
   NameAllocator& names(ObjectKind kind) {
     return gl::shared_kind(kind) ? share_group_->names[static_cast<size_t>(kind)]
-                             : names_[static_cast<size_t>(kind)];
+                                 : names_[static_cast<size_t>(kind)];
   }
   uint64_t new_sync_id() {
     fence_since_flush_ = true;
@@ -231,7 +230,7 @@ class Context {
   bool closed_reported_ = false;
   std::vector<uint8_t> staging_;
   bool delivering_debug_messages_ = false;
-  bool payload_too_large_ = false;  // a blob of the command being built did not fit
+  bool payload_too_large_ = false;    // a blob of the command being built did not fit
   std::vector<uint8_t> saved_reply_;  // a reply kept while debug messages use the reply area
 };
 

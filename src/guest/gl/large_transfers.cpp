@@ -48,8 +48,8 @@ void buffer_sub_data(Context& ctx, GLenum target, GLintptr offset, GLsizeiptr si
   }
 }
 
-bool split_image(Context& ctx, bool pack, GLenum format, GLenum type, GLsizei width,
-                 GLsizei height, GLsizei depth, const void* pixels,
+bool split_image(Context& ctx, bool pack, GLenum format, GLenum type, GLsizei width, GLsizei height,
+                 GLsizei depth, const void* pixels,
                  const std::function<void(const ImagePiece&)>& piece) {
   gl::PixelStore& store = pack ? ctx.state.pack : ctx.state.unpack;
   uint64_t total = 0, row = 0, image = 0;
@@ -118,8 +118,8 @@ void GL_APIENTRY glTexSubImage2D(GLenum target, GLint level, GLint xoffset, GLin
   if (!ctx) return;
   if (ctx->state.pixel_unpack_buffer == 0 &&
       split_image(*ctx, false, format, type, width, height, 1, pixels, [&](const ImagePiece& p) {
-        encode_glTexSubImage2D(*ctx, target, level, xoffset, yoffset + p.y, width, p.height,
-                               format, type, p.pixels);
+        encode_glTexSubImage2D(*ctx, target, level, xoffset, yoffset + p.y, width, p.height, format,
+                               type, p.pixels);
       }))
     return;
   encode_glTexSubImage2D(*ctx, target, level, xoffset, yoffset, width, height, format, type,
@@ -135,8 +135,8 @@ void GL_APIENTRY glTexImage3D(GLenum target, GLint level, GLint internalformat, 
       split_image(*ctx, false, format, type, width, height, depth, pixels,
                   [&](const ImagePiece& p) {
                     if (p.z == 0 && p.y == 0)
-                      encode_glTexImage3D(*ctx, target, level, internalformat, width, height,
-                                          depth, border, format, type, nullptr);
+                      encode_glTexImage3D(*ctx, target, level, internalformat, width, height, depth,
+                                          border, format, type, nullptr);
                     encode_glTexSubImage3D(*ctx, target, level, 0, p.y, p.z, width, p.height,
                                            p.depth, format, type, p.pixels);
                   }))
@@ -151,12 +151,11 @@ void GL_APIENTRY glTexSubImage3D(GLenum target, GLint level, GLint xoffset, GLin
   Context* ctx = Context::current();
   if (!ctx) return;
   if (ctx->state.pixel_unpack_buffer == 0 &&
-      split_image(*ctx, false, format, type, width, height, depth, pixels,
-                  [&](const ImagePiece& p) {
-                    encode_glTexSubImage3D(*ctx, target, level, xoffset, yoffset + p.y,
-                                           zoffset + p.z, width, p.height, p.depth, format, type,
-                                           p.pixels);
-                  }))
+      split_image(
+          *ctx, false, format, type, width, height, depth, pixels, [&](const ImagePiece& p) {
+            encode_glTexSubImage3D(*ctx, target, level, xoffset, yoffset + p.y, zoffset + p.z,
+                                   width, p.height, p.depth, format, type, p.pixels);
+          }))
     return;
   encode_glTexSubImage3D(*ctx, target, level, xoffset, yoffset, zoffset, width, height, depth,
                          format, type, pixels);

@@ -26,8 +26,8 @@ struct ImagePiece {
 // Calls `piece` for each piece of a large client-memory image, with the pack or unpack skips
 // set to 0 on guest and host meanwhile. False, with nothing called, when the image fits in one
 // command or its size is unknown (the single command then reports what is wrong).
-bool split_image(Context& ctx, bool pack, GLenum format, GLenum type, GLsizei width,
-                 GLsizei height, GLsizei depth, const void* pixels,
+bool split_image(Context& ctx, bool pack, GLenum format, GLenum type, GLsizei width, GLsizei height,
+                 GLsizei depth, const void* pixels,
                  const std::function<void(const ImagePiece&)>& piece);
 
 }  // namespace gfxrelay::guest::gles

@@ -3,8 +3,8 @@
 #include <cstring>
 
 #include "gl_encoder_gen.h"
-#include "guest/gl/large_transfers.h"
 #include "guest/connection.h"
+#include "guest/gl/large_transfers.h"
 
 namespace gfxrelay::guest::gles {
 
@@ -42,7 +42,8 @@ void read_pixels(Op op, GLint x, GLint y, GLsizei width, GLsizei height, GLenum 
   uint64_t bytes = 0;
   const bool to_buffer = ctx->state.pixel_pack_buffer != 0;
   // A large read-back comes in bands of rows (within the program's bufSize, if it gave one).
-  if (!to_buffer && data && gl::image_bytes(ctx->state.pack, format, type, width, height, 1, &bytes) &&
+  if (!to_buffer && data &&
+      gl::image_bytes(ctx->state.pack, format, type, width, height, 1, &bytes) &&
       (buf_size < 0 || bytes <= static_cast<uint64_t>(buf_size)) &&
       split_image(*ctx, true, format, type, width, height, 1, data, [&](const ImagePiece& p) {
         read_pixels(Op::glReadPixels, x, y + p.y, width, p.height, format, type, -1, p.pixels);

@@ -456,8 +456,7 @@ void GL_APIENTRY glDrawArraysInstancedBaseInstanceEXT(GLenum mode, GLint first, 
 }
 
 void GL_APIENTRY glDrawElementsInstancedBaseInstanceEXT(GLenum mode, GLsizei count, GLenum type,
-                                                        const void* indices,
-                                                        GLsizei instancecount,
+                                                        const void* indices, GLsizei instancecount,
                                                         GLuint baseinstance) {
   indexed_draw(Op::glDrawElementsInstancedBaseInstanceEXT,
                {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount),
@@ -465,9 +464,11 @@ void GL_APIENTRY glDrawElementsInstancedBaseInstanceEXT(GLenum mode, GLsizei cou
                indices, count, type, {instancecount, baseinstance}, 0);
 }
 
-void GL_APIENTRY glDrawElementsInstancedBaseVertexBaseInstanceEXT(
-    GLenum mode, GLsizei count, GLenum type, const void* indices, GLsizei instancecount,
-    GLint basevertex, GLuint baseinstance) {
+void GL_APIENTRY glDrawElementsInstancedBaseVertexBaseInstanceEXT(GLenum mode, GLsizei count,
+                                                                  GLenum type, const void* indices,
+                                                                  GLsizei instancecount,
+                                                                  GLint basevertex,
+                                                                  GLuint baseinstance) {
   indexed_draw(Op::glDrawElementsInstancedBaseVertexBaseInstanceEXT,
                {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount),
                 static_cast<uint32_t>(basevertex), baseinstance},

@@ -9,7 +9,7 @@
 namespace gfxrelay::host {
 
 void APIENTRY DebugLog::on_message(GLenum source, GLenum type, GLuint id, GLenum severity,
-                                      GLsizei length, const GLchar* text, const void* self) {
+                                   GLsizei length, const GLchar* text, const void* self) {
   auto* log = static_cast<DebugLog*>(const_cast<void*>(self));
   const size_t bytes = text ? (length >= 0 ? static_cast<size_t>(length) : std::strlen(text)) : 0;
   std::lock_guard lock(log->mutex_);
@@ -17,8 +17,8 @@ void APIENTRY DebugLog::on_message(GLenum source, GLenum type, GLuint id, GLenum
     log->messages_.pop_front();
     ++log->dropped_;
   }
-  log->messages_.push_back(
-      {source, type, id, severity, std::string(text ? text : "", std::min(bytes, kMaxMessageBytes))});
+  log->messages_.push_back({source, type, id, severity,
+                            std::string(text ? text : "", std::min(bytes, kMaxMessageBytes))});
   if (log->pending_) log->pending_->store(static_cast<uint32_t>(log->messages_.size()));
 }
 

@@ -72,7 +72,7 @@ class DebugLog {
     GLenum severity;
     std::string text;
   };
-  static constexpr size_t kMaxMessages = 1024;    // beyond this the oldest are dropped
+  static constexpr size_t kMaxMessages = 1024;  // beyond this the oldest are dropped
   static constexpr size_t kMaxMessageBytes = 4096;
 
   // Installs or removes the host GL callback (the context must be current). `pending` is the
@@ -85,7 +85,7 @@ class DebugLog {
 
  private:
   static void APIENTRY on_message(GLenum source, GLenum type, GLuint id, GLenum severity,
-                                     GLsizei length, const GLchar* text, const void* self);
+                                  GLsizei length, const GLchar* text, const void* self);
   std::mutex mutex_;
   std::deque<Message> messages_;
   uint32_t dropped_ = 0;
