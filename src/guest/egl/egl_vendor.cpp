@@ -46,6 +46,7 @@ struct EglContext {
 };
 
 struct Display {
+  explicit Display(EGLenum p) : platform(p) {}
   EGLenum platform;
   bool initialized = false;
   std::set<Surface*> surfaces;
