@@ -29,6 +29,7 @@ SCALAR_SIZES = {
     'GLboolean': 4, 'GLfixed': 4, 'GLshort': 4, 'GLushort': 4, 'GLbyte': 4, 'GLubyte': 4,
     'GLchar': 4,
     'GLintptr': 8, 'GLsizeiptr': 8, 'GLint64': 8, 'GLuint64': 8, 'GLsync': 8,
+    'GLeglImageOES': 8,  # the guest's EGLImage id; the host looks up its own image
 }
 WIRE_TYPES = {4: 'uint32_t', 8: 'uint64_t'}
 
@@ -99,7 +100,8 @@ class Command:
         return self.ret != 'void'
 
     def scalars(self):
-        return [p for p in self.params if p.kind in ('scalar', 'name', 'bind_name', 'sync', 'offset')]
+        return [p for p in self.params
+                if p.kind in ('scalar', 'name', 'bind_name', 'sync', 'offset', 'egl_image')]
 
     def blobs(self):
         return [p for p in self.params if p.kind in ('in', 'in_names', 'gen_names', 'string',
@@ -150,6 +152,8 @@ def classify(cmd, ann):
                 continue
             if p.ptype == 'GLsync':
                 p.kind = 'sync'
+            elif p.ptype == 'GLeglImageOES':
+                p.kind = 'egl_image'
             elif p.cls in CLASS_KINDS:
                 p.kind = 'bind_name' if ann.BIND_CREATES.get(name) == p.cls else 'name'
             else:
@@ -239,7 +243,7 @@ def elem_size(p):
 def guest_scalar_value(p):
     if p.ptype == 'GLfloat':
         return f'std::bit_cast<uint32_t>({p.name})'
-    if p.kind == 'sync':
+    if p.kind in ('sync', 'egl_image'):
         return f'reinterpret_cast<uintptr_t>({p.name})'
     if p.kind == 'offset':
         return f'reinterpret_cast<uintptr_t>({p.name})'
@@ -385,6 +389,8 @@ def host_scalar(p):
     raw = f'wire::load<{wt}>(d_.cmd + {p.offset})'
     if p.kind == 'sync':
         return f'  const GLsync {p.name} = d_.ctx.sync_object({raw});'
+    if p.kind == 'egl_image':
+        return f'  const GLeglImageOES {p.name} = d_.session.egl_image({raw});'
     if p.kind == 'offset':
         return f'  const void* {p.name} = reinterpret_cast<const void*>(static_cast<uintptr_t>({raw}));'
     if p.kind == 'name':
@@ -467,6 +473,13 @@ def emit_decoder(cmd, out):
         out.append(f'  d_.ctx.add_sync(created_name_, {call});')
     elif created:
         out.append(f'  d_.ctx.add_name(ObjectKind::{CLASS_KINDS[cmd.ret_class]}, created_name_, {call});')
+    elif any(p.kind == 'egl_image' for p in cmd.params):
+        # An id with no live image behind it never reaches GL as a pointer.
+        image = next(p.name for p in cmd.params if p.kind == 'egl_image')
+        out.append(f'  if ({image})')
+        out.append(f'    {call};')
+        out.append('  else if (d_.ctx.pending_error == GL_NO_ERROR)')
+        out.append('    d_.ctx.pending_error = GL_INVALID_VALUE;')
     else:
         out.append(f'  {call};')
     for p in cmd.params:

@@ -8,6 +8,10 @@
 
 # Element counts for pointer parameters whose gl.xml length is COMPSIZE(...) or missing.
 LENGTHS = {
+    # EXT_EGL_image_storage: attrib_list must be NULL or point to GL_NONE; GL reads no further
+    # than a first value that is not GL_NONE.
+    'glEGLImageTargetTexStorageEXT': {'attrib_list': '1'},
+    'glEGLImageTargetTextureStorageEXT': {'attrib_list': '1'},
     'glTexParameterfv': {'params': 'gl::tex_parameter_count(pname)'},
     'glTexParameteriv': {'params': 'gl::tex_parameter_count(pname)'},
     'glTexParameterIiv': {'params': 'gl::tex_parameter_count(pname)'},

@@ -50,6 +50,9 @@ EGLDisplay ContextWorker::display() {
 EGLSurface ContextWorker::surface(uint32_t guest_id) {
   return session_.surface(guest_id);
 }
+EGLImage ContextWorker::egl_image(uint64_t guest_id) {
+  return session_.egl_image(guest_id);
+}
 
 void ContextWorker::run() {
   std::string error;

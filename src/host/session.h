@@ -30,6 +30,7 @@ class Session {
   uint64_t id() const { return id_; }
   EGLDisplay display() const { return backend_.display(); }
   EGLSurface surface(uint32_t guest_id);
+  EGLImage egl_image(uint64_t guest_id);
 
  private:
   bool handle(uint32_t opcode, std::span<const uint8_t> payload, std::string* error);
@@ -38,8 +39,9 @@ class Session {
   uint64_t id_;
   transport::UniqueFd socket_;
   EglBackend& backend_;
-  std::mutex mutex_;  // surfaces_ (workers look surfaces up)
+  std::mutex mutex_;  // surfaces_ and images_ (workers look them up)
   std::map<uint32_t, EGLSurface> surfaces_;
+  std::map<uint64_t, EGLImage> images_;
   std::map<uint32_t, std::unique_ptr<ContextWorker>> contexts_;
   std::string end_reason_;
   std::atomic<bool> finished_{false};

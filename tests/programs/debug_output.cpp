@@ -1,13 +1,13 @@
 // A KHR_debug client: prints what its debug callback receives and what the debug getters
 // return, after each call that waits for the GL. Run natively and through the relay, the two
 // outputs must be identical (tests/integration/same_output_test.sh).
-#include <EGL/egl.h>
-#include <EGL/eglext.h>
 #include <GLES3/gl32.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
+
+#include "surfaceless.h"
+
+const char* const kProgramName = "debug_output";
 
 namespace {
 
@@ -20,32 +20,16 @@ void GL_APIENTRY on_message(GLenum source, GLenum type, GLuint id, GLenum severi
               length, message);
 }
 
-[[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "debug_output: %s failed (EGL error 0x%x)\n", what, eglGetError());
-  std::exit(1);
-}
-
 void make_context() {
-  EGLDisplay display =
-      eglGetPlatformDisplay(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, nullptr);
-  if (display == EGL_NO_DISPLAY || !eglInitialize(display, nullptr, nullptr)) fail("eglInitialize");
-  const EGLint config_attribs[] = {EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_RENDERABLE_TYPE,
-                                   EGL_OPENGL_ES3_BIT, EGL_NONE};
-  EGLConfig config;
-  EGLint count = 0;
-  if (!eglChooseConfig(display, config_attribs, &config, 1, &count) || count == 0)
-    fail("eglChooseConfig");
-  eglBindAPI(EGL_OPENGL_ES_API);
-  const EGLint context_attribs[] = {EGL_CONTEXT_MAJOR_VERSION,
-                                    3,
-                                    EGL_CONTEXT_MINOR_VERSION,
-                                    2,
-                                    EGL_CONTEXT_OPENGL_DEBUG,
-                                    EGL_TRUE,
-                                    EGL_NONE};
-  EGLContext context = eglCreateContext(display, config, EGL_NO_CONTEXT, context_attribs);
-  if (context == EGL_NO_CONTEXT) fail("eglCreateContext");
-  if (!eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, context)) fail("eglMakeCurrent");
+  const Surfaceless s = open_surfaceless(EGL_OPENGL_ES3_BIT);
+  const EGLint attribs[] = {EGL_CONTEXT_MAJOR_VERSION,
+                            3,
+                            EGL_CONTEXT_MINOR_VERSION,
+                            2,
+                            EGL_CONTEXT_OPENGL_DEBUG,
+                            EGL_TRUE,
+                            EGL_NONE};
+  make_current(s, create_context(s, EGL_NO_CONTEXT, attribs));
 }
 
 void insert(GLuint id, const char* text) {

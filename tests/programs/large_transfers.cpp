@@ -2,38 +2,22 @@
 // a mapped read), 2D and 3D textures of tens of MiB uploaded with row lengths, skips and
 // alignments, and read back through glReadPixels with pack modes of their own. Prints checksums
 // of everything read back; the output must be the same natively and through the relay.
-#include <EGL/egl.h>
-#include <EGL/eglext.h>
 #include <GLES3/gl3.h>
 
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <vector>
+
+#include "surfaceless.h"
+
+const char* const kProgramName = "large_transfers";
 
 namespace {
 
-[[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "large_transfers: %s failed (EGL 0x%x, GL 0x%x)\n", what, eglGetError(),
-               glGetError());
-  std::exit(1);
-}
-
 void make_context() {
-  EGLDisplay display =
-      eglGetPlatformDisplay(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, nullptr);
-  if (display == EGL_NO_DISPLAY || !eglInitialize(display, nullptr, nullptr)) fail("eglInitialize");
-  const EGLint config_attribs[] = {EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_RENDERABLE_TYPE,
-                                   EGL_OPENGL_ES3_BIT, EGL_NONE};
-  EGLConfig config;
-  EGLint count = 0;
-  if (!eglChooseConfig(display, config_attribs, &config, 1, &count) || count == 0)
-    fail("eglChooseConfig");
-  eglBindAPI(EGL_OPENGL_ES_API);
+  const Surfaceless s = open_surfaceless(EGL_OPENGL_ES3_BIT);
   const EGLint attribs[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_NONE};
-  EGLContext context = eglCreateContext(display, config, EGL_NO_CONTEXT, attribs);
-  if (context == EGL_NO_CONTEXT) fail("eglCreateContext");
-  if (!eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, context)) fail("eglMakeCurrent");
+  make_current(s, create_context(s, EGL_NO_CONTEXT, attribs));
 }
 
 uint64_t checksum(const void* data, size_t n) {

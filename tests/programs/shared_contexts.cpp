@@ -2,31 +2,23 @@
 // texture, a buffer, a program, a fence) are used by the other; per-context objects (vertex
 // arrays, framebuffers) are not shared. Prints what it reads back; the output must be the same
 // natively and through the relay (tests/integration/same_output_test.sh).
-#include <EGL/egl.h>
-#include <EGL/eglext.h>
 #include <GLES3/gl3.h>
 
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <thread>
+
+#include "surfaceless.h"
+
+const char* const kProgramName = "shared_contexts";
 
 namespace {
 
-EGLDisplay display;
-EGLConfig config;
-
-[[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "shared_contexts: %s failed (EGL error 0x%x, GL error 0x%x)\n", what,
-               eglGetError(), glGetError());
-  std::exit(1);
-}
+Surfaceless egl;
 
 EGLContext make_context(EGLContext share) {
   const EGLint attribs[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_NONE};
-  EGLContext context = eglCreateContext(display, config, share, attribs);
-  if (context == EGL_NO_CONTEXT) fail("eglCreateContext");
-  return context;
+  return create_context(egl, share, attribs);
 }
 
 GLuint compile(GLenum type, const char* source) {
@@ -81,7 +73,7 @@ Shared create_objects() {
 
 // Second context, on another thread: draws with the first one's objects.
 void use_objects(EGLContext context, const Shared& s) {
-  if (!eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, context)) fail("eglMakeCurrent");
+  make_current(egl, context);
   glWaitSync(s.fence, 0, GL_TIMEOUT_IGNORED);
   std::printf("second context sees: texture %d, buffer %d, program %d, vertex array %d\n",
               glIsTexture(s.texture), glIsBuffer(s.buffer), glIsProgram(s.program),
@@ -115,37 +107,30 @@ void use_objects(EGLContext context, const Shared& s) {
   glDeleteTextures(1, &s.texture);
   glFinish();
   std::printf("glGetError in the second context: 0x%x\n", glGetError());
-  eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+  eglMakeCurrent(egl.display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
 }
 
 }  // namespace
 
 int main() {
-  display = eglGetPlatformDisplay(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, nullptr);
-  if (display == EGL_NO_DISPLAY || !eglInitialize(display, nullptr, nullptr)) fail("eglInitialize");
-  const EGLint config_attribs[] = {EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_RENDERABLE_TYPE,
-                                   EGL_OPENGL_ES3_BIT, EGL_NONE};
-  EGLint count = 0;
-  if (!eglChooseConfig(display, config_attribs, &config, 1, &count) || count == 0)
-    fail("eglChooseConfig");
-  eglBindAPI(EGL_OPENGL_ES_API);
+  egl = open_surfaceless(EGL_OPENGL_ES3_BIT);
   EGLContext first = make_context(EGL_NO_CONTEXT);
   EGLContext second = make_context(first);
   EGLContext unrelated = make_context(EGL_NO_CONTEXT);
 
-  if (!eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, first)) fail("eglMakeCurrent");
+  make_current(egl, first);
   const Shared shared = create_objects();
   std::thread([&] { use_objects(second, shared); }).join();
   std::printf("first context after the delete: texture %d, buffer %d\n",
               glIsTexture(shared.texture), glIsBuffer(shared.buffer));
 
-  if (!eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, unrelated)) fail("eglMakeCurrent");
+  make_current(egl, unrelated);
   std::printf("unrelated context sees: buffer %d, program %d\n", glIsBuffer(shared.buffer),
               glIsProgram(shared.program));
-  eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
-  eglDestroyContext(display, second);
-  eglDestroyContext(display, unrelated);
-  eglDestroyContext(display, first);
-  eglTerminate(display);
+  eglMakeCurrent(egl.display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+  eglDestroyContext(egl.display, second);
+  eglDestroyContext(egl.display, unrelated);
+  eglDestroyContext(egl.display, first);
+  eglTerminate(egl.display);
   return 0;
 }

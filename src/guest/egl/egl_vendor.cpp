@@ -51,6 +51,7 @@ struct Display {
   bool initialized = false;
   std::set<Surface*> surfaces;
   std::set<EglContext*> contexts;
+  std::set<uint32_t> images;  // ids; the EGLImage handle is the id
 };
 
 std::mutex mutex;  // guards displays, surfaces, contexts and ids
@@ -148,6 +149,13 @@ bool request(wire::Control op, const wire::MessageWriter& w, std::vector<uint8_t
   return c && c->request(op, w.bytes(), reply, fd);
 }
 
+void destroy_image_on_host(uint32_t id) {
+  wire::MessageWriter w;
+  w.put<uint32_t>(id);
+  std::vector<uint8_t> reply;
+  request(wire::Control::kDestroyImage, w, &reply);
+}
+
 void destroy_surface_on_host(Surface* s) {
   wire::MessageWriter w;
   w.put<uint32_t>(s->id);
@@ -215,6 +223,8 @@ EGLBoolean EGLAPIENTRY Terminate(EGLDisplay dpy) {
   std::lock_guard lock(mutex);
   Display* d = to_display(dpy);
   if (!d) return fail(EGL_BAD_DISPLAY);
+  for (uint32_t id : d->images) destroy_image_on_host(id);
+  d->images.clear();
   // Objects still current stay alive until released (EGL 1.5 3.2).
   for (auto it = d->contexts.begin(); it != d->contexts.end();) {
     EglContext* ctx = *it;
@@ -240,6 +250,24 @@ EGLBoolean EGLAPIENTRY Terminate(EGLDisplay dpy) {
   return succeed();
 }
 
+// The relay's own display extensions, and those it carries where the host has them.
+const std::string& display_extensions() {
+  static const std::string extensions = [] {
+    std::string all =
+        "EGL_KHR_create_context EGL_KHR_surfaceless_context EGL_KHR_get_all_proc_addresses "
+        "EGL_KHR_client_get_all_proc_addresses EGL_KHR_fence_sync";
+    const wire::Caps* c = caps();
+    const std::string host = c ? c->get("egl_extensions") : "";
+    return host.empty() ? all : all + " " + host;
+  }();
+  return extensions;
+}
+
+bool has_display_extension(const char* name) {
+  const std::string padded = " " + display_extensions() + " ";
+  return padded.find(" " + std::string(name) + " ") != std::string::npos;
+}
+
 EGLint EGLAPIENTRY GetError() {
   const EGLint e = last_error;
   last_error = EGL_SUCCESS;
@@ -262,8 +290,7 @@ const char* EGLAPIENTRY QueryString(EGLDisplay dpy, EGLint name) {
     case EGL_CLIENT_APIS:
       return "OpenGL_ES";
     case EGL_EXTENSIONS:
-      return "EGL_KHR_create_context EGL_KHR_surfaceless_context EGL_KHR_get_all_proc_addresses "
-             "EGL_KHR_client_get_all_proc_addresses EGL_KHR_fence_sync";
+      return display_extensions().c_str();
     default:
       return fail(EGL_BAD_PARAMETER, static_cast<const char*>(nullptr));
   }
@@ -747,18 +774,6 @@ EGLBoolean EGLAPIENTRY GetSyncAttribKHR(EGLDisplay dpy, EGLSyncKHR sync, EGLint 
   return EGL_TRUE;
 }
 
-EGLImage EGLAPIENTRY CreateImage(EGLDisplay dpy, EGLContext, EGLenum, EGLClientBuffer,
-                                 const EGLAttrib*) {
-  std::lock_guard lock(mutex);
-  if (!initialized_display(dpy)) return EGL_NO_IMAGE;
-  return fail(EGL_BAD_PARAMETER, EGL_NO_IMAGE);
-}
-EGLBoolean EGLAPIENTRY DestroyImage(EGLDisplay dpy, EGLImage) {
-  std::lock_guard lock(mutex);
-  if (!initialized_display(dpy)) return EGL_FALSE;
-  return fail(EGL_BAD_PARAMETER);
-}
-
 // --- GLVND vendor interface --------------------------------------------------------------
 
 EGLDisplay get_platform_display(EGLenum platform, void* native, const EGLAttrib*) {
@@ -776,6 +791,60 @@ EGLBoolean supports_api(EGLenum api) {
 const char* vendor_string(int name) {
   if (name == __EGL_VENDOR_STRING_PLATFORM_EXTENSIONS) return kClientExtensions;
   return nullptr;
+}
+
+// --- Images of GL objects (EGL 1.5, EGL_KHR_image_base, EGL_KHR_gl_*_image) ------------------
+
+template <typename Attrib>
+EGLImage create_image(EGLDisplay dpy, EGLContext context, EGLenum target, EGLClientBuffer buffer,
+                      const Attrib* attribs) {
+  std::lock_guard lock(mutex);
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_NO_IMAGE;
+  if (!has_display_extension("EGL_KHR_image_base")) return fail(EGL_BAD_PARAMETER, EGL_NO_IMAGE);
+  EglContext* ctx = to_context(d, context);
+  if (!ctx || ctx->destroyed) return fail(EGL_BAD_CONTEXT, EGL_NO_IMAGE);
+  const auto object = reinterpret_cast<uintptr_t>(buffer);
+  if (object > UINT32_MAX) return fail(EGL_BAD_PARAMETER, EGL_NO_IMAGE);
+  // The commands that made the object must have reached the host. A context current on this
+  // thread is flushed here; one current on another thread is that thread's to flush.
+  if (ctx->bound && ctx->bound_thread == std::this_thread::get_id()) ctx->gl->round_trip();
+  const uint32_t id = next_id++;
+  wire::MessageWriter w;
+  w.put<uint32_t>(id);
+  w.put<uint32_t>(ctx->id);
+  w.put<uint32_t>(target);
+  w.put<uint32_t>(static_cast<uint32_t>(object));
+  put_attribs(w, attribs);
+  std::vector<uint8_t> reply;
+  if (!request(wire::Control::kCreateImage, w, &reply)) return fail(EGL_BAD_ALLOC, EGL_NO_IMAGE);
+  wire::Reader r(reply);
+  const EGLint status = r.get<uint32_t>();
+  if (!r.ok()) return fail(EGL_BAD_ALLOC, EGL_NO_IMAGE);
+  if (status != EGL_SUCCESS) return fail(status, EGL_NO_IMAGE);
+  d->images.insert(id);
+  last_error = EGL_SUCCESS;
+  return reinterpret_cast<EGLImage>(uintptr_t{id});
+}
+
+EGLImage EGLAPIENTRY CreateImage(EGLDisplay dpy, EGLContext context, EGLenum target,
+                                 EGLClientBuffer buffer, const EGLAttrib* attribs) {
+  return create_image(dpy, context, target, buffer, attribs);
+}
+EGLImageKHR EGLAPIENTRY CreateImageKHR(EGLDisplay dpy, EGLContext context, EGLenum target,
+                                       EGLClientBuffer buffer, const EGLint* attribs) {
+  return create_image(dpy, context, target, buffer, attribs);
+}
+
+EGLBoolean EGLAPIENTRY DestroyImage(EGLDisplay dpy, EGLImage image) {
+  std::lock_guard lock(mutex);
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_FALSE;
+  const auto id = reinterpret_cast<uintptr_t>(image);
+  if (id > UINT32_MAX || !d->images.erase(static_cast<uint32_t>(id)))
+    return fail(EGL_BAD_PARAMETER);
+  destroy_image_on_host(static_cast<uint32_t>(id));
+  return succeed();
 }
 
 // --- EGL_EXT_device_enumeration, EGL_EXT_device_query -------------------------------------
@@ -825,6 +894,7 @@ const EglProc kEglProcs[] = {
     EGL_PROC("eglCopyBuffers", CopyBuffers),
     EGL_PROC("eglCreateContext", CreateContext),
     EGL_PROC("eglCreateImage", CreateImage),
+    EGL_PROC("eglCreateImageKHR", CreateImageKHR),
     EGL_PROC("eglCreatePbufferFromClientBuffer", CreatePbufferFromClientBuffer),
     EGL_PROC("eglCreatePbufferSurface", CreatePbufferSurface),
     EGL_PROC("eglCreatePixmapSurface", CreatePixmapSurface),
@@ -837,6 +907,7 @@ const EglProc kEglProcs[] = {
     EGL_PROC("eglCreateWindowSurface", CreateWindowSurface),
     EGL_PROC("eglDestroyContext", DestroyContext),
     EGL_PROC("eglDestroyImage", DestroyImage),
+    EGL_PROC("eglDestroyImageKHR", DestroyImage),
     EGL_PROC("eglDestroySurface", DestroySurface),
     EGL_PROC("eglDestroySync", DestroySync),
     EGL_PROC("eglDestroySyncKHR", DestroySync),
@@ -867,7 +938,6 @@ const EglProc kEglProcs[] = {
     EGL_PROC("eglWaitNative", WaitNative),
     EGL_PROC("eglWaitSync", WaitSync),
 };
-#undef EGL_PROC
 
 void* get_proc_address(const char* name) {
   if (!name) return nullptr;
@@ -879,49 +949,106 @@ void* get_proc_address(const char* name) {
   return gles::gl_proc_address(name);
 }
 
-// Dispatch stubs: libEGL has none for the device queries, so a vendor that offers them hands
-// libEGL functions that find the device's vendor and call its entry point.
+// Dispatch stubs. libEGL has stubs of its own for core EGL only; for extension functions a
+// vendor hands it stubs that find the vendor of the display (or device) and call its entry
+// point, which libEGL fetches by the index it gives each name.
 const __EGLapiExports* glvnd = nullptr;
-int query_device_attrib_index = -1;
-int query_device_string_index = -1;
+
+enum Stub {
+  kCreateSyncKHR,
+  kDestroySyncKHR,
+  kClientWaitSyncKHR,
+  kGetSyncAttribKHR,
+  kCreateImageKHR,
+  kDestroyImageKHR,
+  kQueryDeviceAttribEXT,
+  kQueryDeviceStringEXT,
+  kStubCount
+};
+int stub_index[kStubCount] = {-1, -1, -1, -1, -1, -1, -1, -1};
 
 template <typename Fn>
-Fn device_entry(EGLDeviceEXT device, int index) {
-  glvnd->threadInit();
-  __EGLvendorInfo* vendor = glvnd->getVendorFromDevice(device);
-  Fn fn = vendor && index >= 0 ? reinterpret_cast<Fn>(glvnd->fetchDispatchEntry(vendor, index))
-                               : nullptr;
+Fn vendor_entry(__EGLvendorInfo* vendor, Stub stub, EGLint error) {
+  Fn fn = vendor && stub_index[stub] >= 0
+              ? reinterpret_cast<Fn>(glvnd->fetchDispatchEntry(vendor, stub_index[stub]))
+              : nullptr;
   if (!fn) {
-    glvnd->setEGLError(EGL_BAD_DEVICE_EXT);
+    glvnd->setEGLError(error);
     return nullptr;
   }
   glvnd->setLastVendor(vendor);
   return fn;
 }
-
-EGLBoolean EGLAPIENTRY DispatchQueryDeviceAttribEXT(EGLDeviceEXT device, EGLint attribute,
-                                                    EGLAttrib* value) {
-  auto fn = device_entry<PFNEGLQUERYDEVICEATTRIBEXTPROC>(device, query_device_attrib_index);
-  return fn ? fn(device, attribute, value) : EGL_FALSE;
+template <typename Fn>
+Fn display_entry(EGLDisplay dpy, Stub stub) {
+  glvnd->threadInit();
+  return vendor_entry<Fn>(glvnd->getVendorFromDisplay(dpy), stub, EGL_BAD_DISPLAY);
+}
+template <typename Fn>
+Fn device_entry(EGLDeviceEXT device, Stub stub) {
+  glvnd->threadInit();
+  return vendor_entry<Fn>(glvnd->getVendorFromDevice(device), stub, EGL_BAD_DEVICE_EXT);
 }
 
-const char* EGLAPIENTRY DispatchQueryDeviceStringEXT(EGLDeviceEXT device, EGLint name) {
-  auto fn = device_entry<PFNEGLQUERYDEVICESTRINGEXTPROC>(device, query_device_string_index);
+EGLSyncKHR EGLAPIENTRY StubCreateSyncKHR(EGLDisplay dpy, EGLenum type, const EGLint* attribs) {
+  auto fn = display_entry<PFNEGLCREATESYNCKHRPROC>(dpy, kCreateSyncKHR);
+  return fn ? fn(dpy, type, attribs) : EGL_NO_SYNC_KHR;
+}
+EGLBoolean EGLAPIENTRY StubDestroySyncKHR(EGLDisplay dpy, EGLSyncKHR sync) {
+  auto fn = display_entry<PFNEGLDESTROYSYNCKHRPROC>(dpy, kDestroySyncKHR);
+  return fn ? fn(dpy, sync) : EGL_FALSE;
+}
+EGLint EGLAPIENTRY StubClientWaitSyncKHR(EGLDisplay dpy, EGLSyncKHR sync, EGLint flags,
+                                         EGLTimeKHR timeout) {
+  auto fn = display_entry<PFNEGLCLIENTWAITSYNCKHRPROC>(dpy, kClientWaitSyncKHR);
+  return fn ? fn(dpy, sync, flags, timeout) : EGL_FALSE;
+}
+EGLBoolean EGLAPIENTRY StubGetSyncAttribKHR(EGLDisplay dpy, EGLSyncKHR sync, EGLint attribute,
+                                            EGLint* value) {
+  auto fn = display_entry<PFNEGLGETSYNCATTRIBKHRPROC>(dpy, kGetSyncAttribKHR);
+  return fn ? fn(dpy, sync, attribute, value) : EGL_FALSE;
+}
+EGLImageKHR EGLAPIENTRY StubCreateImageKHR(EGLDisplay dpy, EGLContext context, EGLenum target,
+                                           EGLClientBuffer buffer, const EGLint* attribs) {
+  auto fn = display_entry<PFNEGLCREATEIMAGEKHRPROC>(dpy, kCreateImageKHR);
+  return fn ? fn(dpy, context, target, buffer, attribs) : EGL_NO_IMAGE_KHR;
+}
+EGLBoolean EGLAPIENTRY StubDestroyImageKHR(EGLDisplay dpy, EGLImageKHR image) {
+  auto fn = display_entry<PFNEGLDESTROYIMAGEKHRPROC>(dpy, kDestroyImageKHR);
+  return fn ? fn(dpy, image) : EGL_FALSE;
+}
+EGLBoolean EGLAPIENTRY StubQueryDeviceAttribEXT(EGLDeviceEXT device, EGLint attribute,
+                                                EGLAttrib* value) {
+  auto fn = device_entry<PFNEGLQUERYDEVICEATTRIBEXTPROC>(device, kQueryDeviceAttribEXT);
+  return fn ? fn(device, attribute, value) : EGL_FALSE;
+}
+const char* EGLAPIENTRY StubQueryDeviceStringEXT(EGLDeviceEXT device, EGLint name) {
+  auto fn = device_entry<PFNEGLQUERYDEVICESTRINGEXTPROC>(device, kQueryDeviceStringEXT);
   return fn ? fn(device, name) : nullptr;
 }
 
+const EglProc kStubs[kStubCount] = {
+    EGL_PROC("eglCreateSyncKHR", StubCreateSyncKHR),
+    EGL_PROC("eglDestroySyncKHR", StubDestroySyncKHR),
+    EGL_PROC("eglClientWaitSyncKHR", StubClientWaitSyncKHR),
+    EGL_PROC("eglGetSyncAttribKHR", StubGetSyncAttribKHR),
+    EGL_PROC("eglCreateImageKHR", StubCreateImageKHR),
+    EGL_PROC("eglDestroyImageKHR", StubDestroyImageKHR),
+    EGL_PROC("eglQueryDeviceAttribEXT", StubQueryDeviceAttribEXT),
+    EGL_PROC("eglQueryDeviceStringEXT", StubQueryDeviceStringEXT),
+};
+
 void* get_dispatch_address(const char* name) {
-  if (std::strcmp(name, "eglQueryDeviceAttribEXT") == 0)
-    return reinterpret_cast<void*>(&DispatchQueryDeviceAttribEXT);
-  if (std::strcmp(name, "eglQueryDeviceStringEXT") == 0)
-    return reinterpret_cast<void*>(&DispatchQueryDeviceStringEXT);
+  for (const EglProc& stub : kStubs)
+    if (std::strcmp(stub.name, name) == 0) return stub.address;
   return nullptr;
 }
 
 void set_dispatch_index(const char* name, int index) {
-  if (std::strcmp(name, "eglQueryDeviceAttribEXT") == 0) query_device_attrib_index = index;
-  if (std::strcmp(name, "eglQueryDeviceStringEXT") == 0) query_device_string_index = index;
+  for (int i = 0; i < kStubCount; ++i)
+    if (std::strcmp(kStubs[i].name, name) == 0) stub_index[i] = index;
 }
+#undef EGL_PROC
 
 }  // namespace
 }  // namespace gfxrelay::guest::egl

@@ -129,6 +129,29 @@ bool EglBackend::open(std::string* error) {
   }
   caps_.strings["egl_vendor"] = eglQueryString(display_, EGL_VENDOR);
   caps_.strings["egl_version"] = eglQueryString(display_, EGL_VERSION);
+  // Display extensions the relay carries, where the host has them: images of GL objects
+  // (kCreateImage) and contexts without a config.
+  static const char* const kCarriedEglExtensions[] = {
+      "EGL_KHR_image_base",
+      "EGL_KHR_gl_texture_2D_image",
+      "EGL_KHR_gl_texture_cubemap_image",
+      "EGL_KHR_gl_texture_3D_image",
+      "EGL_KHR_gl_renderbuffer_image",
+      "EGL_KHR_no_config_context",
+      "EGL_MESA_configless_context",
+  };
+  std::string egl_extensions;
+  for (const char* e : kCarriedEglExtensions) {
+    if (!epoxy_has_egl_extension(display_, e)) continue;
+    egl_extensions += (egl_extensions.empty() ? "" : " ") + std::string(e);
+  }
+  caps_.strings["egl_extensions"] = egl_extensions;
+  if (epoxy_has_egl_extension(display_, "EGL_KHR_image_base")) {
+    create_image_ =
+        reinterpret_cast<PFNEGLCREATEIMAGEKHRPROC>(eglGetProcAddress("eglCreateImageKHR"));
+    destroy_image_ =
+        reinterpret_cast<PFNEGLDESTROYIMAGEKHRPROC>(eglGetProcAddress("eglDestroyImageKHR"));
+  }
   return read_gl_strings(error);
 }
 
@@ -160,6 +183,16 @@ bool EglBackend::read_gl_strings(std::string* error) {
   eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
   eglDestroyContext(display_, ctx);
   return true;
+}
+
+EGLImage EglBackend::create_image(EGLContext context, EGLenum target, EGLClientBuffer buffer,
+                                  const EGLint* attribs) {
+  if (!create_image_ || !destroy_image_) return EGL_NO_IMAGE;
+  return create_image_(display_, context, target, buffer, attribs);
+}
+
+void EglBackend::destroy_image(EGLImage image) {
+  if (destroy_image_) destroy_image_(display_, image);
 }
 
 std::vector<std::string> carried_extensions_of_current_context(int* host_count) {

@@ -31,10 +31,20 @@ class EglBackend {
   // The host GL's extensions that the relay carries.
   const std::vector<std::string>& carried_extensions() const { return extensions_; }
 
+  // Images of GL objects (EGL_KHR_image_base); EGL_NO_IMAGE and EGL_BAD_PARAMETER (via
+  // eglGetError) where the host has none. Callable from any thread.
+  EGLImage create_image(EGLContext context, EGLenum target, EGLClientBuffer buffer,
+                        const EGLint* attribs);
+  void destroy_image(EGLImage image);
+
  private:
   bool read_gl_strings(std::string* error);
 
   EGLDisplay display_ = EGL_NO_DISPLAY;
+  // Resolved once: libepoxy resolves EGL extension functions only on a thread with a current
+  // display, which session threads never have.
+  PFNEGLCREATEIMAGEKHRPROC create_image_ = nullptr;
+  PFNEGLDESTROYIMAGEKHRPROC destroy_image_ = nullptr;
   std::vector<EGLConfig> configs_;
   std::vector<std::string> extensions_;
   wire::Caps caps_;

@@ -196,6 +196,8 @@ class SessionServices {
   virtual EGLSurface surface(uint32_t guest_id) = 0;
   // Binds the context to guest surfaces (0: none), or unbinds it; returns an EGL error code.
   virtual EGLint make_current(uint32_t draw_id, uint32_t read_id, bool release) = 0;
+  // The host EGLImage for a guest image id, or null.
+  virtual EGLImage egl_image(uint64_t guest_id) = 0;
 };
 
 // One command being decoded.
