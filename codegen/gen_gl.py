@@ -474,9 +474,10 @@ def emit_decoder(cmd, out):
     elif created:
         out.append(f'  d_.ctx.add_name(ObjectKind::{CLASS_KINDS[cmd.ret_class]}, created_name_, {call});')
     elif any(p.kind == 'egl_image' for p in cmd.params):
-        # An id with no live image behind it never reaches GL as a pointer.
-        image = next(p.name for p in cmd.params if p.kind == 'egl_image')
-        out.append(f'  if ({image})')
+        # EGL_NO_IMAGE reaches GL as null (the host GL reports its own error); an id with no
+        # live image behind it never reaches GL as a pointer.
+        image = next(p for p in cmd.params if p.kind == 'egl_image')
+        out.append(f'  if ({image.name} || wire::load<uint64_t>(d_.cmd + {image.offset}) == 0)')
         out.append(f'    {call};')
         out.append('  else if (d_.ctx.pending_error == GL_NO_ERROR)')
         out.append('    d_.ctx.pending_error = GL_INVALID_VALUE;')

@@ -53,6 +53,10 @@ EGLSurface ContextWorker::surface(uint32_t guest_id) {
 EGLImage ContextWorker::egl_image(uint64_t guest_id) {
   return session_.egl_image(guest_id);
 }
+EGLint ContextWorker::create_image(uint64_t guest_id, EGLenum target, EGLClientBuffer buffer,
+                                   const EGLint* attribs) {
+  return session_.create_image(context_, guest_id, target, buffer, attribs);
+}
 
 void ContextWorker::run() {
   std::string error;

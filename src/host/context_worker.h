@@ -31,10 +31,8 @@ class ContextWorker : public SessionServices {
   EGLSurface surface(uint32_t guest_id) override;
   EGLint make_current(uint32_t draw_id, uint32_t read_id, bool release) override;
   EGLImage egl_image(uint64_t guest_id) override;
-
-  // The host name of one of this context's objects (for images of GL objects); safe from the
-  // session thread for the shared kinds.
-  GLuint host_object(ObjectKind kind, uint32_t guest) { return state_.host_name(kind, guest); }
+  EGLint create_image(uint64_t guest_id, EGLenum target, EGLClientBuffer buffer,
+                      const EGLint* attribs) override;
 
  private:
   void run();

@@ -56,6 +56,22 @@ EGLSurface Session::surface(uint32_t guest_id) {
   return it == surfaces_.end() ? EGL_NO_SURFACE : it->second;
 }
 
+EGLint Session::create_image(EGLContext context, uint64_t guest_id, EGLenum target,
+                             EGLClientBuffer buffer, const EGLint* attribs) {
+  {
+    std::lock_guard lock(mutex_);
+    if (guest_id == 0 || images_.count(guest_id)) return EGL_BAD_ALLOC;
+  }
+  EGLImage image = backend_.create_image(context, target, buffer, attribs);
+  if (image == EGL_NO_IMAGE) {
+    const EGLint status = eglGetError();
+    return status == EGL_SUCCESS ? EGL_BAD_PARAMETER : status;
+  }
+  std::lock_guard lock(mutex_);
+  images_[guest_id] = image;
+  return EGL_SUCCESS;
+}
+
 EGLImage Session::egl_image(uint64_t guest_id) {
   std::lock_guard lock(mutex_);
   auto it = images_.find(guest_id);
@@ -227,52 +243,6 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
       worker->start();
       contexts_[id] = std::move(worker);
       return send(status_only(EGL_SUCCESS), fd);
-    }
-    case wire::Control::kCreateImage: {
-      const uint32_t id = r.get<uint32_t>();
-      const uint32_t context = r.get<uint32_t>();
-      const EGLenum target = r.get<uint32_t>();
-      const uint32_t object = r.get<uint32_t>();
-      std::vector<EGLint> attribs;
-      if (!read_attribs(r, &attribs) || !r.at_end()) {
-        *error = "CreateImage: malformed message";
-        return false;
-      }
-      auto it = contexts_.find(context);
-      if (it == contexts_.end()) return send(status_only(EGL_BAD_CONTEXT));
-      // Only images of GL objects: the object is a name in that context's name space.
-      ObjectKind kind = ObjectKind::kTexture;
-      switch (target) {
-        case EGL_GL_TEXTURE_2D:
-        case EGL_GL_TEXTURE_3D:
-        case EGL_GL_TEXTURE_CUBE_MAP_POSITIVE_X:
-        case EGL_GL_TEXTURE_CUBE_MAP_NEGATIVE_X:
-        case EGL_GL_TEXTURE_CUBE_MAP_POSITIVE_Y:
-        case EGL_GL_TEXTURE_CUBE_MAP_NEGATIVE_Y:
-        case EGL_GL_TEXTURE_CUBE_MAP_POSITIVE_Z:
-        case EGL_GL_TEXTURE_CUBE_MAP_NEGATIVE_Z:
-          break;
-        case EGL_GL_RENDERBUFFER:
-          kind = ObjectKind::kRenderbuffer;
-          break;
-        default:
-          return send(status_only(EGL_BAD_PARAMETER));
-      }
-      {
-        std::lock_guard lock(mutex_);
-        if (id == 0 || images_.count(id)) return send(status_only(EGL_BAD_ALLOC));
-      }
-      const GLuint host_object = object ? it->second->host_object(kind, object) : 0;
-      EGLImage image = backend_.create_image(
-          it->second->context(), target, reinterpret_cast<EGLClientBuffer>(uintptr_t{host_object}),
-          attribs.data());
-      if (image == EGL_NO_IMAGE) {
-        const EGLint status = eglGetError();
-        return send(status_only(status == EGL_SUCCESS ? EGL_BAD_PARAMETER : status));
-      }
-      std::lock_guard lock(mutex_);
-      images_[id] = image;
-      return send(status_only(EGL_SUCCESS));
     }
     case wire::Control::kDestroyImage: {
       const uint32_t id = r.get<uint32_t>();

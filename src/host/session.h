@@ -31,6 +31,9 @@ class Session {
   EGLDisplay display() const { return backend_.display(); }
   EGLSurface surface(uint32_t guest_id);
   EGLImage egl_image(uint64_t guest_id);
+  // An image of an object of `context` (current on the calling thread); an EGL error code.
+  EGLint create_image(EGLContext context, uint64_t guest_id, EGLenum target, EGLClientBuffer buffer,
+                      const EGLint* attribs);
 
  private:
   bool handle(uint32_t opcode, std::span<const uint8_t> payload, std::string* error);

@@ -23,9 +23,7 @@ enum class Control : uint32_t {
   kDestroyContext = 7,  // guest: u32 id; host: u32 status
   kError = 8,           // host: the session is over; the reason follows (UTF-8, no NUL)
   kReply = 9,           // host: the answer to the guest's last request
-  kCreateImage = 10,    // guest: u32 id, u32 context id, u32 target, u32 object name,
-                        // EGLint attribs[]; host: u32 status
-  kDestroyImage = 11,   // guest: u32 id; host: u32 status
+  kDestroyImage = 10,   // guest: u32 image id; host: u32 status (images are made in a stream)
 };
 
 }  // namespace gfxrelay::wire

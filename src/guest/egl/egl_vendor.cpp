@@ -806,21 +806,28 @@ EGLImage create_image(EGLDisplay dpy, EGLContext context, EGLenum target, EGLCli
   if (!ctx || ctx->destroyed) return fail(EGL_BAD_CONTEXT, EGL_NO_IMAGE);
   const auto object = reinterpret_cast<uintptr_t>(buffer);
   if (object > UINT32_MAX) return fail(EGL_BAD_PARAMETER, EGL_NO_IMAGE);
-  // The commands that made the object must have reached the host. A context current on this
-  // thread is flushed here; one current on another thread is that thread's to flush.
-  if (ctx->bound && ctx->bound_thread == std::this_thread::get_id()) ctx->gl->round_trip();
+  // The image is made in the context's own stream, after the commands that made the object.
+  // Its stream is this thread's to use if the context is current here or nowhere.
+  if (ctx->bound && ctx->bound_thread != std::this_thread::get_id())
+    return fail(EGL_BAD_ACCESS, EGL_NO_IMAGE);
+  std::vector<int32_t> pairs;
+  for (const Attrib* a = attribs; a && a[0] != EGL_NONE && pairs.size() < 256; a += 2) {
+    pairs.push_back(static_cast<int32_t>(a[0]));
+    pairs.push_back(static_cast<int32_t>(a[1]));
+  }
   const uint32_t id = next_id++;
-  wire::MessageWriter w;
-  w.put<uint32_t>(id);
-  w.put<uint32_t>(ctx->id);
-  w.put<uint32_t>(target);
-  w.put<uint32_t>(static_cast<uint32_t>(object));
-  put_attribs(w, attribs);
-  std::vector<uint8_t> reply;
-  if (!request(wire::Control::kCreateImage, w, &reply)) return fail(EGL_BAD_ALLOC, EGL_NO_IMAGE);
-  wire::Reader r(reply);
-  const EGLint status = r.get<uint32_t>();
-  if (!r.ok()) return fail(EGL_BAD_ALLOC, EGL_NO_IMAGE);
+  const size_t size = wire::align_up(24 + 4 * pairs.size());
+  uint8_t* p = ctx->gl->begin(wire::Op::gfxrelay_CreateImage, size);
+  if (!p) return fail(EGL_BAD_ALLOC, EGL_NO_IMAGE);
+  wire::store<uint32_t>(p + 8, id);
+  wire::store<uint32_t>(p + 12, target);
+  wire::store<uint32_t>(p + 16, static_cast<uint32_t>(object));
+  wire::store<uint32_t>(p + 20, static_cast<uint32_t>(pairs.size() / 2));
+  for (size_t i = 0; i < pairs.size(); ++i) wire::store<int32_t>(p + 24 + 4 * i, pairs[i]);
+  ctx->gl->end(size);
+  gles::ReplyReader reply = ctx->gl->sync();
+  if (!reply.live()) return fail(EGL_BAD_ALLOC, EGL_NO_IMAGE);
+  const EGLint status = static_cast<EGLint>(reply.scalar<uint32_t>());
   if (status != EGL_SUCCESS) return fail(status, EGL_NO_IMAGE);
   d->images.insert(id);
   last_error = EGL_SUCCESS;

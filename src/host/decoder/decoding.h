@@ -198,6 +198,9 @@ class SessionServices {
   virtual EGLint make_current(uint32_t draw_id, uint32_t read_id, bool release) = 0;
   // The host EGLImage for a guest image id, or null.
   virtual EGLImage egl_image(uint64_t guest_id) = 0;
+  // Makes an image of an object of this context (current on the calling thread); an EGL error.
+  virtual EGLint create_image(uint64_t guest_id, EGLenum target, EGLClientBuffer buffer,
+                              const EGLint* attribs) = 0;
 };
 
 // One command being decoded.

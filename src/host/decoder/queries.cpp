@@ -208,6 +208,56 @@ bool decode_glDeleteSync(Decoding& d) {
   return true;
 }
 
+// u32 image id, u32 target, u32 object name, u32 pairs, pairs x (i32 name, i32 value); replies
+// with the EGL status. Made here, on the thread that owns the context: some EGLs (NVIDIA's)
+// refuse images of a context current on another thread.
+bool decode_gfxrelay_CreateImage(Decoding& d) {
+  if (d.size < 24) return d.fail("command too short");
+  const uint32_t id = wire::load<uint32_t>(d.cmd + 8);
+  const EGLenum target = wire::load<uint32_t>(d.cmd + 12);
+  const uint32_t object = wire::load<uint32_t>(d.cmd + 16);
+  const uint32_t pairs = wire::load<uint32_t>(d.cmd + 20);
+  if (pairs > 128 || d.size != wire::align_up(24 + 8 * size_t{pairs}))
+    return d.fail("size does not match its arguments");
+  std::vector<EGLint> attribs;
+  for (uint32_t i = 0; i < 2 * pairs; ++i)
+    attribs.push_back(static_cast<EGLint>(wire::load<uint32_t>(d.cmd + 24 + 4 * i)));
+  attribs.push_back(EGL_NONE);
+  EGLint status = EGL_BAD_PARAMETER;
+  ObjectKind kind = ObjectKind::kNone;
+  switch (target) {
+    case EGL_GL_TEXTURE_2D:
+    case EGL_GL_TEXTURE_3D:
+    case EGL_GL_TEXTURE_CUBE_MAP_POSITIVE_X:
+    case EGL_GL_TEXTURE_CUBE_MAP_NEGATIVE_X:
+    case EGL_GL_TEXTURE_CUBE_MAP_POSITIVE_Y:
+    case EGL_GL_TEXTURE_CUBE_MAP_NEGATIVE_Y:
+    case EGL_GL_TEXTURE_CUBE_MAP_POSITIVE_Z:
+    case EGL_GL_TEXTURE_CUBE_MAP_NEGATIVE_Z:
+      kind = ObjectKind::kTexture;
+      break;
+    case EGL_GL_RENDERBUFFER:
+      kind = ObjectKind::kRenderbuffer;
+      break;
+    default:
+      break;  // only images of GL objects: anything else would be a guest pointer
+  }
+  if (kind != ObjectKind::kNone) {
+    const GLuint host = object ? d.ctx.host_name(kind, object) : 0;
+    // The guest may have released the context: make it current (surfaceless) for the call.
+    const bool was_current = eglGetCurrentContext() == d.session.context();
+    if (!was_current)
+      eglMakeCurrent(d.session.display(), EGL_NO_SURFACE, EGL_NO_SURFACE, d.session.context());
+    status = d.session.create_image(id, target, reinterpret_cast<EGLClientBuffer>(uintptr_t{host}),
+                                    attribs.data());
+    if (!was_current)
+      eglMakeCurrent(d.session.display(), EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+  }
+  ReplyWriter w = d.reply();
+  w.scalar<uint32_t>(static_cast<uint32_t>(status));
+  return d.finish_reply(w);
+}
+
 bool decode_gfxrelay_Ping(Decoding& d) {
   if (d.size != 8) return d.fail("command size");
   ReplyWriter w = d.reply();
