@@ -79,7 +79,14 @@ INSTANTIATE_TEST_SUITE_P(
                          static_cast<uint32_t>(wire::BlobMode::kTransfer), 0xFFFFFFF0u, 0})},
         BadStream{"guest name reused by glGen",
                   words({static_cast<uint32_t>(Op::glGenTextures), 32, 1, 0, 4, 0, 9, 0,
-                         static_cast<uint32_t>(Op::glGenTextures), 32, 1, 0, 4, 0, 9, 0})}),
+                         static_cast<uint32_t>(Op::glGenTextures), 32, 1, 0, 4, 0, 9, 0})},
+        BadStream{
+            "image attribute count past the command",
+            words({static_cast<uint32_t>(Op::gfxrelay_CreateImage), 32, 1, 0x30B1, 1, 129, 0, 0})},
+        BadStream{"debug message fetch with a payload",
+                  words({static_cast<uint32_t>(Op::gfxrelay_DebugMessages), 16, 0, 0})},
+        BadStream{"multi-draw the guest carries out itself",
+                  words({static_cast<uint32_t>(Op::glMultiDrawArraysEXT), 8})}),
     [](const ::testing::TestParamInfo<BadStream>& info) {
       std::string n = info.param.name;
       for (char& c : n)
