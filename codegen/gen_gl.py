@@ -479,8 +479,8 @@ def emit_decoder(cmd, out):
         image = next(p for p in cmd.params if p.kind == 'egl_image')
         out.append(f'  if ({image.name} || wire::load<uint64_t>(d_.cmd + {image.offset}) == 0)')
         out.append(f'    {call};')
-        out.append('  else if (d_.ctx.pending_error == GL_NO_ERROR)')
-        out.append('    d_.ctx.pending_error = GL_INVALID_VALUE;')
+        out.append('  else')
+        out.append('    d_.ctx.record_error(GL_INVALID_VALUE);')
     else:
         out.append(f'  {call};')
     for p in cmd.params:

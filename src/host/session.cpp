@@ -16,16 +16,6 @@ void log(const std::string& message) {
 
 namespace {
 
-// Reads an attribute list (count, then pairs) and terminates it for EGL; at most 128 pairs.
-template <typename T>
-bool read_attribs(wire::Reader& r, std::vector<T>* out) {
-  const uint32_t pairs = r.get<uint32_t>();
-  if (!r.ok() || pairs > 128) return false;
-  for (uint32_t i = 0; i < pairs * 2; ++i) out->push_back(static_cast<T>(r.get<int32_t>()));
-  out->push_back(EGL_NONE);
-  return r.ok();
-}
-
 std::vector<uint8_t> status_only(EGLint status) {
   wire::MessageWriter w;
   w.put<uint32_t>(static_cast<uint32_t>(status));
@@ -132,7 +122,7 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
   switch (static_cast<wire::Control>(opcode)) {
     case wire::Control::kChooseConfig: {
       std::vector<EGLint> attribs;
-      if (!read_attribs(r, &attribs) || !r.at_end()) {
+      if (!wire::read_attribs(r, &attribs) || !r.at_end()) {
         *error = "ChooseConfig: malformed attribute list";
         return false;
       }
@@ -157,7 +147,7 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
       const uint32_t id = r.get<uint32_t>();
       const uint32_t config = r.get<uint32_t>();
       std::vector<EGLint> attribs;
-      if (!read_attribs(r, &attribs) || !r.at_end()) {
+      if (!wire::read_attribs(r, &attribs) || !r.at_end()) {
         *error = "CreateSurface: malformed message";
         return false;
       }
@@ -211,7 +201,7 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
       const uint32_t config = r.get<uint32_t>();
       const uint32_t share = r.get<uint32_t>();
       std::vector<EGLint> attribs;
-      if (!read_attribs(r, &attribs) || !r.at_end()) {
+      if (!wire::read_attribs(r, &attribs) || !r.at_end()) {
         *error = "CreateContext: malformed message";
         return false;
       }

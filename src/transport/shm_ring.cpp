@@ -36,14 +36,6 @@ constexpr int kConsumerSpins = 256;
 // The producer re-checks `closed` at this interval while it sleeps on a full ring.
 constexpr std::chrono::microseconds kProducerSleep{10'000};
 
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-
 std::string errno_message(const char* what) {
   return std::string(what) + ": " + strerror(errno);
 }

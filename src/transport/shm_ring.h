@@ -116,6 +116,15 @@ void futex_wake_all(std::atomic<uint32_t>* word);
 // Returns when *word != expected, on a wake-up, or after timeout (spurious returns allowed).
 void futex_wait(std::atomic<uint32_t>* word, uint32_t expected, std::chrono::microseconds timeout);
 
+// A pause for spin-wait loops (before sleeping on a futex).
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 // Guest side of the command ring. Not thread-safe: one per guest context, used by the thread
 // that has the context current.
 class RingProducer {

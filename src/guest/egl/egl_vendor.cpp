@@ -131,18 +131,6 @@ EglContext* to_context(Display* d, EGLContext c) {
   return d->contexts.count(ctx) ? ctx : nullptr;
 }
 
-// Attribute lists as the wire carries them: pairs, terminated by EGL_NONE.
-template <typename T>
-void put_attribs(wire::MessageWriter& w, const T* list) {
-  std::vector<int32_t> pairs;
-  for (; list && list[0] != EGL_NONE && pairs.size() < 256; list += 2) {
-    pairs.push_back(static_cast<int32_t>(list[0]));
-    pairs.push_back(static_cast<int32_t>(list[1]));
-  }
-  w.put<uint32_t>(static_cast<uint32_t>(pairs.size() / 2));
-  for (int32_t v : pairs) w.put<int32_t>(v);
-}
-
 bool request(wire::Control op, const wire::MessageWriter& w, std::vector<uint8_t>* reply,
              transport::UniqueFd* fd = nullptr) {
   Connection* c = Connection::get();
@@ -317,7 +305,7 @@ EGLBoolean EGLAPIENTRY ChooseConfig(EGLDisplay dpy, const EGLint* attribs, EGLCo
   if (!initialized_display(dpy)) return EGL_FALSE;
   if (!count) return fail(EGL_BAD_PARAMETER);
   wire::MessageWriter w;
-  put_attribs(w, attribs);
+  wire::put_attribs(w, attribs);
   std::vector<uint8_t> reply;
   if (!request(wire::Control::kChooseConfig, w, &reply)) return fail(EGL_BAD_ALLOC);
   wire::Reader r(reply);
@@ -365,7 +353,7 @@ EGLSurface EGLAPIENTRY CreatePbufferSurface(EGLDisplay dpy, EGLConfig config,
   wire::MessageWriter w;
   w.put<uint32_t>(s->id);
   w.put<uint32_t>(static_cast<uint32_t>(index));
-  put_attribs(w, attribs);
+  wire::put_attribs(w, attribs);
   std::vector<uint8_t> reply;
   if (!request(wire::Control::kCreateSurface, w, &reply))
     return fail(EGL_BAD_ALLOC, EGL_NO_SURFACE);
@@ -557,7 +545,7 @@ EGLContext EGLAPIENTRY CreateContext(EGLDisplay dpy, EGLConfig config, EGLContex
   w.put<uint32_t>(ctx->id);
   w.put<uint32_t>(index == SIZE_MAX ? UINT32_MAX : static_cast<uint32_t>(index));
   w.put<uint32_t>(shared_with ? shared_with->id : 0);
-  put_attribs(w, attribs);
+  wire::put_attribs(w, attribs);
   std::vector<uint8_t> reply;
   transport::UniqueFd fd;
   if (!request(wire::Control::kCreateContext, w, &reply, &fd))
@@ -810,20 +798,16 @@ EGLImage create_image(EGLDisplay dpy, EGLContext context, EGLenum target, EGLCli
   // Its stream is this thread's to use if the context is current here or nowhere.
   if (ctx->bound && ctx->bound_thread != std::this_thread::get_id())
     return fail(EGL_BAD_ACCESS, EGL_NO_IMAGE);
-  std::vector<int32_t> pairs;
-  for (const Attrib* a = attribs; a && a[0] != EGL_NONE && pairs.size() < 256; a += 2) {
-    pairs.push_back(static_cast<int32_t>(a[0]));
-    pairs.push_back(static_cast<int32_t>(a[1]));
-  }
   const uint32_t id = next_id++;
-  const size_t size = wire::align_up(24 + 4 * pairs.size());
+  wire::MessageWriter w;  // u32 id, target, object, then the attribute list: a multiple of 8
+  w.put<uint32_t>(id);
+  w.put<uint32_t>(target);
+  w.put<uint32_t>(static_cast<uint32_t>(object));
+  wire::put_attribs(w, attribs);
+  const size_t size = 8 + w.bytes().size();
   uint8_t* p = ctx->gl->begin(wire::Op::gfxrelay_CreateImage, size);
   if (!p) return fail(EGL_BAD_ALLOC, EGL_NO_IMAGE);
-  wire::store<uint32_t>(p + 8, id);
-  wire::store<uint32_t>(p + 12, target);
-  wire::store<uint32_t>(p + 16, static_cast<uint32_t>(object));
-  wire::store<uint32_t>(p + 20, static_cast<uint32_t>(pairs.size() / 2));
-  for (size_t i = 0; i < pairs.size(); ++i) wire::store<int32_t>(p + 24 + 4 * i, pairs[i]);
+  std::memcpy(p + 8, w.bytes().data(), w.bytes().size());
   ctx->gl->end(size);
   gles::ReplyReader reply = ctx->gl->sync();
   if (!reply.live()) return fail(EGL_BAD_ALLOC, EGL_NO_IMAGE);

@@ -18,10 +18,6 @@ constexpr size_t kBatchBytes = 64 * 1024;
 // Transfer allocations keep this alignment (cache lines; GL reads them in place).
 constexpr uint32_t kTransferAlignment = 64;
 
-inline void cpu_relax() {
-  __builtin_ia32_pause();
-}
-
 }  // namespace
 
 void NameAllocator::generate(GLsizei n, GLuint* out) {
@@ -35,8 +31,9 @@ GLuint NameAllocator::create() {
 }
 
 GLuint NameAllocator::create_locked() {
-  while (used_.count(next_) || next_ == 0) ++next_;
-  used_.insert(next_);
+  // Names below next_ are never handed out again; used_ holds only names the program bound
+  // ahead of next_ without generating them.
+  while (next_ == 0 || used_.erase(next_)) ++next_;
   return next_++;
 }
 
@@ -47,7 +44,7 @@ void NameAllocator::release(GLsizei n, const GLuint* names) {
 
 void NameAllocator::mark_used(GLuint name) {
   std::lock_guard lock(mutex_);
-  if (name) used_.insert(name);
+  if (name >= next_) used_.insert(name);
 }
 
 Context::Context(uint32_t id, int api_major, transport::ShmRegion region, Connection* connection,
@@ -89,7 +86,7 @@ uint8_t* Context::begin(Op op, size_t size) {
   if (payload_lost || size > ring_.max_command_bytes()) {
     log_error(std::string(wire::opcode_name(static_cast<uint32_t>(op))) +
               ": payload too large for the relay's stream; GL_OUT_OF_MEMORY");
-    if (pending_error == GL_NO_ERROR) pending_error = GL_OUT_OF_MEMORY;
+    set_error(GL_OUT_OF_MEMORY);
     return nullptr;
   }
   uint8_t* p = ring_.reserve(size);
@@ -149,8 +146,8 @@ void Context::deliver_debug_messages() {
     const uint32_t count = reply.scalar<uint32_t>();
     const uint32_t dropped = reply.scalar<uint32_t>();
     if (dropped)
-      log_error(std::to_string(dropped) + " debug messages were dropped (the host holds at most " +
-                "1024 between fetches)");
+      log_error(std::to_string(dropped) +
+                " debug messages were dropped (the host holds a bounded number between fetches)");
     std::vector<Message> messages;
     for (uint32_t i = 0; i < count && reply.live(); ++i) {
       Message m;
@@ -177,7 +174,7 @@ bool Context::wait_for_reply(std::span<const uint8_t>* reply) {
   // Spin briefly: most replies come back within microseconds on the same host.
   for (int i = 0; i < 4000; ++i) {
     if (control->reply_seq.load(std::memory_order_acquire) == expected) goto ready;
-    cpu_relax();
+    transport::cpu_relax();
   }
   for (;;) {
     control->reply_waiting.store(1, std::memory_order_seq_cst);
@@ -213,7 +210,7 @@ bool Context::wait_for_transfer(size_t length) {
     }
     if (spins == 0) ring_.publish();  // the host frees space only for commands it has seen
     if (spins < 2000) {
-      cpu_relax();
+      transport::cpu_relax();
       continue;
     }
     control->transfer_waiting.store(1, std::memory_order_seq_cst);
@@ -317,20 +314,18 @@ size_t Context::write_blob(uint8_t* at, const Blob& b) {
   wire::store<uint32_t>(at, b.length);
   wire::store<uint32_t>(at + 4, static_cast<uint32_t>(b.mode));
   switch (b.mode) {
-    case wire::BlobMode::kInline: {
+    case wire::BlobMode::kInline:
       std::memcpy(at + 8, b.data, b.length);
-      const size_t padded = wire::align_up(b.length);
-      std::memset(at + 8 + b.length, 0, padded - b.length);
-      return 8 + padded;
-    }
+      std::memset(at + 8 + b.length, 0, wire::align_up(b.length) - b.length);
+      break;
     case wire::BlobMode::kTransfer:
     case wire::BlobMode::kOffset:
       wire::store<uint64_t>(at + 8, b.ref);
-      return 16;
+      break;
     case wire::BlobMode::kNull:
-      return 8;
+      break;
   }
-  return 8;
+  return b.wire_size();
 }
 
 void unsupported(const char* name) {

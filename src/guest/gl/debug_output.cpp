@@ -28,7 +28,7 @@ void GL_APIENTRY glGetPointerv(GLenum pname, void** params) {
       *params = const_cast<void*>(ctx->debug_user_param);
       break;
     default:
-      if (ctx->pending_error == GL_NO_ERROR) ctx->pending_error = GL_INVALID_ENUM;
+      ctx->set_error(GL_INVALID_ENUM);
       break;
   }
 }

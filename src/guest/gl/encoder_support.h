@@ -16,6 +16,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -74,7 +75,10 @@ class ReplyReader {
   size_t output(T* dst) {
     std::span<const uint8_t> bytes = output_bytes();
     if (dst && !bytes.empty()) std::memcpy(static_cast<void*>(dst), bytes.data(), bytes.size());
-    return bytes.size() / sizeof(T);
+    if constexpr (std::is_void_v<T>)
+      return bytes.size();  // untyped outputs (glGetProgramBinary) count bytes
+    else
+      return bytes.size() / sizeof(T);
   }
   bool live() const { return live_; }
 
@@ -199,6 +203,10 @@ class Context {
   std::map<GLuint, GLuint> vao_element_buffers;  // element buffer of each non-default array
   std::vector<Mapping> mappings;
   GLenum pending_error = GL_NO_ERROR;  // an error the guest itself detected
+  // GL keeps the first error until glGetError reads it.
+  void set_error(GLenum error) {
+    if (pending_error == GL_NO_ERROR) pending_error = error;
+  }
   // glGetString results, fetched once per name (slot 4: GL_EXTENSIONS, also split below).
   std::array<std::string, 5> strings;
   std::vector<std::string> extensions;

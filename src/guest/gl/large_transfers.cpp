@@ -10,31 +10,22 @@
 namespace gfxrelay::guest::gles {
 
 namespace {
-
-// Sets skip_rows and skip_images of the pack or unpack modes to 0, on the guest and the host,
-// until destroyed; the pieces' addresses already include the skips.
-class SkipsCleared {
- public:
-  SkipsCleared(bool pack, const gl::PixelStore& store)
-      : pack_(pack), rows_(store.skip_rows), images_(store.skip_images) {
-    set(pack_ ? GL_PACK_SKIP_ROWS : GL_UNPACK_SKIP_ROWS, rows_, 0);
-    if (!pack_) set(GL_UNPACK_SKIP_IMAGES, images_, 0);
-  }
-  ~SkipsCleared() {
-    set(pack_ ? GL_PACK_SKIP_ROWS : GL_UNPACK_SKIP_ROWS, 0, rows_);
-    if (!pack_) set(GL_UNPACK_SKIP_IMAGES, 0, images_);
-  }
-
- private:
-  // Only changes reach the host: an ES 2 context has no skip modes, and they are 0 there.
-  static void set(GLenum pname, GLint from, GLint to) {
-    if (from != to) hand::glPixelStorei(pname, to);
-  }
-  bool pack_;
-  GLint rows_, images_;
-};
-
+// Only changes reach the host: an ES 2 context has no skip modes, and they are 0 there.
+void set_store(GLenum pname, GLint from, GLint to) {
+  if (from != to) hand::glPixelStorei(pname, to);
+}
 }  // namespace
+
+detail::SkipsCleared::SkipsCleared(bool pack, const gl::PixelStore& store)
+    : pack_(pack), rows_(store.skip_rows), images_(store.skip_images) {
+  set_store(pack_ ? GL_PACK_SKIP_ROWS : GL_UNPACK_SKIP_ROWS, rows_, 0);
+  if (!pack_) set_store(GL_UNPACK_SKIP_IMAGES, images_, 0);
+}
+
+detail::SkipsCleared::~SkipsCleared() {
+  set_store(pack_ ? GL_PACK_SKIP_ROWS : GL_UNPACK_SKIP_ROWS, 0, rows_);
+  if (!pack_) set_store(GL_UNPACK_SKIP_IMAGES, 0, images_);
+}
 
 void buffer_sub_data(Context& ctx, GLenum target, GLintptr offset, GLsizeiptr size,
                      const void* data) {
@@ -46,31 +37,6 @@ void buffer_sub_data(Context& ctx, GLenum target, GLintptr offset, GLsizeiptr si
     encode_glBufferSubData(ctx, target, offset + done, n, bytes + done);
     done += n;
   }
-}
-
-bool split_image(Context& ctx, bool pack, GLenum format, GLenum type, GLsizei width, GLsizei height,
-                 GLsizei depth, const void* pixels,
-                 const std::function<void(const ImagePiece&)>& piece) {
-  gl::PixelStore& store = pack ? ctx.state.pack : ctx.state.unpack;
-  uint64_t total = 0, row = 0, image = 0;
-  if (!pixels || !gl::image_bytes(store, format, type, width, height, depth, &total) ||
-      total <= kSplitBytes || !gl::image_strides(store, format, type, width, height, &row, &image))
-    return false;
-  auto* base = static_cast<uint8_t*>(const_cast<void*>(pixels)) +
-               static_cast<uint64_t>(store.skip_images) * image +
-               static_cast<uint64_t>(store.skip_rows) * row;
-  SkipsCleared cleared(pack, store);
-  if (depth > 1 && image <= kPieceBytes) {
-    const GLsizei images = static_cast<GLsizei>(std::max<uint64_t>(1, kPieceBytes / image));
-    for (GLsizei z = 0; z < depth; z += images)
-      piece({z, 0, std::min(images, depth - z), height, base + z * image});
-    return true;
-  }
-  const GLsizei rows = static_cast<GLsizei>(std::max<uint64_t>(1, kPieceBytes / row));
-  for (GLsizei z = 0; z < depth; ++z)
-    for (GLsizei y = 0; y < height; y += rows)
-      piece({z, y, 1, std::min(rows, height - y), base + z * image + y * row});
-  return true;
 }
 
 namespace hand {
@@ -98,8 +64,7 @@ void GL_APIENTRY glTexImage2D(GLenum target, GLint level, GLint internalformat, 
                               const void* pixels) {
   Context* ctx = Context::current();
   if (!ctx) return;
-  if (ctx->state.pixel_unpack_buffer == 0 &&
-      split_image(*ctx, false, format, type, width, height, 1, pixels, [&](const ImagePiece& p) {
+  if (split_image(*ctx, false, format, type, width, height, 1, pixels, [&](const ImagePiece& p) {
         if (p.y == 0)
           encode_glTexImage2D(*ctx, target, level, internalformat, width, height, border, format,
                               type, nullptr);
@@ -116,8 +81,7 @@ void GL_APIENTRY glTexSubImage2D(GLenum target, GLint level, GLint xoffset, GLin
                                  const void* pixels) {
   Context* ctx = Context::current();
   if (!ctx) return;
-  if (ctx->state.pixel_unpack_buffer == 0 &&
-      split_image(*ctx, false, format, type, width, height, 1, pixels, [&](const ImagePiece& p) {
+  if (split_image(*ctx, false, format, type, width, height, 1, pixels, [&](const ImagePiece& p) {
         encode_glTexSubImage2D(*ctx, target, level, xoffset, yoffset + p.y, width, p.height, format,
                                type, p.pixels);
       }))
@@ -131,8 +95,7 @@ void GL_APIENTRY glTexImage3D(GLenum target, GLint level, GLint internalformat, 
                               GLenum type, const void* pixels) {
   Context* ctx = Context::current();
   if (!ctx) return;
-  if (ctx->state.pixel_unpack_buffer == 0 &&
-      split_image(*ctx, false, format, type, width, height, depth, pixels,
+  if (split_image(*ctx, false, format, type, width, height, depth, pixels,
                   [&](const ImagePiece& p) {
                     if (p.z == 0 && p.y == 0)
                       encode_glTexImage3D(*ctx, target, level, internalformat, width, height, depth,
@@ -150,8 +113,7 @@ void GL_APIENTRY glTexSubImage3D(GLenum target, GLint level, GLint xoffset, GLin
                                  GLenum format, GLenum type, const void* pixels) {
   Context* ctx = Context::current();
   if (!ctx) return;
-  if (ctx->state.pixel_unpack_buffer == 0 &&
-      split_image(
+  if (split_image(
           *ctx, false, format, type, width, height, depth, pixels, [&](const ImagePiece& p) {
             encode_glTexSubImage3D(*ctx, target, level, xoffset, yoffset + p.y, zoffset + p.z,
                                    width, p.height, p.depth, format, type, p.pixels);

@@ -2,7 +2,7 @@
 // go as several commands that each fit, with the same effect as the one the program made.
 #pragma once
 
-#include <functional>
+#include <algorithm>
 
 #include "guest/gl/encoder_support.h"
 
@@ -23,11 +23,48 @@ struct ImagePiece {
   uint8_t* pixels;
 };
 
-// Calls `piece` for each piece of a large client-memory image, with the pack or unpack skips
-// set to 0 on guest and host meanwhile. False, with nothing called, when the image fits in one
-// command or its size is unknown (the single command then reports what is wrong).
+namespace detail {
+// Sets skip_rows and skip_images of the pack or unpack modes to 0, on the guest and the host,
+// until destroyed; the pieces' addresses already include the skips.
+class SkipsCleared {
+ public:
+  SkipsCleared(bool pack, const gl::PixelStore& store);
+  ~SkipsCleared();
+
+ private:
+  bool pack_;
+  GLint rows_, images_;
+};
+}  // namespace detail
+
+// Calls `piece(const ImagePiece&)` for each piece of a large client-memory image, with the pack
+// or unpack skips set to 0 on guest and host meanwhile. False, with nothing called, when a pack
+// or unpack buffer is bound (the pointer is an offset), the image fits in one command, or its
+// size is unknown (the single command then reports what is wrong).
+template <typename Piece>
 bool split_image(Context& ctx, bool pack, GLenum format, GLenum type, GLsizei width, GLsizei height,
-                 GLsizei depth, const void* pixels,
-                 const std::function<void(const ImagePiece&)>& piece);
+                 GLsizei depth, const void* pixels, Piece&& piece) {
+  if ((pack ? ctx.state.pixel_pack_buffer : ctx.state.pixel_unpack_buffer) != 0) return false;
+  const gl::PixelStore& store = pack ? ctx.state.pack : ctx.state.unpack;
+  uint64_t total = 0, row = 0, image = 0;
+  if (!pixels || !gl::image_bytes(store, format, type, width, height, depth, &total) ||
+      total <= kSplitBytes || !gl::image_strides(store, format, type, width, height, &row, &image))
+    return false;
+  auto* base = static_cast<uint8_t*>(const_cast<void*>(pixels)) +
+               static_cast<uint64_t>(store.skip_images) * image +
+               static_cast<uint64_t>(store.skip_rows) * row;
+  detail::SkipsCleared cleared(pack, store);
+  if (depth > 1 && image <= kPieceBytes) {
+    const GLsizei images = static_cast<GLsizei>(std::max<uint64_t>(1, kPieceBytes / image));
+    for (GLsizei z = 0; z < depth; z += images)
+      piece(ImagePiece{z, 0, std::min(images, depth - z), height, base + z * image});
+    return true;
+  }
+  const GLsizei rows = static_cast<GLsizei>(std::max<uint64_t>(1, kPieceBytes / row));
+  for (GLsizei z = 0; z < depth; ++z)
+    for (GLsizei y = 0; y < height; y += rows)
+      piece(ImagePiece{z, y, 1, std::min(rows, height - y), base + z * image + y * row});
+  return true;
+}
 
 }  // namespace gfxrelay::guest::gles

@@ -14,10 +14,6 @@ Context* current() {
   return Context::current();
 }
 
-void set_error(Context& ctx, GLenum error) {
-  if (ctx.pending_error == GL_NO_ERROR) ctx.pending_error = error;
-}
-
 // Copies the pixels GL wrote into `src` (laid out as in client memory) to the program's memory,
 // row by row: the bytes between rows and before the first pixel are the program's and stay.
 void copy_pixel_rows(const gl::PixelStore& store, GLenum format, GLenum type, GLsizei width,
@@ -41,18 +37,16 @@ void read_pixels(Op op, GLint x, GLint y, GLsizei width, GLsizei height, GLenum 
   Blob blob;
   uint64_t bytes = 0;
   const bool to_buffer = ctx->state.pixel_pack_buffer != 0;
-  // A large read-back comes in bands of rows (within the program's bufSize, if it gave one).
-  if (!to_buffer && data &&
-      gl::image_bytes(ctx->state.pack, format, type, width, height, 1, &bytes) &&
-      (buf_size < 0 || bytes <= static_cast<uint64_t>(buf_size)) &&
-      split_image(*ctx, true, format, type, width, height, 1, data, [&](const ImagePiece& p) {
-        read_pixels(Op::glReadPixels, x, y + p.y, width, p.height, format, type, -1, p.pixels);
-      }))
-    return;
   if (to_buffer) {
     blob = ctx->offset_blob(data);
   } else if (data && gl::image_bytes(ctx->state.pack, format, type, width, height, 1, &bytes)) {
     if (buf_size >= 0 && bytes > static_cast<uint64_t>(buf_size)) bytes = 0;  // host reports it
+    // A large read-back comes in bands of rows.
+    if (bytes > kSplitBytes &&
+        split_image(*ctx, true, format, type, width, height, 1, data, [&](const ImagePiece& p) {
+          read_pixels(Op::glReadPixels, x, y + p.y, width, p.height, format, type, -1, p.pixels);
+        }))
+      return;
     if (bytes) blob = ctx->output_blob(bytes);
   }
   const size_t size = 40 + blob.wire_size();
@@ -147,7 +141,7 @@ void* GL_APIENTRY glMapBufferRange(GLenum target, GLintptr offset, GLsizeiptr le
   const bool read = access & GL_MAP_READ_BIT;
   std::unique_ptr<uint8_t[]> bytes(new (std::nothrow) uint8_t[length > 0 ? length : 1]);
   if (!bytes) {
-    set_error(*ctx, GL_OUT_OF_MEMORY);
+    ctx->set_error(GL_OUT_OF_MEMORY);
     return nullptr;
   }
   GLuint buffer = 0;
@@ -184,13 +178,13 @@ void GL_APIENTRY glFlushMappedBufferRange(GLenum target, GLintptr offset, GLsize
     if (m.target != target) continue;
     if (!(m.access & GL_MAP_FLUSH_EXPLICIT_BIT) || offset < 0 || length < 0 ||
         offset + length > m.length) {
-      set_error(*ctx, GL_INVALID_VALUE);
+      ctx->set_error(GL_INVALID_VALUE);
       return;
     }
     buffer_sub_data(*ctx, target, m.offset + offset, length, m.bytes.get() + offset);
     return;
   }
-  set_error(*ctx, GL_INVALID_OPERATION);
+  ctx->set_error(GL_INVALID_OPERATION);
 }
 
 GLboolean GL_APIENTRY glUnmapBuffer(GLenum target) {
@@ -203,7 +197,7 @@ GLboolean GL_APIENTRY glUnmapBuffer(GLenum target) {
     ctx->mappings.erase(it);
     return GL_TRUE;
   }
-  set_error(*ctx, GL_INVALID_OPERATION);
+  ctx->set_error(GL_INVALID_OPERATION);
   return GL_FALSE;
 }
 
@@ -212,7 +206,7 @@ void GL_APIENTRY glGetBufferPointerv(GLenum target, GLenum pname, void** params)
   if (!ctx || !params) return;
   *params = nullptr;
   if (pname != GL_BUFFER_MAP_POINTER) {
-    set_error(*ctx, GL_INVALID_ENUM);
+    ctx->set_error(GL_INVALID_ENUM);
     return;
   }
   for (Mapping& m : ctx->mappings)
@@ -240,7 +234,7 @@ const GLubyte* GL_APIENTRY glGetString(GLenum name) {
       fetch_extensions(*ctx);
       return as_glubyte(ctx->strings[4]);
     default:
-      set_error(*ctx, GL_INVALID_ENUM);
+      ctx->set_error(GL_INVALID_ENUM);
       return nullptr;
   }
   std::string& cached = ctx->strings[slot];
@@ -252,12 +246,12 @@ const GLubyte* GL_APIENTRY glGetStringi(GLenum name, GLuint index) {
   Context* ctx = current();
   if (!ctx) return nullptr;
   if (name != GL_EXTENSIONS) {
-    set_error(*ctx, GL_INVALID_ENUM);
+    ctx->set_error(GL_INVALID_ENUM);
     return nullptr;
   }
   fetch_extensions(*ctx);
   if (index >= ctx->extensions.size()) {
-    set_error(*ctx, GL_INVALID_VALUE);
+    ctx->set_error(GL_INVALID_VALUE);
     return nullptr;
   }
   return as_glubyte(ctx->extensions[index]);

@@ -13,14 +13,27 @@ Context* current() {
   return Context::current();
 }
 
+// The element buffer binding belongs to the bound vertex array; a non-default array's is also
+// remembered for when it is bound again.
+void set_element_buffer(Context& ctx, GLuint buffer) {
+  ShadowState& s = ctx.state;
+  if (!s.vertex_array) {
+    s.element_array_buffer = buffer;
+    return;
+  }
+  s.vertex_array_element_buffer = buffer;
+  ctx.vao_element_buffers[s.vertex_array] = buffer;
+}
+
 // The ES 3.2 binding points whose bound buffer the guest must know.
-void shadow_bind_buffer(ShadowState& s, GLenum target, GLuint buffer) {
+void shadow_bind_buffer(Context& ctx, GLenum target, GLuint buffer) {
+  ShadowState& s = ctx.state;
   switch (target) {
     case GL_ARRAY_BUFFER:
       s.array_buffer = buffer;
       break;
     case GL_ELEMENT_ARRAY_BUFFER:
-      (s.vertex_array ? s.vertex_array_element_buffer : s.element_array_buffer) = buffer;
+      set_element_buffer(ctx, buffer);
       break;
     case GL_PIXEL_PACK_BUFFER:
       s.pixel_pack_buffer = buffer;
@@ -77,12 +90,13 @@ void send_client_arrays(Context& ctx, VertexRange vertices, InstanceRange instan
   ShadowState& s = ctx.state;
   if (s.vertex_array != 0) return;
   struct Entry {
-    int index;
-    const VertexAttrib* attrib;
-    uint64_t start;
+    int index = 0;
+    const VertexAttrib* attrib = nullptr;
+    uint64_t start = 0;
     Blob blob;
   };
-  std::vector<Entry> entries;
+  std::array<Entry, kMaxVertexAttribs> entries;  // no allocation per draw
+  size_t count = 0;
   for (int i = 0; i < kMaxVertexAttribs; ++i) {
     const VertexAttrib& a = s.attribs[i];
     if (!a.enabled || a.buffer != 0 || !a.pointer) continue;
@@ -98,17 +112,18 @@ void send_client_arrays(Context& ctx, VertexRange vertices, InstanceRange instan
     const uint64_t start = static_cast<uint64_t>(first) * stride;
     const uint64_t end = static_cast<uint64_t>(last) * stride + element;
     const auto* base = static_cast<const uint8_t*>(a.pointer);
-    entries.push_back({i, &a, start, ctx.blob(base + start, end - start)});
+    entries[count++] = {i, &a, start, ctx.blob(base + start, end - start)};
   }
-  if (entries.empty()) return;
+  if (count == 0) return;
+  const std::span<const Entry> used(entries.data(), count);
   size_t size = 16;
-  for (const Entry& e : entries) size += 32 + e.blob.wire_size();
+  for (const Entry& e : used) size += 32 + e.blob.wire_size();
   uint8_t* p = ctx.begin(Op::gfxrelay_ClientArrays, size);
   if (!p) return;
-  wire::store<uint32_t>(p + 8, static_cast<uint32_t>(entries.size()));
+  wire::store<uint32_t>(p + 8, static_cast<uint32_t>(used.size()));
   wire::store<uint32_t>(p + 12, 0);
   size_t at = 16;
-  for (const Entry& e : entries) {
+  for (const Entry& e : used) {
     const VertexAttrib& a = *e.attrib;
     wire::store<uint32_t>(p + at, e.index);
     wire::store<uint32_t>(p + at + 4, a.size);
@@ -248,9 +263,7 @@ void GL_APIENTRY glBindBuffer(GLenum target, GLuint buffer) {
   encode_glBindBuffer(*ctx, target, buffer);
   if (valid_buffer_target(target)) {
     ctx->names(ObjectKind::kBuffer).mark_used(buffer);
-    shadow_bind_buffer(ctx->state, target, buffer);
-    if (target == GL_ELEMENT_ARRAY_BUFFER && ctx->state.vertex_array)
-      ctx->vao_element_buffers[ctx->state.vertex_array] = buffer;
+    shadow_bind_buffer(*ctx, target, buffer);
   }
 }
 
@@ -263,10 +276,11 @@ void GL_APIENTRY glDeleteBuffers(GLsizei n, const GLuint* buffers) {
   for (GLsizei i = 0; i < n; ++i) {
     const GLuint b = buffers[i];
     if (!b) continue;
-    // Deleting a bound buffer unbinds it (ES 3.2 6.1.2).
-    for (GLuint* binding : {&s.array_buffer, &s.element_array_buffer, &s.pixel_pack_buffer,
-                            &s.pixel_unpack_buffer, &s.vertex_array_element_buffer})
+    // Deleting a bound buffer unbinds it (ES 3.2 6.1.2), from the bound vertex array too.
+    for (GLuint* binding :
+         {&s.array_buffer, &s.element_array_buffer, &s.pixel_pack_buffer, &s.pixel_unpack_buffer})
       if (*binding == b) *binding = 0;
+    if (s.vertex_array && s.vertex_array_element_buffer == b) set_element_buffer(*ctx, 0);
   }
   ctx->names(ObjectKind::kBuffer).release(n, buffers);
 }

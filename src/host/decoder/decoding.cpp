@@ -367,13 +367,14 @@ Blob Decoding::unpack_image_blob(wire::Reader& r, GLenum format, GLenum type, GL
     b.ok = false;
     return b;
   }
+  // No data: GL allocates without it, reports the bad enum, or (sub-image with NULL) has
+  // nothing to read; NULL stays NULL here, whether or not the parameter is `nullable`. Only
+  // data is measured (reading the pixel-store state costs host GL queries).
+  (void)nullable;
+  if (!b.data && b.length == 0) return b;
   uint64_t expected = 0;
   if (!gl::image_bytes(state().unpack_store(), format, type, width, height, depth, &expected))
     expected = 0;
-  // No data: GL allocates without it, reports the bad enum, or (sub-image with NULL) has
-  // nothing to read; NULL stays NULL here, whether or not the parameter is `nullable`.
-  (void)nullable;
-  if (!b.data && b.length == 0) return b;
   if (b.length != expected) b.ok = false;
   return b;
 }

@@ -120,7 +120,11 @@ class HostContext {
   GLsync remove_sync(uint64_t guest);  // the host sync to delete, or null
 
   HostState state;
-  GLenum pending_error = GL_NO_ERROR;           // reported before the driver's by glGetError
+  GLenum pending_error = GL_NO_ERROR;  // reported before the driver's by glGetError
+  // GL keeps the first error until glGetError reads it.
+  void record_error(GLenum error) {
+    if (pending_error == GL_NO_ERROR) pending_error = error;
+  }
   std::vector<GLuint> client_array_buffers;     // host-owned, never in a guest name space
   std::vector<std::string> carried_extensions;  // host's, narrowed to what the relay carries
   DebugLog debug_log;

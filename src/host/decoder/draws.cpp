@@ -20,18 +20,23 @@ GLuint client_array_buffer(HostContext& ctx, GLuint index) {
   return index < ctx.client_array_buffers.size() ? ctx.client_array_buffers[index] : 0;
 }
 
-// Points attribute `index` of the default vertex array at its stand-in buffer.
+void set_attrib_pointer(GLuint index, GLint size, GLenum type, GLboolean normalized, GLsizei stride,
+                        bool integer, const void* pointer) {
+  if (integer)
+    glVertexAttribIPointer(index, size, type, stride, pointer);
+  else
+    glVertexAttribPointer(index, size, type, normalized, stride, pointer);
+}
+
+// Points attribute `index` of the default vertex array at its stand-in buffer; called only
+// while no ARRAY_BUFFER is bound, which it leaves so.
 void point_at_client_buffer(HostContext& ctx, GLuint index, GLint size, GLenum type,
                             GLboolean normalized, GLsizei stride, bool integer) {
   const GLuint buffer = client_array_buffer(ctx, index);
   if (!buffer) return;
-  const GLuint previous = ctx.state.bound_buffer(GL_ARRAY_BUFFER_BINDING);
   glBindBuffer(GL_ARRAY_BUFFER, buffer);
-  if (integer)
-    glVertexAttribIPointer(index, size, type, stride, nullptr);
-  else
-    glVertexAttribPointer(index, size, type, normalized, stride, nullptr);
-  glBindBuffer(GL_ARRAY_BUFFER, previous);
+  set_attrib_pointer(index, size, type, normalized, stride, integer, nullptr);
+  glBindBuffer(GL_ARRAY_BUFFER, 0);
 }
 
 bool attrib_pointer(Decoding& d, bool integer) {
@@ -42,17 +47,17 @@ bool attrib_pointer(Decoding& d, bool integer) {
   const GLboolean normalized = wire::load<uint32_t>(d.cmd + 20) ? GL_TRUE : GL_FALSE;
   const GLsizei stride = static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 24));
   const uint64_t offset = wire::load<uint64_t>(d.cmd + 32);
-  const bool array_buffer = d.ctx.state.bound_buffer(GL_ARRAY_BUFFER_BINDING) != 0;
-  GLint vertex_array = 0;
-  glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vertex_array);
-  if (array_buffer || vertex_array != 0) {
+  bool offset_pointer = d.ctx.state.bound_buffer(GL_ARRAY_BUFFER_BINDING) != 0;
+  if (!offset_pointer) {
+    GLint vertex_array = 0;
+    glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vertex_array);
+    offset_pointer = vertex_array != 0;
+  }
+  if (offset_pointer) {
     // An offset into the bound buffer; on a non-default array with no buffer GL reports a
     // non-zero offset as an error itself and never dereferences it.
-    const void* pointer = reinterpret_cast<const void*>(static_cast<uintptr_t>(offset));
-    if (integer)
-      glVertexAttribIPointer(index, size, type, stride, pointer);
-    else
-      glVertexAttribPointer(index, size, type, normalized, stride, pointer);
+    set_attrib_pointer(index, size, type, normalized, stride, integer,
+                       reinterpret_cast<const void*>(static_cast<uintptr_t>(offset)));
     return true;
   }
   // Client memory (the guest's `client` flag says the same): the data comes with each draw.
@@ -178,10 +183,7 @@ bool decode_gfxrelay_ClientArrays(Decoding& d) {
                    GL_STREAM_DRAW);
       glBufferSubData(GL_ARRAY_BUFFER, static_cast<GLintptr>(start),
                       static_cast<GLsizeiptr>(data.length), data.data);
-      if (integer)
-        glVertexAttribIPointer(index, size, type, stride, nullptr);
-      else
-        glVertexAttribPointer(index, size, type, normalized, stride, nullptr);
+      set_attrib_pointer(index, size, type, normalized, stride, integer, nullptr);
     }
     d.release(data);
   }

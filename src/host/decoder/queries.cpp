@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "host/decoder/decoding.h"
+#include "wire/message.h"
 
 namespace gfxrelay::host::gles {
 
@@ -203,7 +204,7 @@ bool decode_glDeleteSync(Decoding& d) {
   const uint64_t guest = wire::load<uint64_t>(d.cmd + 8);
   // Zero is GL's no-op; an id never created is GL's INVALID_VALUE, which a null sync gives.
   GLsync sync = guest ? d.ctx.remove_sync(guest) : nullptr;
-  if (guest && !sync && d.ctx.pending_error == GL_NO_ERROR) d.ctx.pending_error = GL_INVALID_VALUE;
+  if (guest && !sync) d.ctx.record_error(GL_INVALID_VALUE);
   if (sync) glDeleteSync(sync);
   return true;
 }
@@ -212,17 +213,13 @@ bool decode_glDeleteSync(Decoding& d) {
 // with the EGL status. Made here, on the thread that owns the context: some EGLs (NVIDIA's)
 // refuse images of a context current on another thread.
 bool decode_gfxrelay_CreateImage(Decoding& d) {
-  if (d.size < 24) return d.fail("command too short");
-  const uint32_t id = wire::load<uint32_t>(d.cmd + 8);
-  const EGLenum target = wire::load<uint32_t>(d.cmd + 12);
-  const uint32_t object = wire::load<uint32_t>(d.cmd + 16);
-  const uint32_t pairs = wire::load<uint32_t>(d.cmd + 20);
-  if (pairs > 128 || d.size != wire::align_up(24 + 8 * size_t{pairs}))
-    return d.fail("size does not match its arguments");
+  wire::Reader r(d.cmd + 8, d.size - 8);
+  const uint32_t id = r.get<uint32_t>();
+  const EGLenum target = r.get<uint32_t>();
+  const uint32_t object = r.get<uint32_t>();
   std::vector<EGLint> attribs;
-  for (uint32_t i = 0; i < 2 * pairs; ++i)
-    attribs.push_back(static_cast<EGLint>(wire::load<uint32_t>(d.cmd + 24 + 4 * i)));
-  attribs.push_back(EGL_NONE);
+  if (!wire::read_attribs(r, &attribs) || !r.at_end())
+    return d.fail("size does not match its arguments");
   EGLint status = EGL_BAD_PARAMETER;
   ObjectKind kind = ObjectKind::kNone;
   switch (target) {
@@ -370,8 +367,7 @@ static bool read_pixels(Decoding& d, bool robust) {
         glReadPixels(v[0], v[1], v[2], v[3], format, type, at);
       const GLenum error = glGetError();
       done = error == GL_NO_ERROR;
-      if (d.ctx.pending_error == GL_NO_ERROR)
-        d.ctx.pending_error = before != GL_NO_ERROR ? before : error;
+      d.ctx.record_error(before != GL_NO_ERROR ? before : error);
     }
     d.release(out);
   }
