@@ -27,11 +27,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCALAR_SIZES = {
     'GLenum': 4, 'GLint': 4, 'GLuint': 4, 'GLsizei': 4, 'GLbitfield': 4, 'GLfloat': 4,
     'GLboolean': 4, 'GLfixed': 4, 'GLshort': 4, 'GLushort': 4, 'GLbyte': 4, 'GLubyte': 4,
-    'GLchar': 4,
+    'GLchar': 4, 'GLclampf': 4, 'GLhandleARB': 4, 'GLcharARB': 4, 'GLhalfNV': 4,
+    'GLdouble': 8, 'GLclampd': 8, 'GLint64EXT': 8, 'GLuint64EXT': 8, 'GLintptrARB': 8,
+    'GLsizeiptrARB': 8,
     'GLintptr': 8, 'GLsizeiptr': 8, 'GLint64': 8, 'GLuint64': 8, 'GLsync': 8,
     'GLeglImageOES': 8,  # the guest's EGLImage id; the host looks up its own image
 }
 WIRE_TYPES = {4: 'uint32_t', 8: 'uint64_t'}
+FLOATS = {'GLfloat', 'GLclampf'}   # travel as their bits
+DOUBLES = {'GLdouble', 'GLclampd'}
 
 # gl.xml's object classes -> the name spaces the host keeps (shaders and programs share one).
 CLASS_KINDS = {
@@ -50,11 +54,27 @@ NULLABLE = {
 
 
 def load_annotations():
-    spec = importlib.util.spec_from_file_location(
-        'gles_annotations', os.path.join(HERE, 'annotations', 'gles.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    """gles.py, then gl.py adding to its tables."""
+    modules = []
+    for name in ('gles', 'gl'):
+        spec = importlib.util.spec_from_file_location(
+            f'{name}_annotations', os.path.join(HERE, 'annotations', f'{name}.py'))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        modules.append(mod)
+    ann, extra = modules
+    ann.PARAM_CLASSES = {}
+    for key, value in vars(extra).items():
+        if not key.isupper():
+            continue
+        base = getattr(ann, key, None)
+        if isinstance(value, dict):
+            setattr(ann, key, {**(base or {}), **value})
+        elif isinstance(value, set):
+            setattr(ann, key, (base or set()) | value)
+        else:
+            sys.exit(f'annotations/gl.py: {key} must be a dict or a set')
+    return ann
 
 
 class Param:
@@ -88,6 +108,8 @@ class Command:
         alias = elem.find('alias')
         self.alias = alias.get('name') if alias is not None else None
         self.extensions = []  # empty for core commands
+        self.versions = {}  # 'gles2' / 'gl' -> first version that has it (major*10+minor)
+        self.compat_only = False  # removed from the OpenGL core profile
         self.opcode = None
         self.guest_hand = False
         self.guest_only = False  # carried out by the guest with other commands; no decoder
@@ -144,6 +166,7 @@ def classify(cmd, ann):
     cmd.host_hand = name in ann.HOST_HAND
     cmd.unsupported = name in ann.UNSUPPORTED
     for p in cmd.params:
+        p.cls = ann.PARAM_CLASSES.get((name, p.name), p.cls)
         if p.name in ann.SYNC_POINTERS.get(name, ()):
             p.ptype, p.pointer = 'GLsync', 0  # travels as the guest's sync id
         if p.pointer == 0:
@@ -241,8 +264,10 @@ def elem_size(p):
 
 
 def guest_scalar_value(p):
-    if p.ptype == 'GLfloat':
+    if p.ptype in FLOATS:
         return f'std::bit_cast<uint32_t>({p.name})'
+    if p.ptype in DOUBLES:
+        return f'std::bit_cast<uint64_t>({p.name})'
     if p.kind in ('sync', 'egl_image'):
         return f'reinterpret_cast<uintptr_t>({p.name})'
     if p.kind == 'offset':
@@ -397,8 +422,10 @@ def host_scalar(p):
         return f'  const GLuint {p.name} = d_.ctx.host_name(ObjectKind::{CLASS_KINDS[p.cls]}, {raw});'
     if p.kind == 'bind_name':
         return f'  const GLuint {p.name} = d_.ctx.bind_name(ObjectKind::{CLASS_KINDS[p.cls]}, {raw});'
-    if p.ptype == 'GLfloat':
-        return f'  const GLfloat {p.name} = std::bit_cast<GLfloat>({raw});'
+    if p.ptype in FLOATS:
+        return f'  const {p.ptype} {p.name} = std::bit_cast<GLfloat>({raw});'
+    if p.ptype in DOUBLES:
+        return f'  const {p.ptype} {p.name} = std::bit_cast<GLdouble>({raw});'
     if p.ptype == 'GLboolean':
         return f'  const GLboolean {p.name} = {raw} ? GL_TRUE : GL_FALSE;'
     return f'  const {p.ptype} {p.name} = static_cast<{p.ptype}>({raw});'
@@ -592,48 +619,136 @@ def emit_opcodes(names, path):
 
 
 def emit_carried(root, cmds, aliases, ann, opcode_names, path):
-    """The GLES extensions the relay carries (all their commands are), and, per opcode, the
-    extensions that bring it (the host refuses an extension command the guest was not offered)."""
+    """The GLES and desktop GL extensions the relay carries (all their commands are), and, per
+    opcode, when a context may use it: the first GLES / GL version that has it, whether the GL
+    core profile removed it, the extensions that bring it, and whether it has a reply (the host
+    answers a command the context may not use with GL_INVALID_OPERATION and an empty reply)."""
     carried = {c.name for c in cmds
                if not c.unsupported and (not c.problems or c.host_hand or c.guest_only)}
     carried |= {a for a, core in aliases.items() if core in carried}
     exts = []
     for ext in root.find('extensions'):
-        supported = ext.get('supported', '').split('|')
-        if 'gles2' not in supported or ext.get('name') in ann.HIDDEN_EXTENSIONS:
+        apis = extension_apis(ext)
+        if not apis or ext.get('name') in ann.HIDDEN_EXTENSIONS:
             continue
         needed = set()
         for req in ext.findall('require'):
-            if req.get('api') not in (None, 'gles2'):
+            if req.get('api') not in (None, *apis):
                 continue
             needed |= {c.get('name') for c in req.findall('command')}
         if needed - ann.OPTIONAL_COMMANDS <= carried:
             exts.append(ext.get('name'))
     exts += [e for e in ann.UNLISTED_EXTENSIONS if e not in exts]
     out = ['// Generated by codegen/gen_gl.py from gl.xml; do not edit.',
-           '#include <cstddef>',
-           '#include <cstdint>',
-           '',
-           '#include "opcodes_gen.h"',
+           '#include "glcommon/availability.h"',
            '',
            'namespace gfxrelay::gl {',
-           '// GLES extensions the relay can carry, sorted.',
+           '// Extensions the relay can carry, sorted.',
            'extern const char* const kCarriedExtensions[] = {']
     for e in sorted(exts):
         out.append(f'    "{e}",')
     out.append('};')
     out.append(f'extern const size_t kCarriedExtensionCount = {len(exts)};')
     out.append('')
-    out.append('// Space-separated extensions that bring each opcode; empty for core commands.')
-    out.append('extern const char* const kOpcodeExtensions[wire::kOpcodeCount] = {')
+    out.append('// {first GLES version, first GL version, GL core profile removed it, has a reply,')
+    out.append('//  space-separated extensions that bring it}; versions are major*10+minor, 0: none.')
+    out.append('extern const OpcodeAvailability kOpcodeAvailability[wire::kOpcodeCount] = {')
     by_name = {c.name: c for c in cmds}
-    out.append('    "",  // Pad')
+    out.append('    {20, 10, false, false, ""},  // Pad')
     for n in opcode_names:
         c = by_name.get(n)
-        out.append(f'    "{" ".join(c.extensions) if c else ""}",  // {n}')
+        if n.startswith('gfxrelay_'):
+            out.append(f'    {{20, 10, false, false, ""}},  // {n}')
+        elif c is None:
+            out.append(f'    {{0, 0, false, false, ""}},  // {n} (no longer generated)')
+        else:
+            compat = 'true' if c.compat_only else 'false'
+            sync = 'true' if c.sync else 'false'
+            out.append(f'    {{{c.versions.get("gles2", 0)}, {c.versions.get("gl", 0)}, {compat}, '
+                       f'{sync}, "{" ".join(c.extensions)}"}},  // {n}')
     out.append('};')
     out.append('}  // namespace gfxrelay::gl')
     write(path, out)
+
+
+# Which extensions of each API the relay considers: every GLES one (the host narrows them), and
+# the multi-vendor desktop ones (vendor extensions are rare in the programs users run).
+DESKTOP_EXTENSION = re.compile(r'GL_(ARB|EXT|KHR|OES)_')
+
+
+def extension_apis(ext):
+    """The APIs among ours ('gles2', 'gl') that an extension element belongs to."""
+    supported = ext.get('supported', '').split('|')
+    apis = []
+    if 'gles2' in supported:
+        apis.append('gles2')
+    if ('gl' in supported or 'glcore' in supported) and DESKTOP_EXTENSION.match(ext.get('name')):
+        apis.append('gl')
+    return apis
+
+
+def version_number(text):
+    major, minor = text.split('.')
+    return int(major) * 10 + int(minor)
+
+
+def select_commands(root, all_cmds, ann):
+    """The commands of OpenGL ES 2.0-3.2, OpenGL 1.0-4.6 (core and compatibility) and the
+    extensions above, in a stable order, each knowing the first version of each API that has
+    it; and the extension commands that are another command under a second name."""
+    wanted = []
+    for feature in root.findall('feature'):
+        api = feature.get('api')
+        if api not in ('gles2', 'gl'):
+            continue
+        version = version_number(feature.get('number'))
+        for req in feature.findall('require'):
+            for c in req.findall('command'):
+                cmd = all_cmds[c.get('name')]
+                if cmd.name not in wanted:
+                    wanted.append(cmd.name)
+                if cmd.versions.get(api) is None:
+                    cmd.versions[api] = version
+        for rem in feature.findall('remove'):
+            if rem.get('profile') == 'core':
+                for c in rem.findall('command'):
+                    all_cmds[c.get('name')].compat_only = True
+    core = set(wanted)
+    # The APIs each extension command is listed for: it may share a core command's entry point
+    # only if that command is core in all of them.
+    listed_apis = {}
+    for ext in root.find('extensions'):
+        apis = extension_apis(ext)
+        for req in ext.findall('require'):
+            if apis and req.get('api') in (None, *apis):
+                for c in req.findall('command'):
+                    listed_apis.setdefault(c.get('name'), set()).update(apis)
+    aliases = {}
+    for ext in root.find('extensions'):
+        apis = extension_apis(ext)
+        if not apis:
+            continue
+        for req in ext.findall('require'):
+            if req.get('api') not in (None, *apis):
+                continue
+            for c in req.findall('command'):
+                n = c.get('name')
+                cmd = all_cmds[n]
+                # An alias shares the entry point and opcode of a command that every API of
+                # the extension has in core; otherwise it is a command of its own.
+                target = ann.ALIASES.get(n) or cmd.alias
+                if target in core and n not in core and all(
+                        a in all_cmds[target].versions for a in listed_apis[n]):
+                    aliases[n] = target
+                    # A context older than the core version may have it through the extension.
+                    if ext.get('name') not in all_cmds[target].extensions:
+                        all_cmds[target].extensions.append(ext.get('name'))
+                    continue
+                if n not in wanted:
+                    wanted.append(n)
+                if ext.get('name') not in cmd.extensions:
+                    cmd.extensions.append(ext.get('name'))
+    return [all_cmds[n] for n in wanted], aliases
 
 
 def main():
@@ -655,40 +770,7 @@ def main():
     for c in root.find('commands'):
         cmd = Command(c)
         all_cmds[cmd.name] = cmd
-    wanted = []
-    for feature in root.findall('feature'):
-        if feature.get('api') != 'gles2':
-            continue
-        for req in feature.findall('require'):
-            for c in req.findall('command'):
-                if c.get('name') not in wanted:
-                    wanted.append(c.get('name'))
-    cmds = [all_cmds[n] for n in wanted]
-    core = set(wanted)
-    # Extension commands: an alias of a core command reuses the core entry point and opcode;
-    # any other gets its own, and the host accepts it only from guests offered the extension.
-    aliases = {}
-    for ext in root.find('extensions'):
-        if 'gles2' not in ext.get('supported', '').split('|'):
-            continue
-        for req in ext.findall('require'):
-            if req.get('api') not in (None, 'gles2'):
-                continue
-            for c in req.findall('command'):
-                n = c.get('name')
-                if n in core:
-                    continue
-                cmd = all_cmds[n]
-                if ann.ALIASES.get(n) in core:
-                    aliases[n] = ann.ALIASES[n]
-                    continue
-                if cmd.alias in core:
-                    aliases[n] = cmd.alias
-                    continue
-                if n not in wanted:
-                    wanted.append(n)
-                    cmds.append(cmd)
-                cmd.extensions.append(ext.get('name'))
+    cmds, aliases = select_commands(root, all_cmds, ann)
     host_has = set(re.findall(r'#define (gl\w+) epoxy_', open(args.host_gl_header).read()))
     for cmd in cmds:
         classify(cmd, ann)

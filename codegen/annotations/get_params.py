@@ -72,6 +72,17 @@ FAMILY_COMMANDS = {
     # Both take a bufSize that also bounds what is written.
     'INTERNALFORMAT': ['glGetInternalformativ'],
     'SYNC': ['glGetSynciv', 'glGetSyncivAPPLE'],
+    # The fixed-function parameter vectors of the compatibility profile (lights, materials,
+    # fog, light model, texture environment and coordinate generation, point parameters):
+    # their pnames do not overlap, so one table serves them all.
+    'FIXED_FUNCTION': [
+        'glLightfv', 'glLightiv', 'glGetLightfv', 'glGetLightiv',
+        'glMaterialfv', 'glMaterialiv', 'glGetMaterialfv', 'glGetMaterialiv',
+        'glFogfv', 'glFogiv', 'glLightModelfv', 'glLightModeliv',
+        'glTexEnvfv', 'glTexEnviv', 'glGetTexEnvfv', 'glGetTexEnviv',
+        'glTexGenfv', 'glTexGeniv', 'glTexGendv', 'glGetTexGenfv', 'glGetTexGeniv',
+        'glGetTexGendv', 'glPointParameterfv', 'glPointParameteriv',
+    ],
 }
 
 # Families whose unlisted pnames take another family's count instead of 1.
@@ -82,6 +93,36 @@ FAMILY_FALLBACK = {
 
 # glGetBooleanv / glGetIntegerv / glGetInteger64v / glGetFloatv.
 GET_COUNTS = {
+    # OpenGL 4.6 compatibility profile specification, chapter 23 "State Tables": current
+    # vertex values (23.2), transformation (23.10, 23.11), coloring and lighting (23.13-23.15),
+    # rasterization (23.16), pixels (23.24), evaluators (23.34), implementation limits (23.67-).
+    'GL_CURRENT_COLOR': 4,
+    'GL_CURRENT_SECONDARY_COLOR': 4,
+    'GL_CURRENT_TEXTURE_COORDS': 4,
+    'GL_CURRENT_NORMAL': 3,
+    'GL_CURRENT_RASTER_POSITION': 4,
+    'GL_CURRENT_RASTER_COLOR': 4,
+    'GL_CURRENT_RASTER_SECONDARY_COLOR': 4,
+    'GL_CURRENT_RASTER_TEXTURE_COORDS': 4,
+    'GL_MODELVIEW_MATRIX': 16,
+    'GL_PROJECTION_MATRIX': 16,
+    'GL_TEXTURE_MATRIX': 16,
+    'GL_COLOR_MATRIX': 16,
+    'GL_TRANSPOSE_MODELVIEW_MATRIX': 16,
+    'GL_TRANSPOSE_PROJECTION_MATRIX': 16,
+    'GL_TRANSPOSE_TEXTURE_MATRIX': 16,
+    'GL_TRANSPOSE_COLOR_MATRIX': 16,
+    'GL_LIGHT_MODEL_AMBIENT': 4,
+    'GL_FOG_COLOR': 4,
+    'GL_ACCUM_CLEAR_VALUE': 4,
+    'GL_POLYGON_MODE': 2,
+    'GL_POINT_SIZE_RANGE': 2,
+    'GL_LINE_WIDTH_RANGE': 2,
+    'GL_POINT_DISTANCE_ATTENUATION': 3,
+    'GL_MAP1_GRID_DOMAIN': 2,
+    'GL_MAP2_GRID_DOMAIN': 4,
+    'GL_MAP2_GRID_SEGMENTS': 2,
+    'GL_VIEWPORT_BOUNDS_RANGE': 2,
     # ES 2.0
     'GL_ALIASED_LINE_WIDTH_RANGE': 2,
     'GL_ALIASED_POINT_SIZE_RANGE': 2,
@@ -247,6 +288,11 @@ OBJECT_NAME_PNAMES = {
     'GL_TEXTURE_BINDING_2D_MULTISAMPLE_ARRAY': 'texture',
     'GL_TEXTURE_BINDING_BUFFER': 'texture',
     'GL_TEXTURE_BINDING_EXTERNAL_OES': 'texture',  # OES_EGL_image_external
+    # OpenGL 4.6 compatibility profile, table 23.8 (texture targets ES lacks)
+    'GL_TEXTURE_BINDING_1D': 'texture',
+    'GL_TEXTURE_BINDING_1D_ARRAY': 'texture',
+    'GL_TEXTURE_BINDING_RECTANGLE': 'texture',
+    'GL_QUERY_BUFFER_BINDING': 'buffer',  # GL 4.4, table 23.66
     'GL_SHADING_RATE_IMAGE_BINDING_NV': 'texture',  # NV_shading_rate_image
     'GL_FRAMEBUFFER_BINDING': 'framebuffer',  # the same enum as GL_DRAW_FRAMEBUFFER_BINDING
     'GL_DRAW_FRAMEBUFFER_BINDING': 'framebuffer',
@@ -267,4 +313,23 @@ INDEXED_OBJECT_NAME_PNAMES = {
     'GL_ATOMIC_COUNTER_BUFFER_BINDING': 'buffer',
     'GL_VERTEX_BINDING_BUFFER': 'buffer',
     'GL_IMAGE_BINDING_NAME': 'texture',
+}
+
+# OpenGL 4.6 compatibility profile, sections 12.2 (lighting, table 12.1), 16.4 (fog), 14.4
+# (points), 16.1 (texture environments) and 12.1.3 (texture coordinate generation).
+FIXED_FUNCTION_COUNTS = {
+    'GL_AMBIENT': 4,
+    'GL_DIFFUSE': 4,
+    'GL_SPECULAR': 4,
+    'GL_EMISSION': 4,
+    'GL_AMBIENT_AND_DIFFUSE': 4,
+    'GL_POSITION': 4,
+    'GL_SPOT_DIRECTION': 3,
+    'GL_COLOR_INDEXES': 3,
+    'GL_LIGHT_MODEL_AMBIENT': 4,
+    'GL_FOG_COLOR': 4,
+    'GL_TEXTURE_ENV_COLOR': 4,
+    'GL_OBJECT_PLANE': 4,
+    'GL_EYE_PLANE': 4,
+    'GL_POINT_DISTANCE_ATTENUATION': 3,
 }

@@ -22,4 +22,32 @@ constexpr uint32_t clear_buffer_count(uint32_t buffer) {
   return buffer == 0x1800 /* GL_COLOR */ ? 4 : 1;
 }
 
+// glPatchParameterfv: four outer levels, two inner (GL 4.6 core, 11.2.2).
+constexpr uint32_t patch_parameter_count(uint32_t pname) {
+  return pname == 0x8E74 /* GL_PATCH_DEFAULT_OUTER_LEVEL */ ? 4 : 2;
+}
+
+// glCallLists: bytes per list name of `type` (GL 4.6 compatibility, table 21.1); 0 for an
+// unknown type (GL_INVALID_ENUM, no data).
+constexpr uint32_t call_lists_type_bytes(uint32_t type) {
+  switch (type) {
+    case 0x1400:  // GL_BYTE
+    case 0x1401:  // GL_UNSIGNED_BYTE
+      return 1;
+    case 0x1402:  // GL_SHORT
+    case 0x1403:  // GL_UNSIGNED_SHORT
+    case 0x1407:  // GL_2_BYTES
+      return 2;
+    case 0x1408:  // GL_3_BYTES
+      return 3;
+    case 0x1404:  // GL_INT
+    case 0x1405:  // GL_UNSIGNED_INT
+    case 0x1406:  // GL_FLOAT
+    case 0x1409:  // GL_4_BYTES
+      return 4;
+    default:
+      return 0;
+  }
+}
+
 }  // namespace gfxrelay::gl

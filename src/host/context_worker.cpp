@@ -2,36 +2,50 @@
 
 #include <cstring>
 
+#include "glcommon/availability.h"
+#include "host/backend/egl_backend.h"
 #include "host/session.h"
-
-namespace gfxrelay::gl {
-extern const char* const kOpcodeExtensions[wire::kOpcodeCount];
-}  // namespace gfxrelay::gl
 
 namespace gfxrelay::host {
 
-ContextWorker::ContextWorker(Session& session, uint32_t id, EGLContext context,
-                             transport::ShmRegion region, std::vector<std::string> extensions,
+namespace {
+// Before its context is first current a worker accepts only the relay's own commands.
+const std::vector<bool>& relay_opcodes_only() {
+  static const std::vector<bool> allowed = [] {
+    std::vector<bool> v(wire::kOpcodeCount, false);
+    for (uint32_t op = 0; op < wire::kOpcodeCount; ++op)
+      v[op] = std::string_view(wire::opcode_name(op)).starts_with("gfxrelay_");
+    return v;
+  }();
+  return allowed;
+}
+}  // namespace
+
+ContextWorker::ContextWorker(Session& session, uint32_t id, EGLenum api, EGLContext context,
+                             transport::ShmRegion region,
                              std::shared_ptr<HostShareGroup> share_group)
     : session_(session),
       id_(id),
+      api_(api),
       context_(context),
       region_(std::move(region)),
       ring_(region_),
-      state_(std::move(share_group)) {
-  state_.carried_extensions = std::move(extensions);
-  update_allowed();
-}
+      state_(std::move(share_group)),
+      allowed_(relay_opcodes_only()) {}
 
-// Core opcodes, and those of the extensions offered to this guest.
-void ContextWorker::update_allowed() {
-  allowed_.assign(wire::kOpcodeCount, false);
-  for (uint32_t op = 0; op < wire::kOpcodeCount; ++op) {
-    const std::string needs = gl::kOpcodeExtensions[op];
-    allowed_[op] = needs.empty();
-    for (const std::string& e : state_.carried_extensions)
-      if ((" " + needs + " ").find(" " + e + " ") != std::string::npos) allowed_[op] = true;
-  }
+void ContextWorker::read_context_api() {
+  // The host GL offers different extensions per API and version (ES 2 lists some that ES 3
+  // made core), so the narrowed list comes from this context itself.
+  api_read_ = true;
+  state_.carried_extensions = carried_extensions_of_current_context();
+  const char* version = reinterpret_cast<const char*>(glGetString(GL_VERSION));
+  GLint profile = 0;
+  if (api_ == EGL_OPENGL_API && epoxy_gl_version() >= 32)
+    glGetIntegerv(GL_CONTEXT_PROFILE_MASK, &profile);
+  state_.api = gl::current_context_api(version, profile);
+  available_ = gl::available_opcodes(state_.api, state_.carried_extensions);
+  const std::vector<bool>& relay = relay_opcodes_only();
+  for (uint32_t op = 0; op < wire::kOpcodeCount; ++op) available_[op] = available_[op] || relay[op];
 }
 
 ContextWorker::~ContextWorker() {
@@ -59,6 +73,8 @@ EGLint ContextWorker::create_image(uint64_t guest_id, EGLenum target, EGLClientB
 }
 
 void ContextWorker::run() {
+  // EGL keeps one current context per client API and thread; this thread's is the context's.
+  eglBindAPI(api_);
   std::string error;
   while (!stop_) {
     std::span<const uint8_t> bytes;
@@ -103,10 +119,23 @@ bool ContextWorker::decode_batch(std::span<const uint8_t> bytes, std::string* er
                std::to_string(size);
       return false;
     }
-    if (opcode < allowed_.size() && !allowed_[opcode]) {
-      *error = std::string(wire::opcode_name(opcode)) +
-               ": belongs to an extension this guest was not offered";
+    if (opcode >= wire::kOpcodeCount) {
+      *error = "unknown opcode " + std::to_string(opcode);
       return false;
+    }
+    if (!allowed_[opcode]) {
+      // A command this context's API, version or extensions lack fails as it would natively
+      // (the host GL is never called: libepoxy would abort on a command without a provider).
+      state_.record_error(GL_INVALID_OPERATION);
+      if (refused_logged_.insert(opcode).second)
+        log("context " + std::to_string(id_) + ": " + wire::opcode_name(opcode) +
+            " is not available in this context (GL_INVALID_OPERATION)");
+      if (gl::kOpcodeAvailability[opcode].has_reply) {
+        Decoding d{state_, region_, *this, bytes.data() + at, size, {}};
+        if (!d.finish_reply(d.reply())) return false;
+      }
+      at += size;
+      continue;
     }
     if (opcode != wire::kOpcodePad) {
       Decoding d{state_, region_, *this, bytes.data() + at, size, {}};
@@ -121,22 +150,19 @@ bool ContextWorker::decode_batch(std::span<const uint8_t> bytes, std::string* er
 }
 
 EGLint ContextWorker::make_current(uint32_t draw_id, uint32_t read_id, bool release) {
-  if (release)
+  if (release) {
+    allowed_ = relay_opcodes_only();
     return eglMakeCurrent(display(), EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT)
                ? EGL_SUCCESS
                : eglGetError();
+  }
   EGLSurface draw = draw_id ? surface(draw_id) : EGL_NO_SURFACE;
   EGLSurface read = read_id ? surface(read_id) : EGL_NO_SURFACE;
   if ((draw_id && draw == EGL_NO_SURFACE) || (read_id && read == EGL_NO_SURFACE))
     return EGL_BAD_SURFACE;
   if (!eglMakeCurrent(display(), draw, read, context_)) return eglGetError();
-  if (!extensions_read_) {
-    // The host GL offers different extensions per API version (ES 2 lists some that ES 3 made
-    // core), so the narrowed list comes from this context itself.
-    extensions_read_ = true;
-    state_.carried_extensions = carried_extensions_of_current_context();
-    update_allowed();
-  }
+  if (!api_read_) read_context_api();
+  allowed_ = available_;
   return EGL_SUCCESS;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,12 +18,14 @@ class Session;
 class ContextWorker : public SessionServices {
  public:
   // `share_group`: the host share group of the context this one shares with, or null.
-  ContextWorker(Session& session, uint32_t id, EGLContext context, transport::ShmRegion region,
-                std::vector<std::string> extensions, std::shared_ptr<HostShareGroup> share_group);
+  // `api`: EGL_OPENGL_ES_API or EGL_OPENGL_API, the API `context` was made for.
+  ContextWorker(Session& session, uint32_t id, EGLenum api, EGLContext context,
+                transport::ShmRegion region, std::shared_ptr<HostShareGroup> share_group);
   const std::shared_ptr<HostShareGroup>& share_group() const { return state_.share_group(); }
   ~ContextWorker() override;  // stops the thread, destroys the host context
 
   const transport::ShmRegion& region() const { return region_; }
+  EGLenum api() const { return api_; }
   void start();
 
   // SessionServices
@@ -36,18 +39,24 @@ class ContextWorker : public SessionServices {
 
  private:
   void run();
-  void update_allowed();
+  // Reads the context's API, version and extensions the first time it is current.
+  void read_context_api();
   // Decodes the commands in `bytes`; false (with *error) on the first bad one.
   bool decode_batch(std::span<const uint8_t> bytes, std::string* error);
 
   Session& session_;
   uint32_t id_;
+  EGLenum api_;
   EGLContext context_;
   transport::ShmRegion region_;
   transport::RingConsumer ring_;
   HostContext state_;
-  bool extensions_read_ = false;
-  std::vector<bool> allowed_;   // opcodes this guest may send: core, or of an offered extension
+  bool api_read_ = false;
+  // Opcodes the context may use (its API and version, and the extensions it was offered), and
+  // the subset allowed now: only the relay's own while the context is not current.
+  std::vector<bool> available_;
+  std::vector<bool> allowed_;
+  std::set<uint32_t> refused_logged_;  // opcodes refused so far (each is logged once)
   std::vector<uint8_t> batch_;  // private copy: the guest can rewrite the ring at any time
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -200,11 +200,13 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
       const uint32_t id = r.get<uint32_t>();
       const uint32_t config = r.get<uint32_t>();
       const uint32_t share = r.get<uint32_t>();
+      const EGLenum api = r.get<uint32_t>();
       std::vector<EGLint> attribs;
       if (!wire::read_attribs(r, &attribs) || !r.at_end()) {
         *error = "CreateContext: malformed message";
         return false;
       }
+      if (api != EGL_OPENGL_ES_API && api != EGL_OPENGL_API) return send(status_only(EGL_BAD_MATCH));
       EGLConfig c = config == UINT32_MAX ? EGL_NO_CONFIG_KHR : backend_.config(config);
       if (id == 0 || contexts_.count(id)) return send(status_only(EGL_BAD_MATCH));
       if (config != UINT32_MAX && !c) return send(status_only(EGL_BAD_CONFIG));
@@ -215,7 +217,9 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         if (it == contexts_.end()) return send(status_only(EGL_BAD_CONTEXT));
         shared_with = it->second.get();
       }
-      eglBindAPI(EGL_OPENGL_ES_API);
+      // A share context must be of the same API as well.
+      if (shared_with && shared_with->api() != api) return send(status_only(EGL_BAD_MATCH));
+      eglBindAPI(api);
       EGLContext ctx = eglCreateContext(
           display(), c, shared_with ? shared_with->context() : EGL_NO_CONTEXT, attribs.data());
       if (ctx == EGL_NO_CONTEXT) return send(status_only(eglGetError()));
@@ -228,7 +232,7 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
       }
       const int fd = region.fd();
       auto worker = std::make_unique<ContextWorker>(
-          *this, id, ctx, std::move(region), backend_.carried_extensions(),
+          *this, id, api, ctx, std::move(region),
           shared_with ? shared_with->share_group() : nullptr);
       worker->start();
       contexts_[id] = std::move(worker);

@@ -7,7 +7,7 @@
 namespace gfxrelay::wire {
 
 inline constexpr uint32_t kHelloMagic = 0x52584647;  // "GFXR" in memory order
-inline constexpr uint32_t kProtocolVersion = 1;
+inline constexpr uint32_t kProtocolVersion = 2;
 
 enum class Api : uint32_t { kEglGles = 1 };
 
@@ -18,7 +18,7 @@ enum class Control : uint32_t {
   kChooseConfig = 3,    // guest: EGLint attribute list; host: u32 status, u32 count, u32 ids[]
   kCreateSurface = 4,   // guest: u32 id, u32 config, EGLint attribs[]; host: u32 status
   kDestroySurface = 5,  // guest: u32 id; host: u32 status
-  kCreateContext = 6,   // guest: u32 id, u32 config, u32 share id, EGLint attribs[];
+  kCreateContext = 6,   // guest: u32 id, u32 config, u32 share id, u32 EGL API, EGLint attribs[];
                         // host: u32 status (+ region fd by SCM_RIGHTS when status is EGL_SUCCESS)
   kDestroyContext = 7,  // guest: u32 id; host: u32 status
   kError = 8,           // host: the session is over; the reason follows (UTF-8, no NUL)

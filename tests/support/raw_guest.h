@@ -91,6 +91,7 @@ class RawGuest {
     context.put<uint32_t>(2);
     context.put<uint32_t>(static_cast<uint32_t>(config));
     context.put<uint32_t>(0);
+    context.put<uint32_t>(0x30A0);  // EGL_OPENGL_ES_API
     context.put<uint32_t>(1);
     for (int32_t v : {0x3098 /* EGL_CONTEXT_MAJOR_VERSION */, 3}) context.put(v);
     transport::UniqueFd fd;

@@ -38,6 +38,7 @@ struct EglContext {
   size_t config = 0;  // SIZE_MAX for EGL_NO_CONFIG_KHR
   EGLint major = 1;
   std::unique_ptr<Context> gl;
+  EGLenum api = EGL_OPENGL_ES_API;
   std::thread::id bound_thread;
   bool bound = false;
   bool destroyed = false;
@@ -512,7 +513,7 @@ EGLBoolean EGLAPIENTRY CopyBuffers(EGLDisplay dpy, EGLSurface, EGLNativePixmapTy
 }
 
 EGLBoolean EGLAPIENTRY BindAPI(EGLenum api) {
-  if (api != EGL_OPENGL_ES_API) return fail(EGL_BAD_PARAMETER);
+  if (api != EGL_OPENGL_ES_API && api != EGL_OPENGL_API) return fail(EGL_BAD_PARAMETER);
   bound_api = api;
   return succeed();
 }
@@ -541,10 +542,12 @@ EGLContext EGLAPIENTRY CreateContext(EGLDisplay dpy, EGLConfig config, EGLContex
   ctx->id = next_id++;
   ctx->config = index;
   ctx->major = major;
+  ctx->api = bound_api;
   wire::MessageWriter w;
   w.put<uint32_t>(ctx->id);
   w.put<uint32_t>(index == SIZE_MAX ? UINT32_MAX : static_cast<uint32_t>(index));
   w.put<uint32_t>(shared_with ? shared_with->id : 0);
+  w.put<uint32_t>(bound_api);
   wire::put_attribs(w, attribs);
   std::vector<uint8_t> reply;
   transport::UniqueFd fd;
@@ -635,7 +638,7 @@ EGLBoolean EGLAPIENTRY QueryContext(EGLDisplay dpy, EGLContext context, EGLint a
       break;
     }
     case EGL_CONTEXT_CLIENT_TYPE:
-      *value = EGL_OPENGL_ES_API;
+      *value = ctx->api;
       break;
     case EGL_CONTEXT_CLIENT_VERSION:
       *value = ctx->major;
@@ -773,7 +776,7 @@ EGLDisplay get_platform_display(EGLenum platform, void* native, const EGLAttrib*
 }
 
 EGLBoolean supports_api(EGLenum api) {
-  return api == EGL_OPENGL_ES_API;
+  return api == EGL_OPENGL_ES_API || api == EGL_OPENGL_API;
 }
 
 const char* vendor_string(int name) {

@@ -5,6 +5,9 @@
 #include <GLES3/gl32.h>
 // gl2ext.h needs the core header first.
 #include <GLES2/gl2ext.h>
+// Desktop OpenGL's types and enums (no prototypes are used: every entry point is the relay's).
+#include <GL/gl.h>
+#include <GL/glext.h>
 
 #include <array>
 #include <atomic>

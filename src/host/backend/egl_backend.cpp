@@ -59,7 +59,7 @@ const EGLint kConfigAttributes[] = {
     EGL_BIND_TO_TEXTURE_RGBA,
 };
 
-constexpr EGLint kCarriedApis = EGL_OPENGL_ES2_BIT | EGL_OPENGL_ES3_BIT;
+constexpr EGLint kCarriedApis = EGL_OPENGL_ES2_BIT | EGL_OPENGL_ES3_BIT | EGL_OPENGL_BIT;
 
 }  // namespace
 
@@ -107,12 +107,12 @@ bool EglBackend::open(std::string* error) {
     EGLint renderable = 0, surface = 0;
     eglGetConfigAttrib(display_, c, EGL_RENDERABLE_TYPE, &renderable);
     eglGetConfigAttrib(display_, c, EGL_SURFACE_TYPE, &surface);
-    if (!(renderable & EGL_OPENGL_ES2_BIT) || !(surface & EGL_PBUFFER_BIT)) continue;
+    if (!(renderable & kCarriedApis) || !(surface & EGL_PBUFFER_BIT)) continue;
     std::vector<int32_t> row;
     for (EGLint a : kConfigAttributes) {
       EGLint v = 0;
       eglGetConfigAttrib(display_, c, a, &v);
-      // The guest gets pbuffers (no windows or pixmaps yet) and the GLES APIs only.
+      // The guest gets pbuffers (its windows are host pbuffers too) and the GL APIs.
       if (a == EGL_SURFACE_TYPE) v &= EGL_PBUFFER_BIT;
       if (a == EGL_RENDERABLE_TYPE || a == EGL_CONFORMANT) v &= kCarriedApis;
       if (a == EGL_NATIVE_RENDERABLE) v = EGL_FALSE;
@@ -157,10 +157,19 @@ bool EglBackend::open(std::string* error) {
 
 bool EglBackend::read_gl_strings(std::string* error) {
   const EGLint attribs[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, 2, EGL_NONE};
-  EGLContext ctx = eglCreateContext(display_, configs_[0], EGL_NO_CONTEXT, attribs);
+  EGLConfig config = configs_[0];
+  for (size_t i = 0; i < configs_.size(); ++i) {
+    int32_t renderable = 0;
+    caps_.config_value(i, EGL_RENDERABLE_TYPE, &renderable);
+    if (renderable & EGL_OPENGL_ES2_BIT) {
+      config = configs_[i];
+      break;
+    }
+  }
+  EGLContext ctx = eglCreateContext(display_, config, EGL_NO_CONTEXT, attribs);
   if (ctx == EGL_NO_CONTEXT) {
     const EGLint fallback[] = {EGL_CONTEXT_MAJOR_VERSION, 2, EGL_NONE};
-    ctx = eglCreateContext(display_, configs_[0], EGL_NO_CONTEXT, fallback);
+    ctx = eglCreateContext(display_, config, EGL_NO_CONTEXT, fallback);
   }
   if (ctx == EGL_NO_CONTEXT || !eglMakeCurrent(display_, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
     *error = "cannot make a host OpenGL ES context current without a surface";

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "gl_params_gen.h"
+#include "glcommon/availability.h"
 #include "glcommon/objects.h"
 #include "glcommon/pixel_size.h"
 #include "glcommon/sizes.h"
@@ -127,6 +128,7 @@ class HostContext {
   }
   std::vector<GLuint> client_array_buffers;     // host-owned, never in a guest name space
   std::vector<std::string> carried_extensions;  // host's, narrowed to what the relay carries
+  gl::ContextApi api;                           // what the context is (read when first current)
   DebugLog debug_log;
 
  private:

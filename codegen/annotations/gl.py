@@ -1,0 +1,54 @@
+# What gl.xml does not say about the desktop OpenGL 1.0-4.6 commands (core and compatibility
+# profiles) and their ARB / EXT / KHR extensions. Read by codegen/gen_gl.py after gles.py, whose
+# conventions it follows; entries here add to gles.py's tables. Pure data.
+
+LENGTHS = {
+    # Fixed-function parameter vectors: counts from get_params.py's FIXED_FUNCTION table.
+    **{name: {'params': 'gl::fixed_function_count(pname)'} for name in (
+        'glLightfv', 'glLightiv', 'glGetLightfv', 'glGetLightiv', 'glMaterialfv', 'glMaterialiv',
+        'glGetMaterialfv', 'glGetMaterialiv', 'glFogfv', 'glFogiv', 'glLightModelfv',
+        'glLightModeliv', 'glTexEnvfv', 'glTexEnviv', 'glGetTexEnvfv', 'glGetTexEnviv',
+        'glTexGenfv', 'glTexGeniv', 'glTexGendv', 'glGetTexGenfv', 'glGetTexGeniv',
+        'glGetTexGendv', 'glPointParameterfv', 'glPointParameteriv')},
+    'glGetDoublev': {'data': 'state.get_count(pname)'},
+    'glGetFloati_v': {'data': 'gl::indexed_get_value_count(target)'},
+    'glGetDoublei_v': {'data': 'gl::indexed_get_value_count(target)'},
+    'glGetQueryObjectiv': {'params': '1'},
+    'glGetQueryObjecti64v': {'params': '1'},
+    'glGetQueryObjectui64v': {'params': '1'},
+    'glGetQueryIndexediv': {'params': '1'},
+    'glPatchParameterfv': {'values': 'gl::patch_parameter_count(pname)'},
+    'glViewportArrayv': {'v': 'count*4'},
+    'glScissorArrayv': {'v': 'count*4'},
+    'glDepthRangeArrayv': {'v': 'count*2'},
+    # The polygon stipple is a 32x32 bitmap under the unpack / pack modes; with the default
+    # modes (all that is carried) it is 128 bytes.
+    'glPolygonStipple': {'mask': '128'},
+    'glGetPolygonStipple': {'mask': '128'},
+    # COMPSIZE(n, type): n names of the size of `type`.
+    'glCallLists': {'lists': 'n * gl::call_lists_type_bytes(type)'},
+    'glGetUniformdv': {'params': 'state.uniform_value_count(program, location)'},
+}
+
+STRINGS = {
+    'glBindFragDataLocation': ['name'],
+    'glBindFragDataLocationIndexed': ['name'],
+    'glGetFragDataIndex': ['name'],
+    'glGetProgramResourceLocationIndex': ['name'],
+}
+
+# Scalar parameters that name an object although gl.xml gives them no class.
+PARAM_CLASSES = {
+    ('glBeginConditionalRender', 'id'): 'query',
+}
+
+UNPACK_IMAGES = {
+    'glTexImage1D': {'pixels': ('format', 'type', 'width', '1', '1')},
+    'glTexSubImage1D': {'pixels': ('format', 'type', 'width', '1', '1')},
+    'glDrawPixels': {'pixels': ('format', 'type', 'width', 'height', '1')},
+}
+
+OFFSETS = {
+    'glMultiDrawArraysIndirect': ['indirect'],
+    'glMultiDrawElementsIndirect': ['indirect'],
+}
