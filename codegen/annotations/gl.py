@@ -52,3 +52,11 @@ OFFSETS = {
     'glMultiDrawArraysIndirect': ['indirect'],
     'glMultiDrawElementsIndirect': ['indirect'],
 }
+
+# Never offered: persistent / coherent buffer mappings (as GLES's EXT_buffer_storage), and
+# external memory and semaphores, whose file descriptors are the guest's and mean nothing (or
+# something else) in the host process.
+HIDDEN_EXTENSIONS = {
+    'GL_ARB_buffer_storage', 'GL_EXT_memory_object', 'GL_EXT_memory_object_fd',
+    'GL_EXT_semaphore', 'GL_EXT_semaphore_fd',
+}

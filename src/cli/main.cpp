@@ -188,6 +188,12 @@ int cmd_run(int argc, char** argv) {
     setenv("GFXRELAY_SOCKET", socket.c_str(), 1);
     setenv("__EGL_VENDOR_LIBRARY_FILENAMES", vendor_json.c_str(), 1);
     unsetenv("__EGL_VENDOR_LIBRARY_DIRS");
+    // GLVND's libGLX loads the vendor named here as libGLX_<name>.so.0 from the library path.
+    setenv("__GLX_VENDOR_LIBRARY_NAME", "gfxrelay", 1);
+    const char* old_path = std::getenv("LD_LIBRARY_PATH");
+    const std::string path = guest_library_dir().string() +
+                             (old_path && *old_path ? ":" + std::string(old_path) : "");
+    setenv("LD_LIBRARY_PATH", path.c_str(), 1);
     execvp(argv[i], argv + i);
     std::fprintf(stderr, "gfxrelay: cannot run %s: %s\n", argv[i], std::strerror(errno));
     _exit(127);

@@ -3,6 +3,7 @@
 // through each context's own shared-memory stream instead.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <span>
 #include <string>
@@ -29,6 +30,12 @@ class Connection {
 
   // False once the host has closed the session socket.
   bool host_alive();
+
+  // A new id for a context, surface or image of this session (EGL and GLX share the space).
+  static uint32_t new_object_id() {
+    static std::atomic<uint32_t> next{1};
+    return next++;
+  }
 
  private:
   bool open(const std::string& path, std::string* error);

@@ -69,7 +69,6 @@ Device relay_device;
 constexpr const char* kClientExtensions =
     "EGL_EXT_platform_base EGL_EXT_platform_device EGL_MESA_platform_surfaceless "
     "EGL_EXT_device_base EGL_EXT_device_enumeration EGL_EXT_device_query";
-uint32_t next_id = 1;
 
 thread_local EGLint last_error = EGL_SUCCESS;
 thread_local EglContext* current_context = nullptr;
@@ -277,7 +276,7 @@ const char* EGLAPIENTRY QueryString(EGLDisplay dpy, EGLint name) {
     case EGL_VERSION:
       return "1.5 gfxrelay";
     case EGL_CLIENT_APIS:
-      return "OpenGL_ES";
+      return "OpenGL OpenGL_ES";
     case EGL_EXTENSIONS:
       return display_extensions().c_str();
     default:
@@ -347,7 +346,7 @@ EGLSurface EGLAPIENTRY CreatePbufferSurface(EGLDisplay dpy, EGLConfig config,
   size_t index;
   if (!to_index(config, &index)) return fail(EGL_BAD_CONFIG, EGL_NO_SURFACE);
   auto s = std::make_unique<Surface>();
-  s->id = next_id++;
+  s->id = Connection::new_object_id();
   s->config = index;
   for (const EGLint* a = attribs; a && a[0] != EGL_NONE; a += 2)
     if (a[0] == EGL_LARGEST_PBUFFER) s->largest_pbuffer = a[1];
@@ -539,7 +538,7 @@ EGLContext EGLAPIENTRY CreateContext(EGLDisplay dpy, EGLConfig config, EGLContex
   for (const EGLint* a = attribs; a && a[0] != EGL_NONE; a += 2)
     if (a[0] == EGL_CONTEXT_MAJOR_VERSION) major = a[1];
   auto ctx = std::make_unique<EglContext>();
-  ctx->id = next_id++;
+  ctx->id = Connection::new_object_id();
   ctx->config = index;
   ctx->major = major;
   ctx->api = bound_api;
@@ -801,7 +800,7 @@ EGLImage create_image(EGLDisplay dpy, EGLContext context, EGLenum target, EGLCli
   // Its stream is this thread's to use if the context is current here or nowhere.
   if (ctx->bound && ctx->bound_thread != std::this_thread::get_id())
     return fail(EGL_BAD_ACCESS, EGL_NO_IMAGE);
-  const uint32_t id = next_id++;
+  const uint32_t id = Connection::new_object_id();
   wire::MessageWriter w;  // u32 id, target, object, then the attribute list: a multiple of 8
   w.put<uint32_t>(id);
   w.put<uint32_t>(target);

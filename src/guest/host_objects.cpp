@@ -1,0 +1,93 @@
+#include "guest/host_objects.h"
+
+#include "guest/connection.h"
+#include "wire/message.h"
+
+namespace gfxrelay::guest {
+
+namespace {
+
+bool request(wire::Control op, const wire::MessageWriter& w, std::vector<uint8_t>* reply,
+             transport::UniqueFd* fd = nullptr) {
+  Connection* c = Connection::get();
+  return c && c->request(op, w.bytes(), reply, fd);
+}
+
+std::vector<EGLint> terminated(const std::vector<EGLint>& attribs) {
+  std::vector<EGLint> list = attribs;
+  list.push_back(EGL_NONE);
+  return list;
+}
+
+}  // namespace
+
+EGLint create_host_surface(uint32_t id, size_t config, const std::vector<EGLint>& attribs,
+                           EGLint* width, EGLint* height) {
+  wire::MessageWriter w;
+  w.put<uint32_t>(id);
+  w.put<uint32_t>(static_cast<uint32_t>(config));
+  wire::put_attribs(w, terminated(attribs).data());
+  std::vector<uint8_t> reply;
+  if (!request(wire::Control::kCreateSurface, w, &reply)) return EGL_BAD_ALLOC;
+  wire::Reader r(reply);
+  const EGLint status = r.get<uint32_t>();
+  *width = r.get<int32_t>();
+  *height = r.get<int32_t>();
+  return r.ok() ? status : EGL_BAD_ALLOC;
+}
+
+EGLint create_host_context(uint32_t id, size_t config, uint32_t share_id, EGLenum api,
+                           const std::vector<EGLint>& attribs, int api_major,
+                           std::shared_ptr<gles::ShareGroup> share_group,
+                           std::unique_ptr<gles::Context>* out) {
+  wire::MessageWriter w;
+  w.put<uint32_t>(id);
+  w.put<uint32_t>(config == SIZE_MAX ? UINT32_MAX : static_cast<uint32_t>(config));
+  w.put<uint32_t>(share_id);
+  w.put<uint32_t>(api);
+  wire::put_attribs(w, terminated(attribs).data());
+  std::vector<uint8_t> reply;
+  transport::UniqueFd fd;
+  if (!request(wire::Control::kCreateContext, w, &reply, &fd)) return EGL_BAD_ALLOC;
+  wire::Reader r(reply);
+  const EGLint status = r.get<uint32_t>();
+  if (!r.ok()) return EGL_BAD_ALLOC;
+  if (status != EGL_SUCCESS) return status;
+  std::string error;
+  transport::ShmRegion region = transport::ShmRegion::attach(fd.release(), &error);
+  if (!region) {
+    log_error("cannot map the context's stream: " + error);
+    return EGL_BAD_ALLOC;
+  }
+  *out = std::make_unique<gles::Context>(id, api_major, std::move(region), Connection::get(),
+                                         std::move(share_group));
+  return EGL_SUCCESS;
+}
+
+void destroy_host_surface(uint32_t id) {
+  wire::MessageWriter w;
+  w.put<uint32_t>(id);
+  std::vector<uint8_t> reply;
+  request(wire::Control::kDestroySurface, w, &reply);
+}
+
+void destroy_host_context(uint32_t id) {
+  wire::MessageWriter w;
+  w.put<uint32_t>(id);
+  std::vector<uint8_t> reply;
+  request(wire::Control::kDestroyContext, w, &reply);
+}
+
+EGLint make_current_on_host(gles::Context& gl, uint32_t draw, uint32_t read, bool release) {
+  uint8_t* p = gl.begin(wire::Op::gfxrelay_MakeCurrent, 24);
+  if (!p) return EGL_CONTEXT_LOST;
+  wire::store<uint32_t>(p + 8, draw);
+  wire::store<uint32_t>(p + 12, read);
+  wire::store<uint32_t>(p + 16, release ? 1 : 0);
+  wire::store<uint32_t>(p + 20, 0);
+  gl.end(24);
+  gles::ReplyReader reply = gl.sync();
+  return reply.live() ? static_cast<EGLint>(reply.scalar<uint32_t>()) : EGL_CONTEXT_LOST;
+}
+
+}  // namespace gfxrelay::guest

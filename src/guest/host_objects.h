@@ -1,0 +1,31 @@
+// The host-side objects behind EGL and GLX: contexts and surfaces made and destroyed with
+// control messages, and made current in a context's own stream. Both window-system layers use
+// these; they keep their own handles and rules.
+#pragma once
+
+#include <EGL/egl.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "guest/gl/encoder_support.h"
+
+namespace gfxrelay::guest {
+
+// A pbuffer on the host (also what a window is there). Returns the EGL status; *width and
+// *height get the size the host made.
+EGLint create_host_surface(uint32_t id, size_t config, const std::vector<EGLint>& attribs,
+                           EGLint* width, EGLint* height);
+// A context of `api` (EGL_OPENGL_ES_API / EGL_OPENGL_API); config SIZE_MAX: none. On success
+// *out is its stream.
+EGLint create_host_context(uint32_t id, size_t config, uint32_t share_id, EGLenum api,
+                           const std::vector<EGLint>& attribs, int api_major,
+                           std::shared_ptr<gles::ShareGroup> share_group,
+                           std::unique_ptr<gles::Context>* out);
+void destroy_host_surface(uint32_t id);
+void destroy_host_context(uint32_t id);
+// Binds the context's host context to the surfaces (0: none) or releases it; the EGL status.
+EGLint make_current_on_host(gles::Context& gl, uint32_t draw, uint32_t read, bool release);
+
+}  // namespace gfxrelay::guest

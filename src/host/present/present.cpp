@@ -1,0 +1,87 @@
+// Presentation of window surfaces (DESIGN.md, "Presentation"): a guest window is a host pbuffer;
+// at SwapBuffers the host reads its back buffer into the transfer area, where the guest driver
+// takes it and puts it into the window.
+#include "host/decoder/decoding.h"
+
+namespace gfxrelay::host::gles {
+
+namespace {
+
+// Pixel-pack and read-framebuffer state that the read-back changes, restored afterwards: the
+// program's own state must not see the relay's read.
+class ReadbackState {
+ public:
+  // OpenGL ES 2.0 has one framebuffer binding, no read buffer, no pack buffers and only the
+  // pack alignment (libepoxy aborts on glReadBuffer there).
+  explicit ReadbackState(const gl::ContextApi& api)
+      : desktop_(!api.es), es2_(api.es && api.version < 30) {
+    const size_t modes = es2_ ? 1 : kPackModes.size();
+    for (size_t i = 0; i < modes; ++i) glGetIntegerv(kPackModes[i], &pack_[i]);
+    for (size_t i = 0; i < modes; ++i)
+      glPixelStorei(kPackModes[i], kPackModes[i] == GL_PACK_ALIGNMENT ? 4 : 0);
+    if (es2_) {
+      glGetIntegerv(GL_FRAMEBUFFER_BINDING, &read_framebuffer_);
+      glBindFramebuffer(GL_FRAMEBUFFER, 0);
+      return;
+    }
+    glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read_framebuffer_);
+    glGetIntegerv(GL_READ_BUFFER, &read_buffer_);
+    glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &pack_buffer_);
+    if (desktop_) glGetIntegerv(GL_PACK_SWAP_BYTES, &swap_bytes_);
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+    glReadBuffer(GL_BACK);
+    glBindBuffer(GL_PIXEL_PACK_BUFFER, 0);
+    if (desktop_) glPixelStorei(GL_PACK_SWAP_BYTES, GL_FALSE);
+  }
+  ~ReadbackState() {
+    const size_t modes = es2_ ? 1 : kPackModes.size();
+    for (size_t i = 0; i < modes; ++i) glPixelStorei(kPackModes[i], pack_[i]);
+    if (es2_) {
+      glBindFramebuffer(GL_FRAMEBUFFER, read_framebuffer_);
+      return;
+    }
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, read_framebuffer_);
+    glReadBuffer(read_buffer_);
+    glBindBuffer(GL_PIXEL_PACK_BUFFER, pack_buffer_);
+    if (desktop_) glPixelStorei(GL_PACK_SWAP_BYTES, swap_bytes_);
+  }
+
+ private:
+  static constexpr std::array<GLenum, 4> kPackModes = {GL_PACK_ALIGNMENT, GL_PACK_ROW_LENGTH,
+                                                        GL_PACK_SKIP_PIXELS, GL_PACK_SKIP_ROWS};
+  bool desktop_, es2_;
+  GLint read_framebuffer_ = 0, read_buffer_ = GL_BACK, pack_buffer_ = 0, swap_bytes_ = 0;
+  std::array<GLint, 4> pack_{};
+};
+
+}  // namespace
+
+// u32 surface id, u32 pixel format (0: B,G,R,A bytes; 1: R,G,B,A), then the destination blob:
+// width * height * 4 bytes of the transfer area, bottom row first. Replies u32 1 when the
+// pixels were written, 0 when the surface is not the context's current draw surface.
+bool decode_gfxrelay_PresentFrame(Decoding& d) {
+  if (d.size < 16) return d.fail("command too short");
+  const uint32_t format = wire::load<uint32_t>(d.cmd + 12);
+  if (format > 1) return d.fail("unknown pixel format");
+  const EGLSurface surface = d.session.surface(wire::load<uint32_t>(d.cmd + 8));
+  if (surface == EGL_NO_SURFACE) return d.fail("unknown surface");
+  EGLint width = 0, height = 0;
+  eglQuerySurface(d.session.display(), surface, EGL_WIDTH, &width);
+  eglQuerySurface(d.session.display(), surface, EGL_HEIGHT, &height);
+  wire::Reader r(d.cmd + 16, d.size - 16);
+  Blob out = d.output_blob(r, static_cast<size_t>(width) * static_cast<size_t>(height) * 4);
+  if (!out.ok || !r.at_end()) return d.fail("frame does not match the surface's size");
+  const bool current = eglGetCurrentSurface(EGL_DRAW) == surface;
+  if (current) {
+    ReadbackState saved(d.ctx.api);
+    glReadPixels(0, 0, width, height, format == 0 ? GL_BGRA_EXT : GL_RGBA, GL_UNSIGNED_BYTE,
+                 const_cast<void*>(out.data));
+    eglSwapBuffers(d.session.display(), surface);
+  }
+  d.release(out);
+  ReplyWriter w = d.reply();
+  w.scalar<uint32_t>(current ? 1 : 0);
+  return d.finish_reply(w);
+}
+
+}  // namespace gfxrelay::host::gles
