@@ -29,6 +29,10 @@
 #include <vector>
 
 #include "guest/glx/window_presenter.h"
+// XESetCloseDisplay; last, since it defines min and max as macros.
+#include <X11/Xlibint.h>
+#undef min
+#undef max
 
 namespace gfxrelay::guest::glx {
 
@@ -70,12 +74,47 @@ struct GlxContext {
   bool destroyed = false;
 };
 
-std::mutex mutex;  // guards everything below
-std::map<std::pair<Display*, int>, std::vector<std::unique_ptr<FbConfig>>> screen_configs;
+// Process-lifetime state (never destroyed: a program may still use GLX from exit handlers,
+// and destroying presenters at exit would talk to closed displays).
+std::mutex& mutex = *new std::mutex;  // guards everything below
+auto& screen_configs =
+    *new std::map<std::pair<Display*, int>, std::vector<std::unique_ptr<FbConfig>>>;
 // The config glXChooseVisual picked for a visual: glXCreateContext gets only the visual.
-std::map<std::pair<Display*, VisualID>, const FbConfig*> visual_choice;
-std::map<std::pair<Display*, GLXDrawable>, std::unique_ptr<Drawable>> drawables;
-std::set<GlxContext*> contexts;
+auto& visual_choice = *new std::map<std::pair<Display*, VisualID>, const FbConfig*>;
+auto& drawables = *new std::map<std::pair<Display*, GLXDrawable>, std::unique_ptr<Drawable>>;
+auto& contexts = *new std::set<GlxContext*>;
+auto& watched_displays = *new std::set<Display*>;
+
+// When the program closes a display, its drawables go (their X resources went with the
+// connection; only the host surfaces remain to free) and so do its configs.
+int display_closing(Display* dpy, XExtCodes*) {
+  std::lock_guard lock(mutex);
+  for (auto it = drawables.begin(); it != drawables.end();) {
+    if (it->first.first != dpy) {
+      ++it;
+      continue;
+    }
+    bool in_use = false;
+    for (GlxContext* ctx : contexts)
+      in_use = in_use || ctx->draw == it->second.get() || ctx->read == it->second.get();
+    if (in_use) {
+      ++it;
+      continue;
+    }
+    (void)it->second->presenter.release();  // its GC and shared memory went with the connection
+    if (it->second->surface) destroy_host_surface(it->second->surface);
+    it = drawables.erase(it);
+  }
+  std::erase_if(visual_choice, [dpy](const auto& e) { return e.first.first == dpy; });
+  watched_displays.erase(dpy);
+  return 0;
+}
+
+// Lock held.
+void watch_display(Display* dpy) {
+  if (!watched_displays.insert(dpy).second) return;
+  if (XExtCodes* codes = XAddExtension(dpy)) XESetCloseDisplay(dpy, codes->extension, display_closing);
+}
 thread_local GlxContext* current = nullptr;
 
 const wire::Caps* caps() {
@@ -506,6 +545,7 @@ Drawable* drawable_for(Display* dpy, GLXDrawable xid) {
   if (d) return d;
   int width, height;
   if (!window_size(dpy, xid, &width, &height)) return nullptr;  // not a window of this server
+  watch_display(dpy);
   auto owned = std::make_unique<Drawable>();
   owned->kind = Drawable::Kind::kWindow;
   owned->xid = xid;
@@ -582,6 +622,7 @@ GLXPbuffer CreatePbuffer(Display* dpy, GLXFBConfig config, const int* attribs) {
     if (a[0] == GLX_PBUFFER_WIDTH) width = a[1];
     if (a[0] == GLX_PBUFFER_HEIGHT) height = a[1];
   }
+  watch_display(dpy);
   auto d = std::make_unique<Drawable>();
   d->kind = Drawable::Kind::kPbuffer;
   d->xid = XAllocID(dpy);
