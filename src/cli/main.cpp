@@ -191,8 +191,8 @@ int cmd_run(int argc, char** argv) {
     // GLVND's libGLX loads the vendor named here as libGLX_<name>.so.0 from the library path.
     setenv("__GLX_VENDOR_LIBRARY_NAME", "gfxrelay", 1);
     const char* old_path = std::getenv("LD_LIBRARY_PATH");
-    const std::string path = guest_library_dir().string() +
-                             (old_path && *old_path ? ":" + std::string(old_path) : "");
+    const std::string path =
+        guest_library_dir().string() + (old_path && *old_path ? ":" + std::string(old_path) : "");
     setenv("LD_LIBRARY_PATH", path.c_str(), 1);
     execvp(argv[i], argv + i);
     std::fprintf(stderr, "gfxrelay: cannot run %s: %s\n", argv[i], std::strerror(errno));

@@ -19,7 +19,8 @@ ContextApi current_context_api(const char* version_string, int context_profile_m
   if (api.es) v += sizeof kEsPrefix - 1;
   int major = 0, minor = 0;
   if (std::sscanf(v, "%d.%d", &major, &minor) == 2) api.version = major * 10 + minor;
-  api.core_profile = !api.es && api.version >= 32 && (context_profile_mask & kContextCoreProfileBit);
+  api.core_profile =
+      !api.es && api.version >= 32 && (context_profile_mask & kContextCoreProfileBit);
   return api;
 }
 

@@ -14,10 +14,10 @@
 namespace gfxrelay::gl {
 
 struct OpcodeAvailability {
-  uint8_t gles;        // first OpenGL ES version with the command (major*10+minor), 0: none
-  uint8_t gl;          // first desktop OpenGL version, 0: none
-  bool compat_only;    // removed from the core profile
-  bool has_reply;      // the guest waits for a reply
+  uint8_t gles;            // first OpenGL ES version with the command (major*10+minor), 0: none
+  uint8_t gl;              // first desktop OpenGL version, 0: none
+  bool compat_only;        // removed from the core profile
+  bool has_reply;          // the guest waits for a reply
   const char* extensions;  // space-separated extensions that bring it
 };
 extern const OpcodeAvailability kOpcodeAvailability[wire::kOpcodeCount];
@@ -35,6 +35,7 @@ struct ContextApi {
 ContextApi current_context_api(const char* version_string, int context_profile_mask);
 
 // One flag per opcode: may a context of `api` with `extensions` use it.
-std::vector<bool> available_opcodes(const ContextApi& api, const std::vector<std::string>& extensions);
+std::vector<bool> available_opcodes(const ContextApi& api,
+                                    const std::vector<std::string>& extensions);
 
 }  // namespace gfxrelay::gl

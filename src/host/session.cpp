@@ -206,7 +206,8 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         *error = "CreateContext: malformed message";
         return false;
       }
-      if (api != EGL_OPENGL_ES_API && api != EGL_OPENGL_API) return send(status_only(EGL_BAD_MATCH));
+      if (api != EGL_OPENGL_ES_API && api != EGL_OPENGL_API)
+        return send(status_only(EGL_BAD_MATCH));
       EGLConfig c = config == UINT32_MAX ? EGL_NO_CONFIG_KHR : backend_.config(config);
       if (id == 0 || contexts_.count(id)) return send(status_only(EGL_BAD_MATCH));
       if (config != UINT32_MAX && !c) return send(status_only(EGL_BAD_CONFIG));
@@ -231,9 +232,9 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         return send(status_only(EGL_BAD_ALLOC));
       }
       const int fd = region.fd();
-      auto worker = std::make_unique<ContextWorker>(
-          *this, id, api, ctx, std::move(region),
-          shared_with ? shared_with->share_group() : nullptr);
+      auto worker =
+          std::make_unique<ContextWorker>(*this, id, api, ctx, std::move(region),
+                                          shared_with ? shared_with->share_group() : nullptr);
       worker->start();
       contexts_[id] = std::move(worker);
       return send(status_only(EGL_SUCCESS), fd);

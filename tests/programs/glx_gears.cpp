@@ -111,8 +111,17 @@ int main() {
     std::fprintf(stderr, "cannot open the X display\n");
     return 1;
   }
-  int attribs[] = {GLX_RGBA, GLX_RED_SIZE, 1, GLX_GREEN_SIZE, 1, GLX_BLUE_SIZE, 1,
-                   GLX_DOUBLEBUFFER, GLX_DEPTH_SIZE, 1, None};
+  int attribs[] = {GLX_RGBA,
+                   GLX_RED_SIZE,
+                   1,
+                   GLX_GREEN_SIZE,
+                   1,
+                   GLX_BLUE_SIZE,
+                   1,
+                   GLX_DOUBLEBUFFER,
+                   GLX_DEPTH_SIZE,
+                   1,
+                   None};
   XVisualInfo* vis = glXChooseVisual(dpy, DefaultScreen(dpy), attribs);
   if (!vis) {
     std::fprintf(stderr, "no RGB, double-buffered visual with depth\n");
@@ -122,9 +131,9 @@ int main() {
   wa.colormap = XCreateColormap(dpy, RootWindow(dpy, vis->screen), vis->visual, AllocNone);
   wa.event_mask = StructureNotifyMask | ExposureMask;
   int width = 300, height = 240;
-  Window window = XCreateWindow(dpy, RootWindow(dpy, vis->screen), 0, 0, width, height, 0,
-                                vis->depth, InputOutput, vis->visual,
-                                CWColormap | CWEventMask, &wa);
+  Window window =
+      XCreateWindow(dpy, RootWindow(dpy, vis->screen), 0, 0, width, height, 0, vis->depth,
+                    InputOutput, vis->visual, CWColormap | CWEventMask, &wa);
   XMapWindow(dpy, window);
   for (XEvent e;;) {  // wait until the window is on screen
     XNextEvent(dpy, &e);
@@ -143,7 +152,8 @@ int main() {
   glEnable(GL_LIGHT0);
   glEnable(GL_DEPTH_TEST);
   const GLuint lists = glGenLists(3);
-  const float shapes[3][5] = {{1, 4, 1, 20, 0.7f}, {0.5f, 2, 2, 10, 0.7f}, {1.3f, 2, 0.5f, 10, 0.7f}};
+  const float shapes[3][5] = {
+      {1, 4, 1, 20, 0.7f}, {0.5f, 2, 2, 10, 0.7f}, {1.3f, 2, 0.5f, 10, 0.7f}};
   for (int i = 0; i < 3; ++i) {
     glNewList(lists + i, GL_COMPILE);
     glMaterialfv(GL_FRONT, GL_AMBIENT_AND_DIFFUSE, colors[i]);

@@ -2,12 +2,14 @@
 // build on: the per-context stream, blobs, replies, guest-side names and shadowed state.
 #pragma once
 
+// clang-format off
 #include <GLES3/gl32.h>
 // gl2ext.h needs the core header first.
 #include <GLES2/gl2ext.h>
 // Desktop OpenGL's types and enums (no prototypes are used: every entry point is the relay's).
 #include <GL/gl.h>
 #include <GL/glext.h>
+// clang-format on
 
 #include <array>
 #include <atomic>

@@ -3,6 +3,7 @@
 // the host. A window is a host pbuffer of the window's size; glXSwapBuffers brings its back
 // buffer into the window (window_presenter.h). No GLX request reaches the X server: configs
 // come from the host's EGL configs, shown with the screen's 24-bit TrueColor visual.
+// clang-format off
 // The relay's headers first: Xlib defines macros (Status, None, Bool) that clash with them.
 #include "gl_encoder_gen.h"
 #include "guest/connection.h"
@@ -33,6 +34,7 @@
 #include <X11/Xlibint.h>
 #undef min
 #undef max
+// clang-format on
 
 namespace gfxrelay::guest::glx {
 
@@ -113,7 +115,8 @@ int display_closing(Display* dpy, XExtCodes*) {
 // Lock held.
 void watch_display(Display* dpy) {
   if (!watched_displays.insert(dpy).second) return;
-  if (XExtCodes* codes = XAddExtension(dpy)) XESetCloseDisplay(dpy, codes->extension, display_closing);
+  if (XExtCodes* codes = XAddExtension(dpy))
+    XESetCloseDisplay(dpy, codes->extension, display_closing);
 }
 thread_local GlxContext* current = nullptr;
 
@@ -189,44 +192,103 @@ const FbConfig* to_config(GLXFBConfig handle) {
 // GLX 1.4 table 3.1 attribute values of a config; false for an unknown attribute.
 bool config_attribute(const FbConfig& c, int attribute, int* value) {
   switch (attribute) {
-    case GLX_FBCONFIG_ID: *value = c.id; break;
-    case GLX_BUFFER_SIZE: *value = c.red + c.green + c.blue + c.alpha; break;
-    case GLX_LEVEL: *value = 0; break;
-    case GLX_DOUBLEBUFFER: *value = c.double_buffer; break;
-    case GLX_STEREO: *value = False; break;
-    case GLX_AUX_BUFFERS: *value = 0; break;
-    case GLX_RED_SIZE: *value = c.red; break;
-    case GLX_GREEN_SIZE: *value = c.green; break;
-    case GLX_BLUE_SIZE: *value = c.blue; break;
-    case GLX_ALPHA_SIZE: *value = c.alpha; break;
-    case GLX_DEPTH_SIZE: *value = c.depth; break;
-    case GLX_STENCIL_SIZE: *value = c.stencil; break;
+    case GLX_FBCONFIG_ID:
+      *value = c.id;
+      break;
+    case GLX_BUFFER_SIZE:
+      *value = c.red + c.green + c.blue + c.alpha;
+      break;
+    case GLX_LEVEL:
+      *value = 0;
+      break;
+    case GLX_DOUBLEBUFFER:
+      *value = c.double_buffer;
+      break;
+    case GLX_STEREO:
+      *value = False;
+      break;
+    case GLX_AUX_BUFFERS:
+      *value = 0;
+      break;
+    case GLX_RED_SIZE:
+      *value = c.red;
+      break;
+    case GLX_GREEN_SIZE:
+      *value = c.green;
+      break;
+    case GLX_BLUE_SIZE:
+      *value = c.blue;
+      break;
+    case GLX_ALPHA_SIZE:
+      *value = c.alpha;
+      break;
+    case GLX_DEPTH_SIZE:
+      *value = c.depth;
+      break;
+    case GLX_STENCIL_SIZE:
+      *value = c.stencil;
+      break;
     case GLX_ACCUM_RED_SIZE:
     case GLX_ACCUM_GREEN_SIZE:
     case GLX_ACCUM_BLUE_SIZE:
-    case GLX_ACCUM_ALPHA_SIZE: *value = 0; break;
-    case GLX_RENDER_TYPE: *value = GLX_RGBA_BIT; break;
-    case GLX_DRAWABLE_TYPE: *value = GLX_WINDOW_BIT | GLX_PBUFFER_BIT; break;
-    case GLX_X_RENDERABLE: *value = True; break;
-    case GLX_VISUAL_ID: *value = static_cast<int>(c.visual); break;
-    case GLX_X_VISUAL_TYPE: *value = GLX_TRUE_COLOR; break;
-    case GLX_CONFIG_CAVEAT: *value = GLX_NONE; break;
-    case GLX_TRANSPARENT_TYPE: *value = GLX_NONE; break;
+    case GLX_ACCUM_ALPHA_SIZE:
+      *value = 0;
+      break;
+    case GLX_RENDER_TYPE:
+      *value = GLX_RGBA_BIT;
+      break;
+    case GLX_DRAWABLE_TYPE:
+      *value = GLX_WINDOW_BIT | GLX_PBUFFER_BIT;
+      break;
+    case GLX_X_RENDERABLE:
+      *value = True;
+      break;
+    case GLX_VISUAL_ID:
+      *value = static_cast<int>(c.visual);
+      break;
+    case GLX_X_VISUAL_TYPE:
+      *value = GLX_TRUE_COLOR;
+      break;
+    case GLX_CONFIG_CAVEAT:
+      *value = GLX_NONE;
+      break;
+    case GLX_TRANSPARENT_TYPE:
+      *value = GLX_NONE;
+      break;
     case GLX_TRANSPARENT_INDEX_VALUE:
     case GLX_TRANSPARENT_RED_VALUE:
     case GLX_TRANSPARENT_GREEN_VALUE:
     case GLX_TRANSPARENT_BLUE_VALUE:
-    case GLX_TRANSPARENT_ALPHA_VALUE: *value = 0; break;
-    case GLX_MAX_PBUFFER_WIDTH: *value = c.max_pbuffer_width; break;
-    case GLX_MAX_PBUFFER_HEIGHT: *value = c.max_pbuffer_height; break;
-    case GLX_MAX_PBUFFER_PIXELS: *value = c.max_pbuffer_pixels; break;
-    case GLX_SAMPLE_BUFFERS: *value = c.samples > 0; break;
-    case GLX_SAMPLES: *value = c.samples; break;
-    case GLX_SCREEN: *value = c.screen; break;
+    case GLX_TRANSPARENT_ALPHA_VALUE:
+      *value = 0;
+      break;
+    case GLX_MAX_PBUFFER_WIDTH:
+      *value = c.max_pbuffer_width;
+      break;
+    case GLX_MAX_PBUFFER_HEIGHT:
+      *value = c.max_pbuffer_height;
+      break;
+    case GLX_MAX_PBUFFER_PIXELS:
+      *value = c.max_pbuffer_pixels;
+      break;
+    case GLX_SAMPLE_BUFFERS:
+      *value = c.samples > 0;
+      break;
+    case GLX_SAMPLES:
+      *value = c.samples;
+      break;
+    case GLX_SCREEN:
+      *value = c.screen;
+      break;
     // glXGetConfig's own attributes.
-    case GLX_USE_GL: *value = True; break;
-    case GLX_RGBA: *value = True; break;
-    default: return false;
+    case GLX_USE_GL:
+      *value = True;
+      break;
+    case GLX_RGBA:
+      *value = True;
+      break;
+    default:
+      return false;
   }
   return true;
 }
@@ -480,9 +542,8 @@ GLXContext create_context(const FbConfig* config, int screen, GLXContext share,
   ctx->id = Connection::new_object_id();
   ctx->config = config;
   ctx->screen = screen;
-  if (create_host_context(ctx->id, config->host, shared_with ? shared_with->id : 0,
-                          EGL_OPENGL_API, egl_attribs, 1,
-                          shared_with ? shared_with->gl->share_group() : nullptr,
+  if (create_host_context(ctx->id, config->host, shared_with ? shared_with->id : 0, EGL_OPENGL_API,
+                          egl_attribs, 1, shared_with ? shared_with->gl->share_group() : nullptr,
                           &ctx->gl) != EGL_SUCCESS)
     return nullptr;
   contexts.insert(ctx.get());
@@ -498,8 +559,7 @@ GLXContext CreateContext(Display* dpy, XVisualInfo* vis, GLXContext share, Bool)
   return create_context(config, vis ? vis->screen : 0, share, nullptr);
 }
 
-GLXContext CreateNewContext(Display*, GLXFBConfig config, int render_type, GLXContext share,
-                            Bool) {
+GLXContext CreateNewContext(Display*, GLXFBConfig config, int render_type, GLXContext share, Bool) {
   if (render_type != GLX_RGBA_TYPE) return nullptr;
   const FbConfig* c;
   {
@@ -675,14 +735,29 @@ void QueryDrawable(Display* dpy, GLXDrawable drawable, int attribute, unsigned i
   Drawable* d = find_drawable(dpy, drawable);
   if (!d || !value) return;
   switch (attribute) {
-    case GLX_WIDTH: *value = d->width; break;
-    case GLX_HEIGHT: *value = d->height; break;
-    case GLX_PRESERVED_CONTENTS: *value = True; break;
-    case GLX_LARGEST_PBUFFER: *value = False; break;
-    case GLX_FBCONFIG_ID: *value = d->config ? d->config->id : 0; break;
-    case GLX_SWAP_INTERVAL_EXT: *value = d->swap_interval; break;
-    case GLX_MAX_SWAP_INTERVAL_EXT: *value = 1; break;
-    default: break;
+    case GLX_WIDTH:
+      *value = d->width;
+      break;
+    case GLX_HEIGHT:
+      *value = d->height;
+      break;
+    case GLX_PRESERVED_CONTENTS:
+      *value = True;
+      break;
+    case GLX_LARGEST_PBUFFER:
+      *value = False;
+      break;
+    case GLX_FBCONFIG_ID:
+      *value = d->config ? d->config->id : 0;
+      break;
+    case GLX_SWAP_INTERVAL_EXT:
+      *value = d->swap_interval;
+      break;
+    case GLX_MAX_SWAP_INTERVAL_EXT:
+      *value = 1;
+      break;
+    default:
+      break;
   }
 }
 
@@ -691,10 +766,17 @@ int QueryContext(Display*, GLXContext context, int attribute, int* value) {
   GlxContext* ctx = to_context(context);
   if (!ctx) return GLX_BAD_CONTEXT;
   switch (attribute) {
-    case GLX_FBCONFIG_ID: *value = ctx->config ? ctx->config->id : 0; break;
-    case GLX_RENDER_TYPE: *value = GLX_RGBA_TYPE; break;
-    case GLX_SCREEN: *value = ctx->screen; break;
-    default: return GLX_BAD_ATTRIBUTE;
+    case GLX_FBCONFIG_ID:
+      *value = ctx->config ? ctx->config->id : 0;
+      break;
+    case GLX_RENDER_TYPE:
+      *value = GLX_RGBA_TYPE;
+      break;
+    case GLX_SCREEN:
+      *value = ctx->screen;
+      break;
+    default:
+      return GLX_BAD_ATTRIBUTE;
   }
   return Success;
 }
@@ -731,10 +813,14 @@ constexpr const char* kExtensions =
 
 const char* glx_string(int name) {
   switch (name) {
-    case GLX_VENDOR: return "gfxrelay";
-    case GLX_VERSION: return "1.4";
-    case GLX_EXTENSIONS: return kExtensions;
-    default: return nullptr;
+    case GLX_VENDOR:
+      return "gfxrelay";
+    case GLX_VERSION:
+      return "1.4";
+    case GLX_EXTENSIONS:
+      return kExtensions;
+    default:
+      return nullptr;
   }
 }
 const char* QueryServerString(Display*, int, int name) {
@@ -771,7 +857,8 @@ struct Proc {
   const char* name;
   void* address;
 };
-#define GLX_PROC(name, fn) {name, reinterpret_cast<void*>(&fn)}
+#define GLX_PROC(name, fn) \
+  { name, reinterpret_cast<void*>(&fn) }
 const Proc kGlxProcs[] = {
     GLX_PROC("glXChooseFBConfig", ChooseFBConfig),
     GLX_PROC("glXChooseVisual", ChooseVisual),

@@ -82,7 +82,8 @@ bool WindowPresenter::ensure_image(int width, int height) {
   }
   image_ = XCreateImage(display_, visual_, depth_, ZPixmap, 0, nullptr, width, height, 32, 0);
   if (!image_) return false;
-  image_->data = static_cast<char*>(std::malloc(static_cast<size_t>(image_->bytes_per_line) * height));
+  image_->data =
+      static_cast<char*>(std::malloc(static_cast<size_t>(image_->bytes_per_line) * height));
   if (!image_->data) {
     XDestroyImage(image_);
     image_ = nullptr;

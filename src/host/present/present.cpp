@@ -48,7 +48,7 @@ class ReadbackState {
 
  private:
   static constexpr std::array<GLenum, 4> kPackModes = {GL_PACK_ALIGNMENT, GL_PACK_ROW_LENGTH,
-                                                        GL_PACK_SKIP_PIXELS, GL_PACK_SKIP_ROWS};
+                                                       GL_PACK_SKIP_PIXELS, GL_PACK_SKIP_ROWS};
   bool desktop_, es2_;
   GLint read_framebuffer_ = 0, read_buffer_ = GL_BACK, pack_buffer_ = 0, swap_bytes_ = 0;
   std::array<GLint, 4> pack_{};
