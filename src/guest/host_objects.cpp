@@ -1,34 +1,23 @@
 #include "guest/host_objects.h"
 
 #include "guest/connection.h"
-#include "wire/message.h"
 
 namespace gfxrelay::guest {
 
-namespace {
-
-bool request(wire::Control op, const wire::MessageWriter& w, std::vector<uint8_t>* reply,
-             transport::UniqueFd* fd = nullptr) {
+bool request_host(wire::Control op, const wire::MessageWriter& w, std::vector<uint8_t>* reply,
+                  transport::UniqueFd* fd) {
   Connection* c = Connection::get();
   return c && c->request(op, w.bytes(), reply, fd);
 }
 
-std::vector<EGLint> terminated(const std::vector<EGLint>& attribs) {
-  std::vector<EGLint> list = attribs;
-  list.push_back(EGL_NONE);
-  return list;
-}
-
-}  // namespace
-
-EGLint create_host_surface(uint32_t id, size_t config, const std::vector<EGLint>& attribs,
-                           EGLint* width, EGLint* height) {
+EGLint create_host_surface(uint32_t id, size_t config, const EGLint* attribs, EGLint* width,
+                           EGLint* height) {
   wire::MessageWriter w;
   w.put<uint32_t>(id);
   w.put<uint32_t>(static_cast<uint32_t>(config));
-  wire::put_attribs(w, terminated(attribs).data());
+  wire::put_attribs(w, attribs);
   std::vector<uint8_t> reply;
-  if (!request(wire::Control::kCreateSurface, w, &reply)) return EGL_BAD_ALLOC;
+  if (!request_host(wire::Control::kCreateSurface, w, &reply)) return EGL_BAD_ALLOC;
   wire::Reader r(reply);
   const EGLint status = r.get<uint32_t>();
   *width = r.get<int32_t>();
@@ -37,7 +26,7 @@ EGLint create_host_surface(uint32_t id, size_t config, const std::vector<EGLint>
 }
 
 EGLint create_host_context(uint32_t id, size_t config, uint32_t share_id, EGLenum api,
-                           const std::vector<EGLint>& attribs, int api_major,
+                           const EGLint* attribs, int api_major,
                            std::shared_ptr<gles::ShareGroup> share_group,
                            std::unique_ptr<gles::Context>* out) {
   wire::MessageWriter w;
@@ -45,10 +34,10 @@ EGLint create_host_context(uint32_t id, size_t config, uint32_t share_id, EGLenu
   w.put<uint32_t>(config == SIZE_MAX ? UINT32_MAX : static_cast<uint32_t>(config));
   w.put<uint32_t>(share_id);
   w.put<uint32_t>(api);
-  wire::put_attribs(w, terminated(attribs).data());
+  wire::put_attribs(w, attribs);
   std::vector<uint8_t> reply;
   transport::UniqueFd fd;
-  if (!request(wire::Control::kCreateContext, w, &reply, &fd)) return EGL_BAD_ALLOC;
+  if (!request_host(wire::Control::kCreateContext, w, &reply, &fd)) return EGL_BAD_ALLOC;
   wire::Reader r(reply);
   const EGLint status = r.get<uint32_t>();
   if (!r.ok()) return EGL_BAD_ALLOC;
@@ -68,14 +57,14 @@ void destroy_host_surface(uint32_t id) {
   wire::MessageWriter w;
   w.put<uint32_t>(id);
   std::vector<uint8_t> reply;
-  request(wire::Control::kDestroySurface, w, &reply);
+  request_host(wire::Control::kDestroySurface, w, &reply);
 }
 
 void destroy_host_context(uint32_t id) {
   wire::MessageWriter w;
   w.put<uint32_t>(id);
   std::vector<uint8_t> reply;
-  request(wire::Control::kDestroyContext, w, &reply);
+  request_host(wire::Control::kDestroyContext, w, &reply);
 }
 
 EGLint make_current_on_host(gles::Context& gl, uint32_t draw, uint32_t read, bool release) {

@@ -10,17 +10,25 @@
 #include <vector>
 
 #include "guest/gl/encoder_support.h"
+#include "transport/socket.h"
+#include "wire/handshake.h"
+#include "wire/message.h"
 
 namespace gfxrelay::guest {
 
-// A pbuffer on the host (also what a window is there). Returns the EGL status; *width and
-// *height get the size the host made.
-EGLint create_host_surface(uint32_t id, size_t config, const std::vector<EGLint>& attribs,
-                           EGLint* width, EGLint* height);
-// A context of `api` (EGL_OPENGL_ES_API / EGL_OPENGL_API); config SIZE_MAX: none. On success
-// *out is its stream.
+// Sends a control message on the process's connection and waits for the reply; false if there
+// is no host.
+bool request_host(wire::Control op, const wire::MessageWriter& w, std::vector<uint8_t>* reply,
+                  transport::UniqueFd* fd = nullptr);
+
+// A pbuffer on the host (also what a window is there); `attribs` ends with EGL_NONE (or is
+// null). Returns the EGL status; *width and *height get the size the host made.
+EGLint create_host_surface(uint32_t id, size_t config, const EGLint* attribs, EGLint* width,
+                           EGLint* height);
+// A context of `api` (EGL_OPENGL_ES_API / EGL_OPENGL_API); config SIZE_MAX: none; share_id 0:
+// none. On success *out is its stream.
 EGLint create_host_context(uint32_t id, size_t config, uint32_t share_id, EGLenum api,
-                           const std::vector<EGLint>& attribs, int api_major,
+                           const EGLint* attribs, int api_major,
                            std::shared_ptr<gles::ShareGroup> share_group,
                            std::unique_ptr<gles::Context>* out);
 void destroy_host_surface(uint32_t id);

@@ -16,6 +16,7 @@
 
 #include "gl_encoder_gen.h"
 #include "guest/connection.h"
+#include "guest/host_objects.h"
 #include "wire/message.h"
 
 namespace gfxrelay::guest::egl {
@@ -131,48 +132,26 @@ EglContext* to_context(Display* d, EGLContext c) {
   return d->contexts.count(ctx) ? ctx : nullptr;
 }
 
-bool request(wire::Control op, const wire::MessageWriter& w, std::vector<uint8_t>* reply,
-             transport::UniqueFd* fd = nullptr) {
-  Connection* c = Connection::get();
-  return c && c->request(op, w.bytes(), reply, fd);
-}
-
 void destroy_image_on_host(uint32_t id) {
   wire::MessageWriter w;
   w.put<uint32_t>(id);
   std::vector<uint8_t> reply;
-  request(wire::Control::kDestroyImage, w, &reply);
+  request_host(wire::Control::kDestroyImage, w, &reply);
 }
 
 void destroy_surface_on_host(Surface* s) {
-  wire::MessageWriter w;
-  w.put<uint32_t>(s->id);
-  std::vector<uint8_t> reply;
-  request(wire::Control::kDestroySurface, w, &reply);
+  destroy_host_surface(s->id);
   delete s;
 }
 
 void destroy_context_on_host(EglContext* ctx) {
-  wire::MessageWriter w;
-  w.put<uint32_t>(ctx->id);
-  std::vector<uint8_t> reply;
   ctx->gl.reset();
-  request(wire::Control::kDestroyContext, w, &reply);
+  destroy_host_context(ctx->id);
   delete ctx;
 }
 
-// Sends MakeCurrent on the context's own stream; the host answers with an EGL error code.
 EGLint host_make_current(EglContext* ctx, Surface* draw, Surface* read, bool release) {
-  Context& gl = *ctx->gl;
-  uint8_t* p = gl.begin(wire::Op::gfxrelay_MakeCurrent, 24);
-  if (!p) return EGL_CONTEXT_LOST;
-  wire::store<uint32_t>(p + 8, draw ? draw->id : 0);
-  wire::store<uint32_t>(p + 12, read ? read->id : 0);
-  wire::store<uint32_t>(p + 16, release ? 1 : 0);
-  wire::store<uint32_t>(p + 20, 0);
-  gl.end(24);
-  gles::ReplyReader reply = gl.sync();
-  return reply.live() ? static_cast<EGLint>(reply.scalar<uint32_t>()) : EGL_CONTEXT_LOST;
+  return make_current_on_host(*ctx->gl, draw ? draw->id : 0, read ? read->id : 0, release);
 }
 
 // Unbinds the calling thread's context; destroys what was waiting for that. Lock held.
@@ -307,7 +286,7 @@ EGLBoolean EGLAPIENTRY ChooseConfig(EGLDisplay dpy, const EGLint* attribs, EGLCo
   wire::MessageWriter w;
   wire::put_attribs(w, attribs);
   std::vector<uint8_t> reply;
-  if (!request(wire::Control::kChooseConfig, w, &reply)) return fail(EGL_BAD_ALLOC);
+  if (!request_host(wire::Control::kChooseConfig, w, &reply)) return fail(EGL_BAD_ALLOC);
   wire::Reader r(reply);
   const EGLint status = r.get<uint32_t>();
   const uint32_t n = r.get<uint32_t>();
@@ -350,18 +329,7 @@ EGLSurface EGLAPIENTRY CreatePbufferSurface(EGLDisplay dpy, EGLConfig config,
   s->config = index;
   for (const EGLint* a = attribs; a && a[0] != EGL_NONE; a += 2)
     if (a[0] == EGL_LARGEST_PBUFFER) s->largest_pbuffer = a[1];
-  wire::MessageWriter w;
-  w.put<uint32_t>(s->id);
-  w.put<uint32_t>(static_cast<uint32_t>(index));
-  wire::put_attribs(w, attribs);
-  std::vector<uint8_t> reply;
-  if (!request(wire::Control::kCreateSurface, w, &reply))
-    return fail(EGL_BAD_ALLOC, EGL_NO_SURFACE);
-  wire::Reader r(reply);
-  const EGLint status = r.get<uint32_t>();
-  s->width = r.get<int32_t>();
-  s->height = r.get<int32_t>();
-  if (!r.ok()) return fail(EGL_BAD_ALLOC, EGL_NO_SURFACE);
+  const EGLint status = create_host_surface(s->id, index, attribs, &s->width, &s->height);
   if (status != EGL_SUCCESS) return fail(status, EGL_NO_SURFACE);
   Surface* surface = s.release();
   d->surfaces.insert(surface);
@@ -542,28 +510,10 @@ EGLContext EGLAPIENTRY CreateContext(EGLDisplay dpy, EGLConfig config, EGLContex
   ctx->config = index;
   ctx->major = major;
   ctx->api = bound_api;
-  wire::MessageWriter w;
-  w.put<uint32_t>(ctx->id);
-  w.put<uint32_t>(index == SIZE_MAX ? UINT32_MAX : static_cast<uint32_t>(index));
-  w.put<uint32_t>(shared_with ? shared_with->id : 0);
-  w.put<uint32_t>(bound_api);
-  wire::put_attribs(w, attribs);
-  std::vector<uint8_t> reply;
-  transport::UniqueFd fd;
-  if (!request(wire::Control::kCreateContext, w, &reply, &fd))
-    return fail(EGL_BAD_ALLOC, EGL_NO_CONTEXT);
-  wire::Reader r(reply);
-  const EGLint status = r.get<uint32_t>();
-  if (!r.ok()) return fail(EGL_BAD_ALLOC, EGL_NO_CONTEXT);
+  const EGLint status =
+      create_host_context(ctx->id, index, shared_with ? shared_with->id : 0, bound_api, attribs,
+                          major, shared_with ? shared_with->gl->share_group() : nullptr, &ctx->gl);
   if (status != EGL_SUCCESS) return fail(status, EGL_NO_CONTEXT);
-  std::string error;
-  transport::ShmRegion region = transport::ShmRegion::attach(fd.release(), &error);
-  if (!region) {
-    log_error("cannot map the context's stream: " + error);
-    return fail(EGL_BAD_ALLOC, EGL_NO_CONTEXT);
-  }
-  ctx->gl = std::make_unique<Context>(ctx->id, major, std::move(region), Connection::get(),
-                                      shared_with ? shared_with->gl->share_group() : nullptr);
   EglContext* handle = ctx.release();
   d->contexts.insert(handle);
   last_error = EGL_SUCCESS;

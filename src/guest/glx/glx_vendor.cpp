@@ -415,9 +415,8 @@ bool ensure_surface(Drawable* d, const FbConfig* config) {
   if (d->kind == Drawable::Kind::kPbuffer && d->surface) return d->config == config;
   const uint32_t id = Connection::new_object_id();
   EGLint w = 0, h = 0;
-  if (create_host_surface(id, config->host, {EGL_WIDTH, width, EGL_HEIGHT, height}, &w, &h) !=
-      EGL_SUCCESS)
-    return false;
+  const EGLint size[] = {EGL_WIDTH, width, EGL_HEIGHT, height, EGL_NONE};
+  if (create_host_surface(id, config->host, size, &w, &h) != EGL_SUCCESS) return false;
   if (d->surface) destroy_host_surface(d->surface);
   d->surface = id;
   d->config = config;
@@ -497,6 +496,7 @@ int GetConfig(Display* dpy, XVisualInfo* vis, int attribute, int* value) {
 }
 
 // GLX_ARB_create_context(_profile) attributes as EGL ones; false for one the relay refuses.
+// `out` ends with EGL_NONE.
 bool translate_context_attribs(const int* attribs, std::vector<EGLint>* out) {
   for (const int* a = attribs; a && a[0] != None; a += 2) {
     switch (a[0]) {
@@ -527,6 +527,7 @@ bool translate_context_attribs(const int* attribs, std::vector<EGLint>* out) {
         return false;
     }
   }
+  out->push_back(EGL_NONE);
   return true;
 }
 
@@ -543,7 +544,8 @@ GLXContext create_context(const FbConfig* config, int screen, GLXContext share,
   ctx->config = config;
   ctx->screen = screen;
   if (create_host_context(ctx->id, config->host, shared_with ? shared_with->id : 0, EGL_OPENGL_API,
-                          egl_attribs, 1, shared_with ? shared_with->gl->share_group() : nullptr,
+                          egl_attribs.data(), 1,
+                          shared_with ? shared_with->gl->share_group() : nullptr,
                           &ctx->gl) != EGL_SUCCESS)
     return nullptr;
   contexts.insert(ctx.get());
