@@ -79,4 +79,22 @@ EGLint make_current_on_host(gles::Context& gl, uint32_t draw, uint32_t read, boo
   return reply.live() ? static_cast<EGLint>(reply.scalar<uint32_t>()) : EGL_CONTEXT_LOST;
 }
 
+bool present_frame(gles::Context& gl, uint32_t surface, int width, int height,
+                   x11::PixelOrder order, x11::WindowPresenter& window) {
+  const size_t bytes = static_cast<size_t>(width) * static_cast<size_t>(height) * 4;
+  gles::Blob blob = gl.output_blob(bytes);
+  if (blob.mode != wire::BlobMode::kTransfer) return false;
+  const size_t size = 16 + blob.wire_size();
+  uint8_t* p = gl.begin(wire::Op::gfxrelay_PresentFrame, size);
+  if (!p) return false;
+  wire::store<uint32_t>(p + 8, surface);
+  wire::store<uint32_t>(p + 12, order == x11::PixelOrder::kBgra ? 0 : 1);
+  gl.write_blob(p + 16, blob);
+  gl.end(size);
+  gles::ReplyReader reply = gl.sync();
+  if (!reply.live() || !reply.scalar<uint32_t>()) return false;
+  window.present(gl.transfer_bytes(blob), width, height, order);
+  return true;
+}
+
 }  // namespace gfxrelay::guest

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "guest/gl/encoder_support.h"
+#include "guest/x11/window_presenter.h"
 #include "transport/socket.h"
 #include "wire/handshake.h"
 #include "wire/message.h"
@@ -35,5 +36,11 @@ void destroy_host_surface(uint32_t id);
 void destroy_host_context(uint32_t id);
 // Binds the context's host context to the surfaces (0: none) or releases it; the EGL status.
 EGLint make_current_on_host(gles::Context& gl, uint32_t draw, uint32_t read, bool release);
+
+// A window's frame: the host reads `surface` (the context's current draw surface, width x
+// height) into the transfer area and `window` puts it on the screen. False if the host did
+// not (the session is gone, or the surface is not current there).
+bool present_frame(gles::Context& gl, uint32_t surface, int width, int height,
+                   x11::PixelOrder order, x11::WindowPresenter& window);
 
 }  // namespace gfxrelay::guest

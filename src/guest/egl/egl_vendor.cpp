@@ -17,6 +17,7 @@
 #include "gl_encoder_gen.h"
 #include "guest/connection.h"
 #include "guest/host_objects.h"
+#include "guest/x11/window_presenter.h"
 #include "wire/message.h"
 
 namespace gfxrelay::guest::egl {
@@ -26,12 +27,15 @@ namespace {
 using gles::Context;
 
 struct Surface {
-  uint32_t id = 0;
+  uint32_t id = 0;  // of the host surface; a window gets a new one when its size changes
   size_t config = 0;
   EGLint width = 0, height = 0;
   EGLint largest_pbuffer = EGL_FALSE;
   bool destroyed = false;  // eglDestroySurface called while current
   int current_count = 0;   // contexts it is bound to
+  // Windows (X11): a host pbuffer of the window's size, presented at eglSwapBuffers.
+  x11::XWindow window = 0;
+  std::unique_ptr<x11::WindowPresenter> presenter;
 };
 
 struct EglContext {
@@ -48,8 +52,14 @@ struct EglContext {
 };
 
 struct Display {
-  explicit Display(EGLenum p) : platform(p) {}
+  explicit Display(EGLenum p, x11::XDisplay* x = nullptr) : platform(p), x_display(x) {}
   EGLenum platform;
+  // The X connection of an X11 display; the default display opens $DISPLAY when it first
+  // needs windows, as Mesa's default platform is X11.
+  x11::XDisplay* x_display;
+  bool x_display_tried = false;
+  unsigned long visual = 0;  // of window configs, once known
+  bool visual_known = false;
   bool initialized = false;
   std::set<Surface*> surfaces;
   std::set<EglContext*> contexts;
@@ -60,7 +70,11 @@ std::mutex mutex;  // guards displays, surfaces, contexts and ids
 Display surfaceless_display{EGL_PLATFORM_SURFACELESS_MESA};
 Display default_display{EGL_NONE};
 Display device_display{EGL_PLATFORM_DEVICE_EXT};  // the relay's one device (EGL_EXT_device_*)
-constexpr Display* kDisplays[] = {&surfaceless_display, &default_display, &device_display};
+// Every display handed out: the three above and one per X connection (EGL_KHR_platform_x11),
+// which live as long as the process (EGL displays are never freed).
+std::set<Display*>& displays =
+    *new std::set<Display*>{&surfaceless_display, &default_display, &device_display};
+auto& x11_displays = *new std::map<x11::XDisplay*, Display*>;
 
 // The relay is one EGL device: the host GPU behind it.
 struct Device {};
@@ -69,7 +83,8 @@ Device relay_device;
 // Client extensions (no display); GLVND enables its device functions for vendors naming them.
 constexpr const char* kClientExtensions =
     "EGL_EXT_platform_base EGL_EXT_platform_device EGL_MESA_platform_surfaceless "
-    "EGL_EXT_device_base EGL_EXT_device_enumeration EGL_EXT_device_query";
+    "EGL_KHR_platform_x11 EGL_EXT_platform_x11 EGL_EXT_device_base EGL_EXT_device_enumeration "
+    "EGL_EXT_device_query";
 
 thread_local EGLint last_error = EGL_SUCCESS;
 thread_local EglContext* current_context = nullptr;
@@ -90,9 +105,17 @@ EGLBoolean succeed() {
 }
 
 Display* to_display(EGLDisplay dpy) {
-  for (Display* d : kDisplays)
-    if (dpy == d) return d;
-  return nullptr;
+  auto* d = static_cast<Display*>(dpy);
+  return displays.count(d) ? d : nullptr;
+}
+
+// The X connection windows of `d` live on, or null where it has none. Lock held.
+x11::XDisplay* x_display_of(Display* d) {
+  if (d->platform == EGL_NONE && !d->x_display && !d->x_display_tried) {
+    d->x_display_tried = true;
+    d->x_display = x11::open_default_display();
+  }
+  return d->x_display;
 }
 
 // Returns the display if it is ours and initialized, else sets the EGL error.
@@ -121,6 +144,31 @@ bool to_index(EGLConfig config, size_t* index) {
   if (v == 0 || v > config_count()) return false;
   *index = v - 1;
   return true;
+}
+
+int32_t host_config_value(size_t index, EGLint attribute) {
+  int32_t v = 0;
+  caps()->config_value(index, attribute, &v);
+  return v;
+}
+
+// The visual of window configs on `d`, 0 where it has no windows. Lock held.
+unsigned long window_visual(Display* d) {
+  if (!d->visual_known) {
+    x11::XDisplay* x = x_display_of(d);
+    d->visual = x ? x11::truecolor_visual(x, x11::default_screen(x)) : 0;
+    d->visual_known = true;
+  }
+  return d->visual;
+}
+
+// Windows get frames as 8-bit RGB (x11/window_presenter.h), so window configs are the
+// host's 8-bit RGB ones, shown with the screen's TrueColor visual.
+bool window_config(Display* d, size_t index) {
+  return host_config_value(index, EGL_COLOR_BUFFER_TYPE) == EGL_RGB_BUFFER &&
+         host_config_value(index, EGL_RED_SIZE) == 8 &&
+         host_config_value(index, EGL_GREEN_SIZE) == 8 &&
+         host_config_value(index, EGL_BLUE_SIZE) == 8 && window_visual(d) != 0;
 }
 
 Surface* to_surface(Display* d, EGLSurface s) {
@@ -281,10 +329,34 @@ EGLBoolean EGLAPIENTRY GetConfigs(EGLDisplay dpy, EGLConfig* configs, EGLint siz
 EGLBoolean EGLAPIENTRY ChooseConfig(EGLDisplay dpy, const EGLint* attribs, EGLConfig* configs,
                                     EGLint size, EGLint* count) {
   std::lock_guard lock(mutex);
-  if (!initialized_display(dpy)) return EGL_FALSE;
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_FALSE;
   if (!count) return fail(EGL_BAD_PARAMETER);
+  // The host has pbuffers only: a wish for windows goes there as one for pbuffers, and the
+  // native-visual attributes are matched here.
+  std::vector<EGLint> host_attribs;
+  bool windows_only = false;
+  for (const EGLint* a = attribs; a && a[0] != EGL_NONE; a += 2) {
+    EGLint value = a[1];
+    if (a[0] == EGL_NATIVE_RENDERABLE || a[0] == EGL_NATIVE_VISUAL_TYPE) {
+      windows_only = windows_only || (value != EGL_DONT_CARE && value != EGL_FALSE);
+      continue;
+    }
+    if (a[0] == EGL_SURFACE_TYPE && value != EGL_DONT_CARE) {
+      if (value & EGL_PIXMAP_BIT) {  // no pixmaps on the relay
+        *count = 0;
+        return succeed();
+      }
+      if (value & EGL_WINDOW_BIT) {
+        windows_only = true;
+        value = (value & ~EGL_WINDOW_BIT) | EGL_PBUFFER_BIT;
+      }
+    }
+    host_attribs.insert(host_attribs.end(), {a[0], value});
+  }
+  host_attribs.push_back(EGL_NONE);
   wire::MessageWriter w;
-  wire::put_attribs(w, attribs);
+  wire::put_attribs(w, host_attribs.data());
   std::vector<uint8_t> reply;
   if (!request_host(wire::Control::kChooseConfig, w, &reply)) return fail(EGL_BAD_ALLOC);
   wire::Reader r(reply);
@@ -295,7 +367,7 @@ EGLBoolean EGLAPIENTRY ChooseConfig(EGLDisplay dpy, const EGLint* attribs, EGLCo
   EGLint written = 0;
   for (uint32_t i = 0; i < n && r.ok(); ++i) {
     const uint32_t index = r.get<uint32_t>();
-    if (index >= config_count()) continue;
+    if (index >= config_count() || (windows_only && !window_config(d, index))) continue;
     if (configs && written < size) configs[written] = to_handle(index);
     ++written;
     if (configs && written >= size) break;
@@ -307,12 +379,21 @@ EGLBoolean EGLAPIENTRY ChooseConfig(EGLDisplay dpy, const EGLint* attribs, EGLCo
 EGLBoolean EGLAPIENTRY GetConfigAttrib(EGLDisplay dpy, EGLConfig config, EGLint attribute,
                                        EGLint* value) {
   std::lock_guard lock(mutex);
-  if (!initialized_display(dpy)) return EGL_FALSE;
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_FALSE;
   size_t index;
   if (!to_index(config, &index)) return fail(EGL_BAD_CONFIG);
   if (!value) return fail(EGL_BAD_PARAMETER);
   int32_t v;
   if (!caps()->config_value(index, attribute, &v)) return fail(EGL_BAD_ATTRIBUTE);
+  // The host describes pbuffer configs; on an X11 display the 8-bit RGB ones are windows too.
+  const bool window = (attribute == EGL_SURFACE_TYPE || attribute == EGL_NATIVE_RENDERABLE ||
+                       attribute == EGL_NATIVE_VISUAL_ID || attribute == EGL_NATIVE_VISUAL_TYPE) &&
+                      window_config(d, index);
+  if (window && attribute == EGL_SURFACE_TYPE) v |= EGL_WINDOW_BIT;
+  if (window && attribute == EGL_NATIVE_RENDERABLE) v = EGL_TRUE;
+  if (window && attribute == EGL_NATIVE_VISUAL_ID) v = static_cast<int32_t>(window_visual(d));
+  if (window && attribute == EGL_NATIVE_VISUAL_TYPE) v = x11::kTrueColor;
   *value = v;
   return succeed();
 }
@@ -337,37 +418,83 @@ EGLSurface EGLAPIENTRY CreatePbufferSurface(EGLDisplay dpy, EGLConfig config,
   return surface;
 }
 
-// The relay has no native windows or pixmaps yet (windows come with the desktop GL/GLX work);
-// EGL_MESA_platform_surfaceless says which errors these calls give.
-EGLSurface native_surface_refused(EGLDisplay dpy, EGLint error) {
+// Gives a window surface a host pbuffer of `width` x `height`; the old one (of another size)
+// goes. Lock held.
+bool make_host_window(Surface* s, int width, int height) {
+  const uint32_t id = Connection::new_object_id();
+  const EGLint size[] = {EGL_WIDTH, width, EGL_HEIGHT, height, EGL_NONE};
+  EGLint w = 0, h = 0;
+  if (create_host_surface(id, s->config, size, &w, &h) != EGL_SUCCESS) return false;
+  if (s->id) destroy_host_surface(s->id);
+  s->id = id;
+  s->width = w;
+  s->height = h;
+  return true;
+}
+
+// A window (EGL_KHR_platform_x11): a host pbuffer of the window's size, its frames put into
+// the window at eglSwapBuffers. Attributes (render buffer, colorspace) are not honoured: the
+// host surface is always back-buffered and linear.
+EGLSurface create_window_surface(EGLDisplay dpy, EGLConfig config, x11::XWindow window) {
+  std::lock_guard lock(mutex);
+  Display* d = initialized_display(dpy);
+  if (!d) return EGL_NO_SURFACE;
+  size_t index;
+  if (!to_index(config, &index)) return fail(EGL_BAD_CONFIG, EGL_NO_SURFACE);
+  x11::XDisplay* x = x_display_of(d);
+  int width = 0, height = 0;
+  if (!x || !window || !x11::checked_window_size(x, window, &width, &height))
+    return fail(EGL_BAD_NATIVE_WINDOW, EGL_NO_SURFACE);
+  if (!window_config(d, index)) return fail(EGL_BAD_MATCH, EGL_NO_SURFACE);
+  for (Surface* other : d->surfaces)
+    if (other->window == window && !other->destroyed) return fail(EGL_BAD_ALLOC, EGL_NO_SURFACE);
+  auto s = std::make_unique<Surface>();
+  s->config = index;
+  s->window = window;
+  if (!make_host_window(s.get(), width, height)) return fail(EGL_BAD_ALLOC, EGL_NO_SURFACE);
+  s->presenter = std::make_unique<x11::WindowPresenter>(x, window);
+  Surface* surface = s.release();
+  d->surfaces.insert(surface);
+  last_error = EGL_SUCCESS;
+  return surface;
+}
+
+// The X11 platform's native window is the Window itself in eglCreateWindowSurface and a
+// pointer to it in the platform forms.
+x11::XWindow window_at(const void* native) {
+  return native ? *static_cast<const x11::XWindow*>(native) : 0;
+}
+EGLSurface EGLAPIENTRY CreateWindowSurface(EGLDisplay dpy, EGLConfig config,
+                                           EGLNativeWindowType window, const EGLint*) {
+  return create_window_surface(dpy, config, static_cast<x11::XWindow>(window));
+}
+EGLSurface EGLAPIENTRY CreatePlatformWindowSurface(EGLDisplay dpy, EGLConfig config, void* window,
+                                                   const EGLAttrib*) {
+  return create_window_surface(dpy, config, window_at(window));
+}
+// EGL_EXT_platform_base's form (EGLint attributes); GLVND asks the vendor for it by name.
+EGLSurface EGLAPIENTRY CreatePlatformWindowSurfaceEXT(EGLDisplay dpy, EGLConfig config,
+                                                      void* window, const EGLint*) {
+  return create_window_surface(dpy, config, window_at(window));
+}
+
+// The relay has no native pixmaps.
+EGLSurface pixmap_surface_refused(EGLDisplay dpy) {
   std::lock_guard lock(mutex);
   if (!initialized_display(dpy)) return EGL_NO_SURFACE;
-  return fail(error, EGL_NO_SURFACE);
-}
-EGLSurface EGLAPIENTRY CreateWindowSurface(EGLDisplay dpy, EGLConfig, EGLNativeWindowType,
-                                           const EGLint*) {
-  return native_surface_refused(dpy, EGL_BAD_NATIVE_WINDOW);
-}
-EGLSurface EGLAPIENTRY CreatePlatformWindowSurface(EGLDisplay dpy, EGLConfig, void*,
-                                                   const EGLAttrib*) {
-  return native_surface_refused(dpy, EGL_BAD_NATIVE_WINDOW);
+  return fail(EGL_BAD_NATIVE_PIXMAP, EGL_NO_SURFACE);
 }
 EGLSurface EGLAPIENTRY CreatePixmapSurface(EGLDisplay dpy, EGLConfig, EGLNativePixmapType,
                                            const EGLint*) {
-  return native_surface_refused(dpy, EGL_BAD_NATIVE_PIXMAP);
+  return pixmap_surface_refused(dpy);
 }
 EGLSurface EGLAPIENTRY CreatePlatformPixmapSurface(EGLDisplay dpy, EGLConfig, void*,
                                                    const EGLAttrib*) {
-  return native_surface_refused(dpy, EGL_BAD_NATIVE_PIXMAP);
-}
-// EGL_EXT_platform_base's forms (EGLint attributes); GLVND asks the vendor for them by name.
-EGLSurface EGLAPIENTRY CreatePlatformWindowSurfaceEXT(EGLDisplay dpy, EGLConfig, void*,
-                                                      const EGLint*) {
-  return native_surface_refused(dpy, EGL_BAD_NATIVE_WINDOW);
+  return pixmap_surface_refused(dpy);
 }
 EGLSurface EGLAPIENTRY CreatePlatformPixmapSurfaceEXT(EGLDisplay dpy, EGLConfig, void*,
                                                       const EGLint*) {
-  return native_surface_refused(dpy, EGL_BAD_NATIVE_PIXMAP);
+  return pixmap_surface_refused(dpy);
 }
 EGLSurface EGLAPIENTRY CreatePbufferFromClientBuffer(EGLDisplay dpy, EGLenum, EGLClientBuffer,
                                                      EGLConfig, const EGLint*) {
@@ -601,6 +728,22 @@ EGLBoolean EGLAPIENTRY QueryContext(EGLDisplay dpy, EGLContext context, EGLint a
   return succeed();
 }
 
+// Presents a window's frame, then follows its size: the next frame renders at the new size
+// (the program learns it from its X events or eglQuerySurface). Lock held.
+EGLBoolean swap_window(Display* d, Surface* s) {
+  EglContext* ctx = current_context;
+  // Desktop GL reads B,G,R,A (the X image's bytes); OpenGL ES is sure to read only R,G,B,A.
+  const x11::PixelOrder order =
+      ctx->api == EGL_OPENGL_API ? x11::PixelOrder::kBgra : x11::PixelOrder::kRgba;
+  if (!present_frame(*ctx->gl, s->id, s->width, s->height, order, *s->presenter))
+    return fail(ctx->gl->alive() ? EGL_BAD_SURFACE : EGL_CONTEXT_LOST);
+  int width = 0, height = 0;
+  if (!x11::window_size(d->x_display, s->window, &width, &height)) return succeed();
+  if ((width != s->width || height != s->height) && make_host_window(s, width, height))
+    host_make_current(ctx, s, ctx->read, false);
+  return succeed();
+}
+
 EGLBoolean EGLAPIENTRY SwapBuffers(EGLDisplay dpy, EGLSurface surface) {
   std::lock_guard lock(mutex);
   Display* d = initialized_display(dpy);
@@ -609,6 +752,7 @@ EGLBoolean EGLAPIENTRY SwapBuffers(EGLDisplay dpy, EGLSurface surface) {
   if (!s) return fail(EGL_BAD_SURFACE);
   if (!current_context || current_context->draw != s) return fail(EGL_BAD_SURFACE);
   Context& gl = *current_context->gl;
+  if (s->window) return swap_window(d, s);
   uint8_t* p = gl.begin(wire::Op::gfxrelay_SwapBuffers, 16);
   if (!p) return fail(EGL_CONTEXT_LOST);
   wire::store<uint32_t>(p + 8, s->id);
@@ -636,7 +780,7 @@ EGLBoolean EGLAPIENTRY ReleaseThread() {
   std::lock_guard lock(mutex);
   if (current_context) {
     Display* d = &default_display;
-    for (Display* candidate : kDisplays)
+    for (Display* candidate : displays)
       if (candidate->contexts.count(current_context)) d = candidate;
     release_current(d);
   }
@@ -718,10 +862,23 @@ EGLBoolean EGLAPIENTRY GetSyncAttribKHR(EGLDisplay dpy, EGLSyncKHR sync, EGLint 
 
 EGLDisplay get_platform_display(EGLenum platform, void* native, const EGLAttrib*) {
   if (platform == EGL_PLATFORM_SURFACELESS_MESA && native == nullptr) return &surfaceless_display;
-  if (platform == EGL_NONE && native == nullptr) return &default_display;
+  if ((platform == EGL_NONE || platform == EGL_PLATFORM_X11_KHR) && native == nullptr)
+    return &default_display;  // EGL_DEFAULT_DISPLAY: $DISPLAY once windows are made
   if (platform == EGL_PLATFORM_DEVICE_EXT && (native == nullptr || native == &relay_device))
     return &device_display;
-  return fail(EGL_BAD_PARAMETER, EGL_NO_DISPLAY);  // a platform or native display not ours
+  // eglGetDisplay of a native display: GLVND passes it as is unless it could tell the
+  // platform; on this vendor it is an Xlib Display.
+  if (platform == EGL_PLATFORM_X11_KHR || platform == EGL_NONE) {
+    std::lock_guard lock(mutex);
+    auto* x = static_cast<x11::XDisplay*>(native);
+    Display*& d = x11_displays[x];
+    if (!d) {
+      d = new Display(EGL_PLATFORM_X11_KHR, x);
+      displays.insert(d);
+    }
+    return d;
+  }
+  return fail(EGL_BAD_PARAMETER, EGL_NO_DISPLAY);  // a platform not ours
 }
 
 EGLBoolean supports_api(EGLenum api) {

@@ -1,7 +1,7 @@
 // The GLX vendor library for GLVND (libGLX_gfxrelay.so.0, the same file as the EGL vendor):
 // GLX 1.4 on the X server the program talks to, with every GL context and drawable living on
 // the host. A window is a host pbuffer of the window's size; glXSwapBuffers brings its back
-// buffer into the window (window_presenter.h). No GLX request reaches the X server: configs
+// buffer into the window (x11/window_presenter.h). No GLX request reaches the X server: configs
 // come from the host's EGL configs, shown with the screen's 24-bit TrueColor visual.
 // clang-format off
 // The relay's headers first: Xlib defines macros (Status, None, Bool) that clash with them.
@@ -29,7 +29,7 @@
 #include <tuple>
 #include <vector>
 
-#include "guest/glx/window_presenter.h"
+#include "guest/x11/window_presenter.h"
 // XESetCloseDisplay; last, since it defines min and max as macros.
 #include <X11/Xlibint.h>
 #undef min
@@ -62,7 +62,7 @@ struct Drawable {
   int width = 0, height = 0;
   int swap_interval = 1;
   unsigned long event_mask = 0;
-  std::unique_ptr<WindowPresenter> presenter;
+  std::unique_ptr<x11::WindowPresenter> presenter;
 };
 
 struct GlxContext {
@@ -131,22 +131,7 @@ int host_value(size_t row, EGLint attribute) {
   return v;
 }
 
-// The screen's 24-bit TrueColor visual (the default one when it is that).
-VisualID truecolor_visual(Display* dpy, int screen) {
-  Visual* def = DefaultVisual(dpy, screen);
-  XVisualInfo want{};
-  want.screen = screen;
-  want.depth = 24;
-  want.c_class = TrueColor;
-  int count = 0;
-  XVisualInfo* found =
-      XGetVisualInfo(dpy, VisualScreenMask | VisualDepthMask | VisualClassMask, &want, &count);
-  VisualID id = 0;
-  for (int i = 0; i < count; ++i)
-    if (!id || found[i].visual == def) id = found[i].visualid;
-  if (found) XFree(found);
-  return id;
-}
+using x11::truecolor_visual;
 
 // The screen's configs: each host config of desktop GL with 8-bit RGB, single- and
 // double-buffered. Lock held.
@@ -395,15 +380,7 @@ Drawable* find_drawable(Display* dpy, GLXDrawable xid) {
   return it == drawables.end() ? nullptr : it->second.get();
 }
 
-bool window_size(Display* dpy, Window window, int* width, int* height) {
-  Window root;
-  int x, y;
-  unsigned w, h, border, depth;
-  if (!XGetGeometry(dpy, window, &root, &x, &y, &w, &h, &border, &depth)) return false;
-  *width = static_cast<int>(std::max(1u, w));
-  *height = static_cast<int>(std::max(1u, h));
-  return true;
-}
+using x11::window_size;
 
 // Gives a window drawable a host surface of its current size made with `config`; the old one
 // (another size or config) is destroyed once nothing uses it. Lock held.
@@ -606,7 +583,7 @@ Drawable* drawable_for(Display* dpy, GLXDrawable xid) {
   Drawable* d = find_drawable(dpy, xid);
   if (d) return d;
   int width, height;
-  if (!window_size(dpy, xid, &width, &height)) return nullptr;  // not a window of this server
+  if (!x11::checked_window_size(dpy, xid, &width, &height)) return nullptr;  // not a window
   watch_display(dpy);
   auto owned = std::make_unique<Drawable>();
   owned->kind = Drawable::Kind::kWindow;
@@ -652,21 +629,9 @@ void SwapBuffers(Display* dpy, GLXDrawable drawable) {
   GlxContext* ctx = current;
   if (!d || !ctx || ctx->draw != d || d->kind != Drawable::Kind::kWindow) return;
   Context& gl = *ctx->gl;
-  const size_t bytes = static_cast<size_t>(d->width) * d->height * 4;
-  gles::Blob blob = gl.output_blob(bytes);
-  if (blob.mode != wire::BlobMode::kTransfer) return;
-  const size_t size = 16 + blob.wire_size();
-  uint8_t* p = gl.begin(wire::Op::gfxrelay_PresentFrame, size);
-  if (!p) return;
-  wire::store<uint32_t>(p + 8, d->surface);
-  wire::store<uint32_t>(p + 12, 0);  // B,G,R,A: the bytes of a little-endian X image
-  gl.write_blob(p + 16, blob);
-  gl.end(size);
-  gles::ReplyReader reply = gl.sync();
-  if (reply.live() && reply.scalar<uint32_t>()) {
-    if (!d->presenter) d->presenter = std::make_unique<WindowPresenter>(dpy, d->xid);
-    d->presenter->present(gl.transfer_bytes(blob), d->width, d->height);
-  }
+  if (!d->presenter) d->presenter = std::make_unique<x11::WindowPresenter>(dpy, d->xid);
+  // B,G,R,A: the bytes of a little-endian X image.
+  present_frame(gl, d->surface, d->width, d->height, x11::PixelOrder::kBgra, *d->presenter);
   // The next frame renders at the window's new size (the program sees it in its events).
   const uint32_t before = d->surface;
   if (ensure_surface(d, d->config) && d->surface != before) {
