@@ -1,19 +1,19 @@
 #!/bin/sh
 # Runs a command with DISPLAY set to a private Xvfb server (24-bit screen, GLX and MIT-SHM on),
-# which it starts on a free display number and stops afterwards.
+# which it starts and stops afterwards. Xvfb picks a free display number itself (-displayfd),
+# so tests running at once never share or race for one.
 #
 #   with_xvfb.sh COMMAND [ARGS...]
 set -eu
 
-for n in $(seq 90 140); do
-  [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ] || { display=$n; break; }
-done
-: "${display:?no free X display number}"
-Xvfb ":$display" -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
+number=$(mktemp "${TMPDIR:-/tmp}/gfxrelay-xvfb.XXXXXX")
+Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$number" >/dev/null 2>&1 &
 xvfb=$!
-trap 'kill $xvfb 2>/dev/null; wait $xvfb 2>/dev/null || true' EXIT INT TERM
-for _ in $(seq 1 100); do
-  [ -e "/tmp/.X11-unix/X$display" ] && break
+trap 'kill $xvfb 2>/dev/null; wait $xvfb 2>/dev/null || true; rm -f "$number"' EXIT INT TERM
+for _ in $(seq 1 200); do
+  [ -s "$number" ] && break
   sleep 0.05
 done
+display=$(cat "$number")
+: "${display:?Xvfb did not start}"
 DISPLAY=":$display" "$@"
