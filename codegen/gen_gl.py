@@ -476,7 +476,9 @@ def emit_decoder(cmd, out):
             nullable = 'true' if (cmd.name, p.name) in NULLABLE else 'false'
             out.append(f'  Blob {v} = d_.unpack_image_blob(r_, {f}, {t}, {w}, {h}, {dd}, {nullable});')
             out.append(f'  if (!{v}.ok) return d_.fail("{p.name}: bad image data");')
-            args[p.name] = f'{v}.data'
+            # Bitmaps are GLubyte pointers; images are void pointers.
+            args[p.name] = (f'static_cast<const {p.elem_type}*>({v}.data)'
+                            if p.elem_type != 'void' else f'{v}.data')
         elif p.kind == 'unpack_blob':
             nullable = 'true' if (cmd.name, p.name) in NULLABLE else 'false'
             out.append(f'  Blob {v} = d_.unpack_blob(r_, elements({p.length}), {nullable});')
@@ -682,7 +684,11 @@ def extension_apis(ext):
     apis = []
     if 'gles2' in supported:
         apis.append('gles2')
-    if ('gl' in supported or 'glcore' in supported) and DESKTOP_EXTENSION.match(ext.get('name')):
+    # Any vendor's extension that adds no commands (new enums or shading language only) is
+    # carried as it is; of those that add commands, the ARB / EXT / KHR / OES ones.
+    commandless = not ext.findall('require/command')
+    if ('gl' in supported or 'glcore' in supported) and (
+            commandless or DESKTOP_EXTENSION.match(ext.get('name'))):
         apis.append('gl')
     return apis
 

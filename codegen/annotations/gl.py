@@ -21,9 +21,8 @@ LENGTHS = {
     'glViewportArrayv': {'v': 'count*4'},
     'glScissorArrayv': {'v': 'count*4'},
     'glDepthRangeArrayv': {'v': 'count*2'},
-    # The polygon stipple is a 32x32 bitmap under the unpack / pack modes; with the default
-    # modes (all that is carried) it is 128 bytes.
-    'glPolygonStipple': {'mask': '128'},
+    # The polygon stipple read back is a 32x32 bitmap; under the default pack modes (all that
+    # is carried for it) 128 bytes.
     'glGetPolygonStipple': {'mask': '128'},
     # COMPSIZE(n, type): n names of the size of `type`.
     'glCallLists': {'lists': 'n * gl::call_lists_type_bytes(type)'},
@@ -46,6 +45,9 @@ UNPACK_IMAGES = {
     'glTexImage1D': {'pixels': ('format', 'type', 'width', '1', '1')},
     'glTexSubImage1D': {'pixels': ('format', 'type', 'width', '1', '1')},
     'glDrawPixels': {'pixels': ('format', 'type', 'width', 'height', '1')},
+    # Bitmaps: one bit per pixel under the unpack modes (GL 4.6 compatibility, 14.8).
+    'glBitmap': {'bitmap': ('GL_COLOR_INDEX', 'GL_BITMAP', 'width', 'height', '1')},
+    'glPolygonStipple': {'mask': ('GL_COLOR_INDEX', 'GL_BITMAP', '32', '32', '1')},
 }
 
 OFFSETS = {
@@ -59,4 +61,27 @@ OFFSETS = {
 HIDDEN_EXTENSIONS = {
     'GL_ARB_buffer_storage', 'GL_EXT_memory_object', 'GL_EXT_memory_object_fd',
     'GL_EXT_semaphore', 'GL_EXT_semaphore_fd',
+}
+
+# The compatibility profile's fixed-function arrays are client arrays like the generic ones
+# (src/guest/gl/vertex_arrays.cpp, src/host/decoder/draws.cpp): the guest follows their
+# pointers, enables and the client active texture, and sends the used range with each draw.
+GUEST_HAND = {
+    'glGetTexImage', 'glGetCompressedTexImage',
+    'glVertexPointer', 'glNormalPointer', 'glColorPointer', 'glSecondaryColorPointer',
+    'glFogCoordPointer', 'glIndexPointer', 'glEdgeFlagPointer', 'glTexCoordPointer',
+    'glEnableClientState', 'glDisableClientState', 'glClientActiveTexture',
+}
+HOST_HAND = {
+    # Texture images read back: the guest asks for the level's size to size the transfer.
+    'glGetTexImage', 'glGetCompressedTexImage',
+    'glVertexPointer', 'glNormalPointer', 'glColorPointer', 'glSecondaryColorPointer',
+    'glFogCoordPointer', 'glIndexPointer', 'glEdgeFlagPointer', 'glTexCoordPointer',
+}
+GUEST_ONLY = {
+    # Multi-draws are a loop of single draws; interleaved arrays a sequence of pointer calls.
+    'glMultiDrawArrays', 'glMultiDrawElements', 'glMultiDrawElementsBaseVertex',
+    'glInterleavedArrays',
+    # The whole buffer, mapped in guest memory as glMapBufferRange maps a range.
+    'glMapBuffer',
 }

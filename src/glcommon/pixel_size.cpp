@@ -3,6 +3,9 @@
 #include <GLES3/gl32.h>
 // After gl32.h, which defines the types it uses.
 #include <GLES2/gl2ext.h>
+// Desktop OpenGL's formats and types (GL 4.6 compatibility, tables 8.5 and 8.8).
+#include <GL/gl.h>
+#include <GL/glext.h>
 
 #include <cassert>
 #include <limits>
@@ -20,8 +23,11 @@ struct FormatInfo {
 bool format_info(uint32_t format, FormatInfo* info) {
   switch (format) {
     case GL_RED:
+    case GL_GREEN:
+    case GL_BLUE:
     case GL_ALPHA:
     case GL_LUMINANCE:
+    case GL_COLOR_INDEX:
       *info = {1, FormatClass::kColor};
       return true;
     case GL_RG:
@@ -29,6 +35,7 @@ bool format_info(uint32_t format, FormatInfo* info) {
       *info = {2, FormatClass::kColor};
       return true;
     case GL_RGB:
+    case GL_BGR:
     case GL_SRGB_EXT:
       *info = {3, FormatClass::kColor};
       return true;
@@ -38,15 +45,19 @@ bool format_info(uint32_t format, FormatInfo* info) {
       *info = {4, FormatClass::kColor};
       return true;
     case GL_RED_INTEGER:
+    case GL_GREEN_INTEGER:
+    case GL_BLUE_INTEGER:
       *info = {1, FormatClass::kInteger};
       return true;
     case GL_RG_INTEGER:
       *info = {2, FormatClass::kInteger};
       return true;
     case GL_RGB_INTEGER:
+    case GL_BGR_INTEGER:
       *info = {3, FormatClass::kInteger};
       return true;
     case GL_RGBA_INTEGER:
+    case GL_BGRA_INTEGER:
       *info = {4, FormatClass::kInteger};
       return true;
     case GL_DEPTH_COMPONENT:
@@ -66,21 +77,34 @@ bool format_info(uint32_t format, FormatInfo* info) {
 // A packed type holds a whole pixel group in one element. Returns false if `type` is not packed;
 // otherwise sets *bytes to the group size, or to 0 if `type` does not go with `format`.
 bool packed_group_bytes(uint32_t format, uint32_t type, uint32_t* bytes) {
+  // Desktop GL packs RGB types with BGR too, and RGBA types with BGRA (and the integer forms).
+  const bool rgb = format == GL_RGB || format == GL_BGR || format == GL_RGB_INTEGER ||
+                   format == GL_BGR_INTEGER;
+  const bool rgba = format == GL_RGBA || format == GL_BGRA || format == GL_RGBA_INTEGER ||
+                    format == GL_BGRA_INTEGER;
   switch (type) {
+    case GL_UNSIGNED_BYTE_3_3_2:
+    case GL_UNSIGNED_BYTE_2_3_3_REV:
+      *bytes = rgb ? 1 : 0;
+      return true;
     case GL_UNSIGNED_SHORT_5_6_5:
-      *bytes = format == GL_RGB ? 2 : 0;
+    case GL_UNSIGNED_SHORT_5_6_5_REV:
+      *bytes = rgb ? 2 : 0;
       return true;
     case GL_UNSIGNED_SHORT_4_4_4_4:
     case GL_UNSIGNED_SHORT_5_5_5_1:
-      *bytes = format == GL_RGBA ? 2 : 0;
+    case GL_UNSIGNED_SHORT_4_4_4_4_REV:  // also EXT_read_format_bgra's, with BGRA
+    case GL_UNSIGNED_SHORT_1_5_5_5_REV:
+      *bytes = rgba ? 2 : 0;
       return true;
-    case GL_UNSIGNED_SHORT_4_4_4_4_REV_EXT:  // EXT_read_format_bgra
-    case GL_UNSIGNED_SHORT_1_5_5_5_REV_EXT:
-      *bytes = format == GL_BGRA_EXT ? 2 : 0;
+    case GL_UNSIGNED_INT_8_8_8_8:
+    case GL_UNSIGNED_INT_8_8_8_8_REV:
+    case GL_UNSIGNED_INT_10_10_10_2:
+      *bytes = rgba ? 4 : 0;
       return true;
     case GL_UNSIGNED_INT_2_10_10_10_REV:
       // RGB is EXT_texture_type_2_10_10_10_REV's.
-      *bytes = format == GL_RGBA || format == GL_RGBA_INTEGER || format == GL_RGB ? 4 : 0;
+      *bytes = rgba || format == GL_RGB ? 4 : 0;
       return true;
     case GL_UNSIGNED_INT_10F_11F_11F_REV:
     case GL_UNSIGNED_INT_5_9_9_9_REV:
@@ -194,11 +218,18 @@ bool strides(const PixelStore& store, uint32_t format, uint32_t type, int64_t wi
     return false;
   }
   const uint64_t alignment = static_cast<uint64_t>(store.alignment);
-  if (!group_layout(format, type, layout)) return false;
-  const uint64_t group_bytes = uint64_t{layout->element_bytes} * layout->elements;
   const uint64_t row_pixels =
       store.row_length > 0 ? static_cast<uint64_t>(store.row_length) : static_cast<uint64_t>(width);
-  *row_stride = sat_mul(group_bytes, row_pixels);
+  if (type == GL_BITMAP) {
+    // One bit per pixel, rows of whole bytes (GL 4.6 compatibility, 8.4.4.1); a layout of one
+    // one-byte element per group only serves the alignment rule below.
+    if (format != GL_COLOR_INDEX && format != GL_STENCIL_INDEX) return false;
+    *layout = {1, 1};
+    *row_stride = (row_pixels + 7) / 8;
+  } else {
+    if (!group_layout(format, type, layout)) return false;
+    *row_stride = sat_mul(uint64_t{layout->element_bytes} * layout->elements, row_pixels);
+  }
   // Rows start on `alignment` boundaries unless the element is at least that large (then every
   // row already does).
   if (layout->element_bytes < alignment && *row_stride != kSaturated) {
@@ -239,9 +270,11 @@ bool image_bytes(const PixelStore& store, uint32_t format, uint32_t type, int64_
       sat_add(static_cast<uint64_t>(store.skip_rows), static_cast<uint64_t>(height) - 1);
   const uint64_t pixels_in_last_row =
       sat_add(static_cast<uint64_t>(store.skip_pixels), static_cast<uint64_t>(width));
+  const uint64_t last_row_bytes = type == GL_BITMAP ? (pixels_in_last_row + 7) / 8
+                                                    : sat_mul(pixels_in_last_row, group_bytes);
   uint64_t total = sat_mul(images_before, image_stride);
   total = sat_add(total, sat_mul(rows_before, row_stride));
-  total = sat_add(total, sat_mul(pixels_in_last_row, group_bytes));
+  total = sat_add(total, last_row_bytes);
   if (total > kMaxImageBytes) return false;
   *bytes = total;
   return true;

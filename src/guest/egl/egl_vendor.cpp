@@ -439,11 +439,13 @@ EGLSurface create_window_surface(EGLDisplay dpy, EGLConfig config, x11::XWindow 
   std::lock_guard lock(mutex);
   Display* d = initialized_display(dpy);
   if (!d) return EGL_NO_SURFACE;
+  // A display with no windows (surfaceless, device) refuses before looking at the config.
+  x11::XDisplay* x = x_display_of(d);
+  if (!x) return fail(EGL_BAD_NATIVE_WINDOW, EGL_NO_SURFACE);
   size_t index;
   if (!to_index(config, &index)) return fail(EGL_BAD_CONFIG, EGL_NO_SURFACE);
-  x11::XDisplay* x = x_display_of(d);
   int width = 0, height = 0;
-  if (!x || !window || !x11::checked_window_size(x, window, &width, &height))
+  if (!window || !x11::checked_window_size(x, window, &width, &height))
     return fail(EGL_BAD_NATIVE_WINDOW, EGL_NO_SURFACE);
   if (!window_config(d, index)) return fail(EGL_BAD_MATCH, EGL_NO_SURFACE);
   for (Surface* other : d->surfaces)

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "gl_params_gen.h"
+#include "glcommon/client_arrays.h"
 #include "glcommon/objects.h"
 #include "glcommon/pixel_size.h"
 #include "glcommon/sizes.h"
@@ -127,7 +128,7 @@ struct VertexAttrib {
   GLuint divisor = 0;
 };
 
-inline constexpr int kMaxVertexAttribs = 32;
+inline constexpr int kMaxVertexAttribs = 32;  // generic attributes the guest follows
 
 // Bindings the guest must know without asking: what a pointer argument means depends on them.
 struct ShadowState {
@@ -139,7 +140,10 @@ struct ShadowState {
   GLuint vertex_array_element_buffer = 0;  // of the bound non-default vertex array
   gl::PixelStore unpack;
   gl::PixelStore pack;
-  std::array<VertexAttrib, kMaxVertexAttribs> attribs;  // of the default vertex array
+  // Arrays of the default vertex array by slot (glcommon/client_arrays.h): generic attributes
+  // below kMaxVertexAttribs, then the compatibility profile's fixed-function arrays.
+  std::array<VertexAttrib, gl::kClientArraySlots> attribs;
+  GLuint client_active_unit = 0;  // glClientActiveTexture
 
   GLuint bound_element_buffer() const {
     return vertex_array ? vertex_array_element_buffer : element_array_buffer;

@@ -132,6 +132,63 @@ void GL_APIENTRY glReadnPixels(GLint x, GLint y, GLsizei width, GLsizei height, 
   read_pixels(Op::glReadnPixels, x, y, width, height, format, type, bufSize, data);
 }
 
+// glGetTexImage / glGetCompressedTexImage (GL 1.0, 1.3): into a bound PIXEL_PACK_BUFFER
+// (asynchronous), or through the transfer area, sized by the level's size that the guest asks
+// for first. Wire form: target, level, format, type (0, 0 for compressed), then the blob.
+void get_tex_image(Op op, GLenum target, GLint level, GLenum format, GLenum type, void* pixels) {
+  Context* ctx = current();
+  if (!ctx) return;
+  const bool compressed = op == Op::glGetCompressedTexImage;
+  const bool to_buffer = ctx->state.pixel_pack_buffer != 0;
+  Blob blob;
+  uint64_t bytes = 0;
+  GLint width = 0, height = 0, depth = 0;
+  if (to_buffer) {
+    blob = ctx->offset_blob(pixels);
+  } else if (pixels) {
+    if (compressed) {
+      GLint size = 0;
+      encode_glGetTexLevelParameteriv(*ctx, target, level, GL_TEXTURE_COMPRESSED_IMAGE_SIZE, &size);
+      bytes = size > 0 ? static_cast<uint64_t>(size) : 0;
+    } else {
+      encode_glGetTexLevelParameteriv(*ctx, target, level, GL_TEXTURE_WIDTH, &width);
+      encode_glGetTexLevelParameteriv(*ctx, target, level, GL_TEXTURE_HEIGHT, &height);
+      encode_glGetTexLevelParameteriv(*ctx, target, level, GL_TEXTURE_DEPTH, &depth);
+      if (!gl::image_bytes(ctx->state.pack, format, type, width, height, depth, &bytes))
+        bytes = 0;
+    }
+    if (bytes) blob = ctx->output_blob(bytes);
+  }
+  const size_t size = 24 + blob.wire_size();
+  uint8_t* p = ctx->begin(op, size);
+  if (!p) return;
+  wire::store<uint32_t>(p + 8, target);
+  wire::store<uint32_t>(p + 12, static_cast<uint32_t>(level));
+  wire::store<uint32_t>(p + 16, compressed ? 0 : format);
+  wire::store<uint32_t>(p + 20, compressed ? 0 : type);
+  ctx->write_blob(p + 24, blob);
+  ctx->end(size);
+  if (to_buffer) return;
+  ReplyReader reply = ctx->sync();
+  if (!reply.live() || !reply.scalar<uint32_t>() || blob.mode != wire::BlobMode::kTransfer) return;
+  auto* dst = static_cast<uint8_t*>(pixels);
+  if (compressed) return static_cast<void>(std::memcpy(dst, ctx->transfer_bytes(blob), bytes));
+  uint64_t row = 0, image = 0;
+  if (!gl::image_strides(ctx->state.pack, format, type, width, height, &row, &image)) return;
+  for (GLint z = 0; z < depth; ++z)  // image by image: the bytes between them stay the program's
+    copy_pixel_rows(ctx->state.pack, format, type, width, height,
+                    ctx->transfer_bytes(blob) + z * image, dst + z * image);
+}
+
+void GL_APIENTRY glGetTexImage(GLenum target, GLint level, GLenum format, GLenum type,
+                               void* pixels) {
+  get_tex_image(Op::glGetTexImage, target, level, format, type, pixels);
+}
+
+void GL_APIENTRY glGetCompressedTexImage(GLenum target, GLint level, void* img) {
+  get_tex_image(Op::glGetCompressedTexImage, target, level, 0, 0, img);
+}
+
 // Mappings live in guest memory: the host fills them when the program will read (the
 // command's reply), and the written bytes go back as glBufferSubData at flush or unmap.
 void* GL_APIENTRY glMapBufferRange(GLenum target, GLintptr offset, GLsizeiptr length,
@@ -169,6 +226,23 @@ void* GL_APIENTRY glMapBufferRange(GLenum target, GLintptr offset, GLsizeiptr le
   std::erase_if(ctx->mappings, [&](const Mapping& old) { return old.target == target; });
   ctx->mappings.push_back(std::move(m));
   return address;
+}
+
+// glMapBuffer (GL 1.5): the whole buffer, mapped as glMapBufferRange maps a range.
+void* GL_APIENTRY glMapBuffer(GLenum target, GLenum access) {
+  Context* ctx = current();
+  if (!ctx) return nullptr;
+  const GLbitfield bits = access == GL_READ_ONLY    ? GL_MAP_READ_BIT
+                          : access == GL_WRITE_ONLY ? GL_MAP_WRITE_BIT
+                          : access == GL_READ_WRITE ? GL_MAP_READ_BIT | GL_MAP_WRITE_BIT
+                                                    : 0;
+  if (!bits) {
+    ctx->set_error(GL_INVALID_ENUM);
+    return nullptr;
+  }
+  GLint size = 0;
+  encode_glGetBufferParameteriv(*ctx, target, GL_BUFFER_SIZE, &size);
+  return glMapBufferRange(target, 0, size, bits);
 }
 
 void GL_APIENTRY glFlushMappedBufferRange(GLenum target, GLintptr offset, GLsizeiptr length) {

@@ -70,7 +70,8 @@ bool valid_buffer_target(GLenum target) {
 // Bytes one vertex of this attribute occupies.
 uint32_t attrib_element_bytes(const VertexAttrib& a) {
   if (a.type == GL_INT_2_10_10_10_REV || a.type == GL_UNSIGNED_INT_2_10_10_10_REV) return 4;
-  return static_cast<uint32_t>(std::max(a.size, 0)) * gl::type_bytes(a.type);
+  const GLint components = a.size == GL_BGRA ? 4 : a.size;  // ARB_vertex_array_bgra
+  return static_cast<uint32_t>(std::max(components, 0)) * gl::type_bytes(a.type);
 }
 
 // Vertex range [first, last] a draw reads; instanced attributes use the instance range.
@@ -95,9 +96,9 @@ void send_client_arrays(Context& ctx, VertexRange vertices, InstanceRange instan
     uint64_t start = 0;
     Blob blob;
   };
-  std::array<Entry, kMaxVertexAttribs> entries;  // no allocation per draw
+  std::array<Entry, gl::kClientArraySlots> entries;  // no allocation per draw
   size_t count = 0;
-  for (int i = 0; i < kMaxVertexAttribs; ++i) {
+  for (uint32_t i = 0; i < gl::kClientArraySlots; ++i) {
     const VertexAttrib& a = s.attribs[i];
     if (!a.enabled || a.buffer != 0 || !a.pointer) continue;
     const uint32_t element = attrib_element_bytes(a);
@@ -112,7 +113,7 @@ void send_client_arrays(Context& ctx, VertexRange vertices, InstanceRange instan
     const uint64_t start = static_cast<uint64_t>(first) * stride;
     const uint64_t end = static_cast<uint64_t>(last) * stride + element;
     const auto* base = static_cast<const uint8_t*>(a.pointer);
-    entries[count++] = {i, &a, start, ctx.blob(base + start, end - start)};
+    entries[count++] = {static_cast<int>(i), &a, start, ctx.blob(base + start, end - start)};
   }
   if (count == 0) return;
   const std::span<const Entry> used(entries.data(), count);
@@ -224,14 +225,23 @@ void indexed_draw(Op op, std::initializer_list<uint32_t> scalars, const void* in
   ctx->end(size);
 }
 
-void attrib_pointer(Op op, GLuint index, GLint size, GLenum type, GLboolean normalized,
-                    GLsizei stride, const void* pointer, bool integer) {
+// The array slot (glcommon/client_arrays.h) the guest follows for a generic attribute, or
+// kClientArraySlots for one beyond those it follows.
+uint32_t generic_slot(GLuint index) {
+  return index < kMaxVertexAttribs ? index : gl::kClientArraySlots;
+}
+
+// glVertexAttrib*Pointer and the fixed-function gl*Pointer commands, all with one layout:
+// index (the slot for fixed-function arrays), size, type, normalized, stride, whether the
+// pointer is client memory, and the buffer offset.
+void array_pointer(Op op, GLuint index, uint32_t slot, GLint size, GLenum type,
+                   GLboolean normalized, GLsizei stride, const void* pointer, bool integer) {
   Context* ctx = current();
   if (!ctx) return;
   ShadowState& s = ctx->state;
   const bool client = s.vertex_array == 0 && s.array_buffer == 0;
-  if (s.vertex_array == 0 && index < kMaxVertexAttribs) {
-    VertexAttrib& a = s.attribs[index];
+  if (s.vertex_array == 0 && slot < gl::kClientArraySlots) {
+    VertexAttrib& a = s.attribs[slot];
     a.size = size;
     a.type = type;
     a.normalized = normalized;
@@ -359,12 +369,140 @@ void GL_APIENTRY glPixelStorei(GLenum pname, GLint param) {
 
 void GL_APIENTRY glVertexAttribPointer(GLuint index, GLint size, GLenum type, GLboolean normalized,
                                        GLsizei stride, const void* pointer) {
-  attrib_pointer(Op::glVertexAttribPointer, index, size, type, normalized, stride, pointer, false);
+  array_pointer(Op::glVertexAttribPointer, index, generic_slot(index), size, type, normalized,
+                stride, pointer, false);
 }
 
 void GL_APIENTRY glVertexAttribIPointer(GLuint index, GLint size, GLenum type, GLsizei stride,
                                         const void* pointer) {
-  attrib_pointer(Op::glVertexAttribIPointer, index, size, type, GL_FALSE, stride, pointer, true);
+  array_pointer(Op::glVertexAttribIPointer, index, generic_slot(index), size, type, GL_FALSE,
+                stride, pointer, true);
+}
+
+// The compatibility profile's fixed-function arrays (GL 4.6 compatibility, 10.3.2).
+void GL_APIENTRY glVertexPointer(GLint size, GLenum type, GLsizei stride, const void* pointer) {
+  array_pointer(Op::glVertexPointer, gl::kFixedVertexArray, gl::kFixedVertexArray, size, type,
+                GL_FALSE, stride, pointer, false);
+}
+void GL_APIENTRY glNormalPointer(GLenum type, GLsizei stride, const void* pointer) {
+  array_pointer(Op::glNormalPointer, gl::kFixedNormalArray, gl::kFixedNormalArray, 3, type,
+                GL_FALSE, stride, pointer, false);
+}
+void GL_APIENTRY glColorPointer(GLint size, GLenum type, GLsizei stride, const void* pointer) {
+  array_pointer(Op::glColorPointer, gl::kFixedColorArray, gl::kFixedColorArray, size, type,
+                GL_FALSE, stride, pointer, false);
+}
+void GL_APIENTRY glSecondaryColorPointer(GLint size, GLenum type, GLsizei stride,
+                                         const void* pointer) {
+  array_pointer(Op::glSecondaryColorPointer, gl::kFixedSecondaryColorArray,
+                gl::kFixedSecondaryColorArray, size, type, GL_FALSE, stride, pointer, false);
+}
+void GL_APIENTRY glFogCoordPointer(GLenum type, GLsizei stride, const void* pointer) {
+  array_pointer(Op::glFogCoordPointer, gl::kFixedFogCoordArray, gl::kFixedFogCoordArray, 1, type,
+                GL_FALSE, stride, pointer, false);
+}
+void GL_APIENTRY glIndexPointer(GLenum type, GLsizei stride, const void* pointer) {
+  array_pointer(Op::glIndexPointer, gl::kFixedIndexArray, gl::kFixedIndexArray, 1, type, GL_FALSE,
+                stride, pointer, false);
+}
+void GL_APIENTRY glEdgeFlagPointer(GLsizei stride, const void* pointer) {
+  array_pointer(Op::glEdgeFlagPointer, gl::kFixedEdgeFlagArray, gl::kFixedEdgeFlagArray, 1,
+                GL_UNSIGNED_BYTE, GL_FALSE, stride, pointer, false);
+}
+void GL_APIENTRY glTexCoordPointer(GLint size, GLenum type, GLsizei stride, const void* pointer) {
+  Context* ctx = current();
+  if (!ctx) return;
+  const uint32_t slot = gl::client_state_slot(GL_TEXTURE_COORD_ARRAY, ctx->state.client_active_unit);
+  array_pointer(Op::glTexCoordPointer, slot, slot, size, type, GL_FALSE, stride, pointer, false);
+}
+
+void GL_APIENTRY glClientActiveTexture(GLenum texture) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glClientActiveTexture(*ctx, texture);
+  // Units past those the guest follows, and bad names, leave texture coordinates unfollowed.
+  ctx->state.client_active_unit = texture - GL_TEXTURE0;
+}
+
+void client_state(GLenum array, bool enable) {
+  Context* ctx = current();
+  if (!ctx) return;
+  if (enable)
+    encode_glEnableClientState(*ctx, array);
+  else
+    encode_glDisableClientState(*ctx, array);
+  const uint32_t slot = gl::client_state_slot(array, ctx->state.client_active_unit);
+  if (ctx->state.vertex_array == 0 && slot < gl::kClientArraySlots)
+    ctx->state.attribs[slot].enabled = enable;
+}
+void GL_APIENTRY glEnableClientState(GLenum array) {
+  client_state(array, true);
+}
+void GL_APIENTRY glDisableClientState(GLenum array) {
+  client_state(array, false);
+}
+
+// Sets the arrays of one of the interleaved formats (GL 4.6 compatibility, 10.3.4, table
+// 10.6), as the sequence of commands the specification gives.
+void GL_APIENTRY glInterleavedArrays(GLenum format, GLsizei stride, const void* pointer) {
+  Context* ctx = current();
+  if (!ctx) return;
+  struct Layout {
+    GLenum format;
+    GLint texcoords, colors;  // component counts; 0: no such array
+    GLenum color_type;
+    bool normals;
+    GLint vertices;
+    int color_at, normal_at, vertex_at, size;  // byte offsets and the packed size
+  };
+  static constexpr Layout kLayouts[] = {
+      {GL_V2F, 0, 0, 0, false, 2, 0, 0, 0, 8},
+      {GL_V3F, 0, 0, 0, false, 3, 0, 0, 0, 12},
+      {GL_C4UB_V2F, 0, 4, GL_UNSIGNED_BYTE, false, 2, 0, 0, 4, 12},
+      {GL_C4UB_V3F, 0, 4, GL_UNSIGNED_BYTE, false, 3, 0, 0, 4, 16},
+      {GL_C3F_V3F, 0, 3, GL_FLOAT, false, 3, 0, 0, 12, 24},
+      {GL_N3F_V3F, 0, 0, 0, true, 3, 0, 0, 12, 24},
+      {GL_C4F_N3F_V3F, 0, 4, GL_FLOAT, true, 3, 0, 16, 28, 40},
+      {GL_T2F_V3F, 2, 0, 0, false, 3, 0, 0, 8, 20},
+      {GL_T4F_V4F, 4, 0, 0, false, 4, 0, 0, 16, 32},
+      {GL_T2F_C4UB_V3F, 2, 4, GL_UNSIGNED_BYTE, false, 3, 8, 0, 12, 24},
+      {GL_T2F_C3F_V3F, 2, 3, GL_FLOAT, false, 3, 8, 0, 20, 32},
+      {GL_T2F_N3F_V3F, 2, 0, 0, true, 3, 0, 8, 20, 32},
+      {GL_T2F_C4F_N3F_V3F, 2, 4, GL_FLOAT, true, 3, 8, 24, 36, 48},
+      {GL_T4F_C4F_N3F_V4F, 4, 4, GL_FLOAT, true, 4, 16, 32, 44, 60},
+  };
+  const Layout* layout = nullptr;
+  for (const Layout& l : kLayouts)
+    if (l.format == format) layout = &l;
+  if (!layout || stride < 0) {
+    ctx->set_error(layout ? GL_INVALID_VALUE : GL_INVALID_ENUM);
+    return;
+  }
+  const auto* base = static_cast<const uint8_t*>(pointer);
+  const GLsizei s = stride ? stride : layout->size;
+  for (GLenum array : {GL_EDGE_FLAG_ARRAY, GL_INDEX_ARRAY, GL_SECONDARY_COLOR_ARRAY,
+                       GL_FOG_COORD_ARRAY})
+    glDisableClientState(array);
+  if (layout->texcoords) {
+    glEnableClientState(GL_TEXTURE_COORD_ARRAY);
+    glTexCoordPointer(layout->texcoords, GL_FLOAT, s, base);
+  } else {
+    glDisableClientState(GL_TEXTURE_COORD_ARRAY);
+  }
+  if (layout->colors) {
+    glEnableClientState(GL_COLOR_ARRAY);
+    glColorPointer(layout->colors, layout->color_type, s, base + layout->color_at);
+  } else {
+    glDisableClientState(GL_COLOR_ARRAY);
+  }
+  if (layout->normals) {
+    glEnableClientState(GL_NORMAL_ARRAY);
+    glNormalPointer(GL_FLOAT, s, base + layout->normal_at);
+  } else {
+    glDisableClientState(GL_NORMAL_ARRAY);
+  }
+  glEnableClientState(GL_VERTEX_ARRAY);
+  glVertexPointer(layout->vertices, GL_FLOAT, s, base + layout->vertex_at);
 }
 
 void GL_APIENTRY glVertexAttribDivisor(GLuint index, GLuint divisor) {
@@ -489,7 +627,7 @@ void GL_APIENTRY glDrawElementsInstancedBaseVertexBaseInstanceEXT(GLenum mode, G
                indices, count, type, {instancecount, baseinstance}, basevertex);
 }
 
-// EXT_multi_draw_arrays: one draw per entry. A negative drawcount is GL's error to report, so
+// glMultiDraw* (GL 1.4, 3.2, EXT_multi_draw_arrays): one draw per entry. A negative drawcount is GL's error to report, so
 // a single draw with a negative count carries it to the host.
 void GL_APIENTRY glMultiDrawArraysEXT(GLenum mode, const GLint* first, const GLsizei* count,
                                       GLsizei drawcount) {
@@ -509,6 +647,20 @@ void GL_APIENTRY glMultiDrawElementsBaseVertexEXT(GLenum mode, const GLsizei* co
   if (drawcount < 0) return glDrawElements(mode, -1, type, nullptr);
   for (GLsizei i = 0; i < drawcount; ++i)
     glDrawElementsBaseVertex(mode, count[i], type, indices[i], basevertex[i]);
+}
+
+void GL_APIENTRY glMultiDrawArrays(GLenum mode, const GLint* first, const GLsizei* count,
+                                   GLsizei drawcount) {
+  glMultiDrawArraysEXT(mode, first, count, drawcount);
+}
+void GL_APIENTRY glMultiDrawElements(GLenum mode, const GLsizei* count, GLenum type,
+                                     const void* const* indices, GLsizei drawcount) {
+  glMultiDrawElementsEXT(mode, count, type, indices, drawcount);
+}
+void GL_APIENTRY glMultiDrawElementsBaseVertex(GLenum mode, const GLsizei* count, GLenum type,
+                                               const void* const* indices, GLsizei drawcount,
+                                               const GLint* basevertex) {
+  glMultiDrawElementsBaseVertexEXT(mode, count, type, indices, drawcount, basevertex);
 }
 
 }  // namespace hand

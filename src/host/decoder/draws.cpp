@@ -2,46 +2,110 @@
 // in host-owned buffers, so no guest pointer ever reaches the host GL.
 #include <algorithm>
 
+#include "glcommon/client_arrays.h"
 #include "host/decoder/decoding.h"
 
 namespace gfxrelay::host::gles {
 
 namespace {
 
-// The buffer that stands in for client memory behind attribute `index`.
-GLuint client_array_buffer(HostContext& ctx, GLuint index) {
+// The buffer that stands in for client memory behind array `slot` (glcommon/client_arrays.h):
+// generic attributes the host GL has, and the fixed-function arrays.
+GLuint client_array_buffer(HostContext& ctx, uint32_t slot) {
   if (ctx.client_array_buffers.empty()) {
     GLint max_attribs = 16;
     glGetIntegerv(GL_MAX_VERTEX_ATTRIBS, &max_attribs);
-    ctx.client_array_buffers.resize(std::clamp(max_attribs, 1, 64));
-    glGenBuffers(static_cast<GLsizei>(ctx.client_array_buffers.size()),
-                 ctx.client_array_buffers.data());
+    ctx.generic_array_slots = static_cast<uint32_t>(
+        std::clamp<GLint>(max_attribs, 1, static_cast<GLint>(gl::kGenericArraySlots)));
+    ctx.client_array_buffers.assign(gl::kClientArraySlots, 0);
   }
-  return index < ctx.client_array_buffers.size() ? ctx.client_array_buffers[index] : 0;
+  if (slot >= gl::kClientArraySlots || (slot < gl::kGenericArraySlots &&
+                                        slot >= ctx.generic_array_slots))
+    return 0;
+  GLuint& buffer = ctx.client_array_buffers[slot];
+  if (!buffer) glGenBuffers(1, &buffer);
+  return buffer;
 }
 
-void set_attrib_pointer(GLuint index, GLint size, GLenum type, GLboolean normalized, GLsizei stride,
-                        bool integer, const void* pointer) {
-  if (integer)
-    glVertexAttribIPointer(index, size, type, stride, pointer);
-  else
-    glVertexAttribPointer(index, size, type, normalized, stride, pointer);
+// Sets the pointer of array `slot` (a generic attribute or a fixed-function array).
+void set_array_pointer(uint32_t slot, GLint size, GLenum type, GLboolean normalized,
+                       GLsizei stride, bool integer, const void* pointer) {
+  using namespace gl;
+  if (slot < kGenericArraySlots) {
+    if (integer)
+      glVertexAttribIPointer(slot, size, type, stride, pointer);
+    else
+      glVertexAttribPointer(slot, size, type, normalized, stride, pointer);
+    return;
+  }
+  switch (slot) {
+    case kFixedVertexArray:
+      return glVertexPointer(size, type, stride, pointer);
+    case kFixedNormalArray:
+      return glNormalPointer(type, stride, pointer);
+    case kFixedColorArray:
+      return glColorPointer(size, type, stride, pointer);
+    case kFixedSecondaryColorArray:
+      return glSecondaryColorPointer(size, type, stride, pointer);
+    case kFixedFogCoordArray:
+      return glFogCoordPointer(type, stride, pointer);
+    case kFixedIndexArray:
+      return glIndexPointer(type, stride, pointer);
+    case kFixedEdgeFlagArray:
+      return glEdgeFlagPointer(stride, pointer);
+    default: {  // texture coordinates of one unit: that unit made client-active meanwhile
+      GLint active = GL_TEXTURE0;
+      glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
+      glClientActiveTexture(GL_TEXTURE0 + (slot - kFixedTexCoordArray0));
+      glTexCoordPointer(size, type, stride, pointer);
+      glClientActiveTexture(active);
+      return;
+    }
+  }
 }
 
-// Points attribute `index` of the default vertex array at its stand-in buffer; called only
-// while no ARRAY_BUFFER is bound, which it leaves so.
-void point_at_client_buffer(HostContext& ctx, GLuint index, GLint size, GLenum type,
+// Points array `slot` of the default vertex array at its stand-in buffer; called only while no
+// ARRAY_BUFFER is bound, which it leaves so.
+void point_at_client_buffer(HostContext& ctx, uint32_t slot, GLint size, GLenum type,
                             GLboolean normalized, GLsizei stride, bool integer) {
-  const GLuint buffer = client_array_buffer(ctx, index);
+  const GLuint buffer = client_array_buffer(ctx, slot);
   if (!buffer) return;
   glBindBuffer(GL_ARRAY_BUFFER, buffer);
-  set_attrib_pointer(index, size, type, normalized, stride, integer, nullptr);
+  set_array_pointer(slot, size, type, normalized, stride, integer, nullptr);
   glBindBuffer(GL_ARRAY_BUFFER, 0);
 }
 
-bool attrib_pointer(Decoding& d, bool integer) {
+// Only compatibility-profile contexts have fixed-function arrays (libepoxy aborts elsewhere).
+bool has_fixed_function_arrays(const HostContext& ctx) {
+  return !ctx.api.es && !ctx.api.core_profile;
+}
+
+// glVertexAttrib*Pointer and gl*Pointer: index, size, type, normalized, stride, client flag,
+// u64 offset. `fixed_slot` is the fixed-function array of the command, or kClientArraySlots
+// for the generic ones, whose index is on the wire.
+bool array_pointer(Decoding& d, bool integer, uint32_t fixed_slot = gl::kClientArraySlots) {
   if (d.size != 40) return d.fail("command size");
-  const GLuint index = wire::load<uint32_t>(d.cmd + 8);
+  GLuint index = wire::load<uint32_t>(d.cmd + 8);
+  if (fixed_slot == gl::kFixedTexCoordArray0) {
+    GLint active = GL_TEXTURE0;  // the unit glTexCoordPointer sets is the client-active one
+    glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
+    fixed_slot = gl::client_state_slot(GL_TEXTURE_COORD_ARRAY, active - GL_TEXTURE0);
+    if (fixed_slot == gl::kClientArraySlots) {
+      // A unit past those the guest follows: buffer offsets work, client memory does not.
+      glTexCoordPointer(static_cast<GLint>(wire::load<uint32_t>(d.cmd + 12)),
+                        wire::load<uint32_t>(d.cmd + 16),
+                        static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 24)),
+                        reinterpret_cast<const void*>(
+                            static_cast<uintptr_t>(wire::load<uint64_t>(d.cmd + 32))));
+      return true;
+    }
+  }
+  if (fixed_slot != gl::kClientArraySlots) {
+    index = fixed_slot;
+  } else if (index >= gl::kGenericArraySlots) {
+    glVertexAttribPointer(index, 4, GL_FLOAT, GL_FALSE, 0, nullptr);  // GL_INVALID_VALUE
+    return true;
+  }
   const GLint size = static_cast<GLint>(wire::load<uint32_t>(d.cmd + 12));
   const GLenum type = wire::load<uint32_t>(d.cmd + 16);
   const GLboolean normalized = wire::load<uint32_t>(d.cmd + 20) ? GL_TRUE : GL_FALSE;
@@ -56,8 +120,8 @@ bool attrib_pointer(Decoding& d, bool integer) {
   if (offset_pointer) {
     // An offset into the bound buffer; on a non-default array with no buffer GL reports a
     // non-zero offset as an error itself and never dereferences it.
-    set_attrib_pointer(index, size, type, normalized, stride, integer,
-                       reinterpret_cast<const void*>(static_cast<uintptr_t>(offset)));
+    set_array_pointer(index, size, type, normalized, stride, integer,
+                      reinterpret_cast<const void*>(static_cast<uintptr_t>(offset)));
     return true;
   }
   // Client memory (the guest's `client` flag says the same): the data comes with each draw.
@@ -148,10 +212,34 @@ bool read_indexed_draw(Decoding& d, int scalars, IndexedDraw* draw,
 }  // namespace
 
 bool decode_glVertexAttribPointer(Decoding& d) {
-  return attrib_pointer(d, false);
+  return array_pointer(d, false);
 }
 bool decode_glVertexAttribIPointer(Decoding& d) {
-  return attrib_pointer(d, true);
+  return array_pointer(d, true);
+}
+bool decode_glVertexPointer(Decoding& d) {
+  return array_pointer(d, false, gl::kFixedVertexArray);
+}
+bool decode_glNormalPointer(Decoding& d) {
+  return array_pointer(d, false, gl::kFixedNormalArray);
+}
+bool decode_glColorPointer(Decoding& d) {
+  return array_pointer(d, false, gl::kFixedColorArray);
+}
+bool decode_glSecondaryColorPointer(Decoding& d) {
+  return array_pointer(d, false, gl::kFixedSecondaryColorArray);
+}
+bool decode_glFogCoordPointer(Decoding& d) {
+  return array_pointer(d, false, gl::kFixedFogCoordArray);
+}
+bool decode_glIndexPointer(Decoding& d) {
+  return array_pointer(d, false, gl::kFixedIndexArray);
+}
+bool decode_glEdgeFlagPointer(Decoding& d) {
+  return array_pointer(d, false, gl::kFixedEdgeFlagArray);
+}
+bool decode_glTexCoordPointer(Decoding& d) {
+  return array_pointer(d, false, gl::kFixedTexCoordArray0);  // of the client-active unit
 }
 
 // Entries: index, size, type, normalized, integer, stride, u64 start byte, blob of the bytes
@@ -160,10 +248,10 @@ bool decode_gfxrelay_ClientArrays(Decoding& d) {
   if (d.size < 16) return d.fail("command too short");
   const uint32_t count = wire::load<uint32_t>(d.cmd + 8);
   wire::Reader r(d.cmd + 16, d.size - 16);
-  if (count > 64) return d.fail("too many client arrays");
+  if (count > gl::kClientArraySlots) return d.fail("too many client arrays");
   const GLuint previous = d.ctx.state.bound_buffer(GL_ARRAY_BUFFER_BINDING);
   for (uint32_t i = 0; i < count; ++i) {
-    const GLuint index = r.get<uint32_t>();
+    const uint32_t index = r.get<uint32_t>();  // the array's slot
     const GLint size = static_cast<GLint>(r.get<uint32_t>());
     const GLenum type = r.get<uint32_t>();
     const GLboolean normalized = r.get<uint32_t>() ? GL_TRUE : GL_FALSE;
@@ -176,6 +264,8 @@ bool decode_gfxrelay_ClientArrays(Decoding& d) {
     Blob data = d.blob(r, length, false);
     if (!data.ok || start > (uint64_t{1} << 31) || start + data.length > (uint64_t{1} << 31))
       return d.fail("client array data");
+    if (gl::is_fixed_function_array(index) && !has_fixed_function_arrays(d.ctx))
+      return d.fail("a fixed-function array in a context without them");
     const GLuint buffer = client_array_buffer(d.ctx, index);
     if (buffer) {
       glBindBuffer(GL_ARRAY_BUFFER, buffer);
@@ -183,7 +273,7 @@ bool decode_gfxrelay_ClientArrays(Decoding& d) {
                    GL_STREAM_DRAW);
       glBufferSubData(GL_ARRAY_BUFFER, static_cast<GLintptr>(start),
                       static_cast<GLsizeiptr>(data.length), data.data);
-      set_attrib_pointer(index, size, type, normalized, stride, integer, nullptr);
+      set_array_pointer(index, size, type, normalized, stride, integer, nullptr);
     }
     d.release(data);
   }

@@ -383,6 +383,84 @@ bool decode_glReadnPixels(Decoding& d) {
   return read_pixels(d, true);
 }
 
+// glGetTexImage / glGetCompressedTexImage: target, level, format, type, then the destination
+// (an offset into the pack buffer, or the transfer area sized from the level's size, which
+// the guest asked for just before). Replies u32 1 when GL wrote the pixels.
+static bool get_tex_image(Decoding& d, bool compressed) {
+  if (d.size < 24) return d.fail("command too short");
+  const GLenum target = wire::load<uint32_t>(d.cmd + 8);
+  const GLint level = static_cast<GLint>(wire::load<uint32_t>(d.cmd + 12));
+  const GLenum format = wire::load<uint32_t>(d.cmd + 16);
+  const GLenum type = wire::load<uint32_t>(d.cmd + 20);
+  auto get = [&](void* at) {
+    if (compressed)
+      glGetCompressedTexImage(target, level, at);
+    else
+      glGetTexImage(target, level, format, type, at);
+  };
+  wire::Reader r(d.cmd + 24, d.size - 24);
+  wire::Reader peek = r;
+  peek.get<uint32_t>();
+  const auto mode = static_cast<wire::BlobMode>(peek.get<uint32_t>());
+  const bool pack_buffer = d.state().bound_buffer(GL_PIXEL_PACK_BUFFER_BINDING) != 0;
+  if (mode == wire::BlobMode::kOffset) {
+    r.get<uint32_t>();
+    r.get<uint32_t>();
+    const uint64_t offset = r.get<uint64_t>();
+    if (!r.at_end()) return d.fail("size does not match its arguments");
+    if (pack_buffer)
+      get(reinterpret_cast<void*>(static_cast<uintptr_t>(offset)));
+    else
+      d.ctx.pending_error = GL_INVALID_OPERATION;
+    return true;
+  }
+  uint64_t expected = 0;
+  if (mode != wire::BlobMode::kNull) {
+    // GL validates target and level itself when it reads; sizes of a bad one are 0 here.
+    const GLenum before = glGetError();
+    if (compressed) {
+      GLint size = 0;
+      glGetTexLevelParameteriv(target, level, GL_TEXTURE_COMPRESSED_IMAGE_SIZE, &size);
+      expected = size > 0 ? static_cast<uint64_t>(size) : 0;
+    } else {
+      GLint width = 0, height = 0, depth = 0;
+      glGetTexLevelParameteriv(target, level, GL_TEXTURE_WIDTH, &width);
+      glGetTexLevelParameteriv(target, level, GL_TEXTURE_HEIGHT, &height);
+      glGetTexLevelParameteriv(target, level, GL_TEXTURE_DEPTH, &depth);
+      if (!gl::image_bytes(d.state().pack_store(), format, type, width, height, depth, &expected))
+        expected = 0;
+    }
+    glGetError();  // the size queries' own errors are not the program's
+    d.ctx.record_error(before);
+  }
+  uint32_t done = 0;
+  Blob out = mode == wire::BlobMode::kNull ? d.blob(r, 0, true) : d.output_blob(r, expected);
+  if (!out.ok || !r.at_end()) return d.fail("pixels: destination does not match the image size");
+  if (pack_buffer) {
+    d.ctx.pending_error = GL_INVALID_OPERATION;
+  } else if (out.length == 0) {
+    // Nothing to write into: GL still validates the arguments and reports its error.
+    if (expected == 0) get(nullptr);
+  } else {
+    const GLenum before = glGetError();
+    get(const_cast<void*>(out.data));
+    const GLenum error = glGetError();
+    done = error == GL_NO_ERROR;
+    d.ctx.record_error(before != GL_NO_ERROR ? before : error);
+  }
+  d.release(out);
+  ReplyWriter w = d.reply();
+  w.scalar<uint32_t>(done);
+  return d.finish_reply(w);
+}
+
+bool decode_glGetTexImage(Decoding& d) {
+  return get_tex_image(d, false);
+}
+bool decode_glGetCompressedTexImage(Decoding& d) {
+  return get_tex_image(d, true);
+}
+
 // The host maps, copies out what the guest will read, and unmaps at once: the guest keeps
 // its own copy and sends written ranges back as glBufferSubData.
 bool decode_glMapBufferRange(Decoding& d) {
