@@ -149,7 +149,7 @@ GUEST_HAND = {
     'glTexSubImage3D',
     # Pack-side pixel transfers and buffer mappings.
     'glReadPixels', 'glReadnPixels', 'glMapBufferRange', 'glUnmapBuffer',
-    'glFlushMappedBufferRange', 'glGetBufferPointerv',
+    'glFlushMappedBufferRange',
     # Strings are cached per context; shader sources are arrays of counted strings.
     'glGetString', 'glGetStringi', 'glShaderSource',
     # Errors merge the guest's own; flush and finish end a batch.
@@ -171,6 +171,10 @@ GUEST_ONLY = {
     'glMultiDrawArraysEXT', 'glMultiDrawElementsEXT', 'glMultiDrawElementsBaseVertexEXT',
     # ES 3.2 / KHR_debug's glGetPointerv only returns the guest's own debug callback.
     'glGetPointerv',
+    # OES_mapbuffer: the whole buffer, mapped in guest memory as glMapBufferRange maps a range.
+    'glMapBufferOES',
+    # A mapping's address is the guest's own.
+    'glGetBufferPointerv',
 }
 
 # Written by hand on the host side (src/host/decoder/).

@@ -78,8 +78,8 @@ bool format_info(uint32_t format, FormatInfo* info) {
 // otherwise sets *bytes to the group size, or to 0 if `type` does not go with `format`.
 bool packed_group_bytes(uint32_t format, uint32_t type, uint32_t* bytes) {
   // Desktop GL packs RGB types with BGR too, and RGBA types with BGRA (and the integer forms).
-  const bool rgb = format == GL_RGB || format == GL_BGR || format == GL_RGB_INTEGER ||
-                   format == GL_BGR_INTEGER;
+  const bool rgb =
+      format == GL_RGB || format == GL_BGR || format == GL_RGB_INTEGER || format == GL_BGR_INTEGER;
   const bool rgba = format == GL_RGBA || format == GL_BGRA || format == GL_RGBA_INTEGER ||
                     format == GL_BGRA_INTEGER;
   switch (type) {
@@ -270,8 +270,8 @@ bool image_bytes(const PixelStore& store, uint32_t format, uint32_t type, int64_
       sat_add(static_cast<uint64_t>(store.skip_rows), static_cast<uint64_t>(height) - 1);
   const uint64_t pixels_in_last_row =
       sat_add(static_cast<uint64_t>(store.skip_pixels), static_cast<uint64_t>(width));
-  const uint64_t last_row_bytes = type == GL_BITMAP ? (pixels_in_last_row + 7) / 8
-                                                    : sat_mul(pixels_in_last_row, group_bytes);
+  const uint64_t last_row_bytes =
+      type == GL_BITMAP ? (pixels_in_last_row + 7) / 8 : sat_mul(pixels_in_last_row, group_bytes);
   uint64_t total = sat_mul(images_before, image_stride);
   total = sat_add(total, sat_mul(rows_before, row_stride));
   total = sat_add(total, last_row_bytes);

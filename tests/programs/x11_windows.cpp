@@ -115,7 +115,6 @@ uint64_t window_hash(Display* dpy, Window window, int width, int height, long* l
   return h;
 }
 
-
 // The fixed-function wheels (glx and egl modes).
 class Gears {
  public:
@@ -133,8 +132,7 @@ class Gears {
     for (int i = 0; i < 3; ++i) {
       glNewList(lists_ + i, GL_COMPILE);
       glMaterialfv(GL_FRONT, GL_AMBIENT_AND_DIFFUSE, colors[i]);
-      wheel(shapes[i][0], shapes[i][1], shapes[i][2], static_cast<int>(shapes[i][3]),
-            shapes[i][4]);
+      wheel(shapes[i][0], shapes[i][1], shapes[i][2], static_cast<int>(shapes[i][3]), shapes[i][4]);
       glEndList();
     }
     glEnable(GL_NORMALIZE);
@@ -179,7 +177,8 @@ class EsScene {
         "precision mediump float; varying vec3 v_color;\n"
         "void main() { gl_FragColor = vec4(v_color, 1.0); }\n";
     program_ = glCreateProgram();
-    for (auto [type, source] : {std::pair{GL_VERTEX_SHADER, vs}, std::pair{GL_FRAGMENT_SHADER, fs}}) {
+    for (auto [type, source] :
+         {std::pair{GL_VERTEX_SHADER, vs}, std::pair{GL_FRAGMENT_SHADER, fs}}) {
       const GLuint shader = glCreateShader(type);
       glShaderSource(shader, 1, &source, nullptr);
       glCompileShader(shader);
@@ -234,8 +233,17 @@ struct WindowSystem {
 
 WindowSystem glx_window_system(Display* dpy) {
   WindowSystem ws;
-  int attribs[] = {GLX_RGBA,       GLX_RED_SIZE,   1, GLX_GREEN_SIZE, 1, GLX_BLUE_SIZE, 1,
-                   GLX_DOUBLEBUFFER, GLX_DEPTH_SIZE, 1, None};
+  int attribs[] = {GLX_RGBA,
+                   GLX_RED_SIZE,
+                   1,
+                   GLX_GREEN_SIZE,
+                   1,
+                   GLX_BLUE_SIZE,
+                   1,
+                   GLX_DOUBLEBUFFER,
+                   GLX_DEPTH_SIZE,
+                   1,
+                   None};
   ws.visual = glXChooseVisual(dpy, DefaultScreen(dpy), attribs);
   if (!ws.visual) return ws;
   XVisualInfo* vis = ws.visual;
@@ -258,8 +266,17 @@ WindowSystem egl_window_system(Display* dpy, EGLenum api) {
   WindowSystem ws;
   EGLDisplay edpy = eglGetDisplay(dpy);
   if (edpy == EGL_NO_DISPLAY || !eglInitialize(edpy, nullptr, nullptr)) return ws;
-  const EGLint attribs[] = {EGL_SURFACE_TYPE, EGL_WINDOW_BIT, EGL_RED_SIZE, 1, EGL_GREEN_SIZE, 1,
-                            EGL_BLUE_SIZE, 1, EGL_DEPTH_SIZE, 1, EGL_RENDERABLE_TYPE,
+  const EGLint attribs[] = {EGL_SURFACE_TYPE,
+                            EGL_WINDOW_BIT,
+                            EGL_RED_SIZE,
+                            1,
+                            EGL_GREEN_SIZE,
+                            1,
+                            EGL_BLUE_SIZE,
+                            1,
+                            EGL_DEPTH_SIZE,
+                            1,
+                            EGL_RENDERABLE_TYPE,
                             api == EGL_OPENGL_API ? EGL_OPENGL_BIT : EGL_OPENGL_ES2_BIT,
                             EGL_NONE};
   EGLConfig config;
@@ -275,8 +292,8 @@ WindowSystem egl_window_system(Display* dpy, EGLenum api) {
   ws.make_current = [edpy, config, api, surface](Window w) {
     eglBindAPI(api);
     const EGLint es2[] = {EGL_CONTEXT_CLIENT_VERSION, 2, EGL_NONE};
-    EGLContext ctx = eglCreateContext(edpy, config, EGL_NO_CONTEXT,
-                                      api == EGL_OPENGL_ES_API ? es2 : nullptr);
+    EGLContext ctx =
+        eglCreateContext(edpy, config, EGL_NO_CONTEXT, api == EGL_OPENGL_ES_API ? es2 : nullptr);
     *surface = eglCreateWindowSurface(edpy, config, static_cast<EGLNativeWindowType>(w), nullptr);
     return ctx != EGL_NO_CONTEXT && *surface != EGL_NO_SURFACE &&
            eglMakeCurrent(edpy, *surface, *surface, ctx);

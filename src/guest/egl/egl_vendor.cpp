@@ -335,7 +335,7 @@ EGLBoolean EGLAPIENTRY ChooseConfig(EGLDisplay dpy, const EGLint* attribs, EGLCo
   // The host has pbuffers only: a wish for windows goes there as one for pbuffers, and the
   // native-visual attributes are matched here.
   std::vector<EGLint> host_attribs;
-  bool windows_only = false;
+  bool windows_only = false, surface_type_given = false;
   for (const EGLint* a = attribs; a && a[0] != EGL_NONE; a += 2) {
     EGLint value = a[1];
     if (a[0] == EGL_NATIVE_RENDERABLE || a[0] == EGL_NATIVE_VISUAL_TYPE) {
@@ -353,6 +353,13 @@ EGLBoolean EGLAPIENTRY ChooseConfig(EGLDisplay dpy, const EGLint* attribs, EGLCo
       }
     }
     host_attribs.insert(host_attribs.end(), {a[0], value});
+    surface_type_given = surface_type_given || a[0] == EGL_SURFACE_TYPE;
+  }
+  // EGL_SURFACE_TYPE defaults to EGL_WINDOW_BIT (EGL 1.5, table 3.4): on a display with
+  // windows, an unsaid surface type asks for window configs.
+  if (!surface_type_given && window_visual(d) != 0) {
+    windows_only = true;
+    host_attribs.insert(host_attribs.end(), {EGL_SURFACE_TYPE, EGL_PBUFFER_BIT});
   }
   host_attribs.push_back(EGL_NONE);
   wire::MessageWriter w;

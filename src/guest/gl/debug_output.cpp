@@ -31,8 +31,8 @@ void GL_APIENTRY glGetPointerv(GLenum pname, void** params) {
       // The compatibility profile's array pointers: the guest's own (client memory or offsets).
       const uint32_t slot = gl::array_pointer_slot(pname, ctx->state.client_active_unit);
       if (slot < gl::kClientArraySlots) {
-        *params = ctx->state.vertex_array ? nullptr
-                                          : const_cast<void*>(ctx->state.attribs[slot].pointer);
+        *params =
+            ctx->state.vertex_array ? nullptr : const_cast<void*>(ctx->state.attribs[slot].pointer);
         break;
       }
       ctx->set_error(GL_INVALID_ENUM);

@@ -154,8 +154,7 @@ void get_tex_image(Op op, GLenum target, GLint level, GLenum format, GLenum type
       encode_glGetTexLevelParameteriv(*ctx, target, level, GL_TEXTURE_WIDTH, &width);
       encode_glGetTexLevelParameteriv(*ctx, target, level, GL_TEXTURE_HEIGHT, &height);
       encode_glGetTexLevelParameteriv(*ctx, target, level, GL_TEXTURE_DEPTH, &depth);
-      if (!gl::image_bytes(ctx->state.pack, format, type, width, height, depth, &bytes))
-        bytes = 0;
+      if (!gl::image_bytes(ctx->state.pack, format, type, width, height, depth, &bytes)) bytes = 0;
     }
     if (bytes) blob = ctx->output_blob(bytes);
   }
@@ -243,6 +242,10 @@ void* GL_APIENTRY glMapBuffer(GLenum target, GLenum access) {
   GLint size = 0;
   encode_glGetBufferParameteriv(*ctx, target, GL_BUFFER_SIZE, &size);
   return glMapBufferRange(target, 0, size, bits);
+}
+
+void* GL_APIENTRY glMapBufferOES(GLenum target, GLenum access) {
+  return glMapBuffer(target, access);  // OES_mapbuffer's only access is GL_WRITE_ONLY
 }
 
 void GL_APIENTRY glFlushMappedBufferRange(GLenum target, GLintptr offset, GLsizeiptr length) {

@@ -412,7 +412,8 @@ void GL_APIENTRY glEdgeFlagPointer(GLsizei stride, const void* pointer) {
 void GL_APIENTRY glTexCoordPointer(GLint size, GLenum type, GLsizei stride, const void* pointer) {
   Context* ctx = current();
   if (!ctx) return;
-  const uint32_t slot = gl::client_state_slot(GL_TEXTURE_COORD_ARRAY, ctx->state.client_active_unit);
+  const uint32_t slot =
+      gl::client_state_slot(GL_TEXTURE_COORD_ARRAY, ctx->state.client_active_unit);
   array_pointer(Op::glTexCoordPointer, slot, slot, size, type, GL_FALSE, stride, pointer, false);
 }
 
@@ -480,8 +481,8 @@ void GL_APIENTRY glInterleavedArrays(GLenum format, GLsizei stride, const void* 
   }
   const auto* base = static_cast<const uint8_t*>(pointer);
   const GLsizei s = stride ? stride : layout->size;
-  for (GLenum array : {GL_EDGE_FLAG_ARRAY, GL_INDEX_ARRAY, GL_SECONDARY_COLOR_ARRAY,
-                       GL_FOG_COORD_ARRAY})
+  for (GLenum array :
+       {GL_EDGE_FLAG_ARRAY, GL_INDEX_ARRAY, GL_SECONDARY_COLOR_ARRAY, GL_FOG_COORD_ARRAY})
     glDisableClientState(array);
   if (layout->texcoords) {
     glEnableClientState(GL_TEXTURE_COORD_ARRAY);
@@ -627,8 +628,8 @@ void GL_APIENTRY glDrawElementsInstancedBaseVertexBaseInstanceEXT(GLenum mode, G
                indices, count, type, {instancecount, baseinstance}, basevertex);
 }
 
-// glMultiDraw* (GL 1.4, 3.2, EXT_multi_draw_arrays): one draw per entry. A negative drawcount is GL's error to report, so
-// a single draw with a negative count carries it to the host.
+// glMultiDraw* (GL 1.4, 3.2, EXT_multi_draw_arrays): one draw per entry. A negative drawcount is
+// GL's error to report, so a single draw with a negative count carries it to the host.
 void GL_APIENTRY glMultiDrawArraysEXT(GLenum mode, const GLint* first, const GLsizei* count,
                                       GLsizei drawcount) {
   if (drawcount < 0) return glDrawArrays(mode, 0, -1);

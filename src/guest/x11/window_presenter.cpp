@@ -73,8 +73,8 @@ unsigned long truecolor_visual(XDisplay* display, int screen) {
   want.depth = 24;
   want.c_class = TrueColor;
   int count = 0;
-  XVisualInfo* found = XGetVisualInfo(display, VisualScreenMask | VisualDepthMask | VisualClassMask,
-                                      &want, &count);
+  XVisualInfo* found =
+      XGetVisualInfo(display, VisualScreenMask | VisualDepthMask | VisualClassMask, &want, &count);
   VisualID id = 0;
   for (int i = 0; i < count; ++i)
     if (!id || found[i].visual == default_visual) id = found[i].visualid;
@@ -93,8 +93,7 @@ bool window_size(XDisplay* display, XWindow window, int* width, int* height) {
 }
 
 bool checked_window_size(XDisplay* display, XWindow window, int* width, int* height) {
-  return without_x_errors(display,
-                          [&] { return window_size(display, window, width, height); });
+  return without_x_errors(display, [&] { return window_size(display, window, width, height); });
 }
 
 WindowPresenter::WindowPresenter(XDisplay* display, XWindow window)
@@ -133,8 +132,8 @@ bool WindowPresenter::ensure_image(int width, int height) {
   free_image();
   if (!x.visual || x.depth < 24) return false;  // frames are 8 bits per channel
   if (x.use_shm) {
-    x.image = XShmCreateImage(x.display, x.visual, x.depth, ZPixmap, nullptr, &x.shm, width,
-                              height);
+    x.image =
+        XShmCreateImage(x.display, x.visual, x.depth, ZPixmap, nullptr, &x.shm, width, height);
     if (x.image) {
       x.shm.shmid = shmget(IPC_PRIVATE, static_cast<size_t>(x.image->bytes_per_line) * height,
                            IPC_CREAT | 0600);

@@ -11,7 +11,7 @@ struct _XDisplay;
 
 namespace gfxrelay::guest::x11 {
 
-using XDisplay = ::_XDisplay;  // Xlib's Display
+using XDisplay = ::_XDisplay;   // Xlib's Display
 using XWindow = unsigned long;  // Xlib's Window (an XID)
 constexpr int kTrueColor = 4;   // X.h's visual class TrueColor
 

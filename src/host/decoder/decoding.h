@@ -126,9 +126,9 @@ class HostContext {
   void record_error(GLenum error) {
     if (pending_error == GL_NO_ERROR) pending_error = error;
   }
-  std::vector<GLuint> client_array_buffers;  // by array slot; host-owned, never in a guest
-                                             // name space
-  uint32_t generic_array_slots = 0;          // GL_MAX_VERTEX_ATTRIBS
+  std::vector<GLuint> client_array_buffers;     // by array slot; host-owned, never in a guest
+                                                // name space
+  uint32_t generic_array_slots = 0;             // GL_MAX_VERTEX_ATTRIBS
   std::vector<std::string> carried_extensions;  // host's, narrowed to what the relay carries
   gl::ContextApi api;                           // what the context is (read when first current)
   DebugLog debug_log;

@@ -19,8 +19,8 @@ GLuint client_array_buffer(HostContext& ctx, uint32_t slot) {
         std::clamp<GLint>(max_attribs, 1, static_cast<GLint>(gl::kGenericArraySlots)));
     ctx.client_array_buffers.assign(gl::kClientArraySlots, 0);
   }
-  if (slot >= gl::kClientArraySlots || (slot < gl::kGenericArraySlots &&
-                                        slot >= ctx.generic_array_slots))
+  if (slot >= gl::kClientArraySlots ||
+      (slot < gl::kGenericArraySlots && slot >= ctx.generic_array_slots))
     return 0;
   GLuint& buffer = ctx.client_array_buffers[slot];
   if (!buffer) glGenBuffers(1, &buffer);
@@ -28,8 +28,8 @@ GLuint client_array_buffer(HostContext& ctx, uint32_t slot) {
 }
 
 // Sets the pointer of array `slot` (a generic attribute or a fixed-function array).
-void set_array_pointer(uint32_t slot, GLint size, GLenum type, GLboolean normalized,
-                       GLsizei stride, bool integer, const void* pointer) {
+void set_array_pointer(uint32_t slot, GLint size, GLenum type, GLboolean normalized, GLsizei stride,
+                       bool integer, const void* pointer) {
   using namespace gl;
   if (slot < kGenericArraySlots) {
     if (integer)
@@ -92,11 +92,10 @@ bool array_pointer(Decoding& d, bool integer, uint32_t fixed_slot = gl::kClientA
     fixed_slot = gl::client_state_slot(GL_TEXTURE_COORD_ARRAY, active - GL_TEXTURE0);
     if (fixed_slot == gl::kClientArraySlots) {
       // A unit past those the guest follows: buffer offsets work, client memory does not.
-      glTexCoordPointer(static_cast<GLint>(wire::load<uint32_t>(d.cmd + 12)),
-                        wire::load<uint32_t>(d.cmd + 16),
-                        static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 24)),
-                        reinterpret_cast<const void*>(
-                            static_cast<uintptr_t>(wire::load<uint64_t>(d.cmd + 32))));
+      glTexCoordPointer(
+          static_cast<GLint>(wire::load<uint32_t>(d.cmd + 12)), wire::load<uint32_t>(d.cmd + 16),
+          static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 24)),
+          reinterpret_cast<const void*>(static_cast<uintptr_t>(wire::load<uint64_t>(d.cmd + 32))));
       return true;
     }
   }
