@@ -123,7 +123,8 @@ class Command:
 
     def scalars(self):
         return [p for p in self.params
-                if p.kind in ('scalar', 'name', 'bind_name', 'sync', 'offset', 'egl_image')]
+                if p.kind in ('scalar', 'name', 'bind_name', 'compat_bind_name', 'sync', 'offset',
+                              'egl_image')]
 
     def blobs(self):
         return [p for p in self.params if p.kind in ('in', 'in_names', 'gen_names', 'string',
@@ -178,7 +179,9 @@ def classify(cmd, ann):
             elif p.ptype == 'GLeglImageOES':
                 p.kind = 'egl_image'
             elif p.cls in CLASS_KINDS:
-                p.kind = 'bind_name' if ann.BIND_CREATES.get(name) == p.cls else 'name'
+                p.kind = ('bind_name' if ann.BIND_CREATES.get(name) == p.cls else
+                          'compat_bind_name' if getattr(ann, 'COMPAT_BIND_CREATES', {}).get(name) == p.cls
+                          else 'name')
             else:
                 p.kind = 'scalar'
             continue
@@ -208,7 +211,8 @@ def classify(cmd, ann):
                 p.len is None or name in ann.STRINGS and p.name in ann.STRINGS[name]):
             p.kind = 'string'
             continue
-        if p.pointer != 1 or p.elem_type == 'void' and not p.const and p.len is None:
+        annotated = name in ann.LENGTHS and p.name in ann.LENGTHS[name]
+        if p.pointer != 1 or p.elem_type == 'void' and not p.const and p.len is None and not annotated:
             cmd.problems.append(f'{p.name}: pointer {p.decl_type}')
             continue
         p.length = length_expr(cmd, p, ann)
@@ -422,6 +426,9 @@ def host_scalar(p):
         return f'  const GLuint {p.name} = d_.ctx.host_name(ObjectKind::{CLASS_KINDS[p.cls]}, {raw});'
     if p.kind == 'bind_name':
         return f'  const GLuint {p.name} = d_.ctx.bind_name(ObjectKind::{CLASS_KINDS[p.cls]}, {raw});'
+    if p.kind == 'compat_bind_name':
+        return (f'  const GLuint {p.name} = d_.ctx.compat_bind_name(ObjectKind::{CLASS_KINDS[p.cls]}, '
+                f'{raw});')
     if p.ptype in FLOATS:
         return f'  const {p.ptype} {p.name} = std::bit_cast<GLfloat>({raw});'
     if p.ptype in DOUBLES:
@@ -771,6 +778,7 @@ def main():
     args = ap.parse_args()
 
     ann = load_annotations()
+    NULLABLE.update(getattr(ann, 'NULLABLE', set()))
     root = ET.parse(args.gl_xml).getroot()
     all_cmds = {}
     for c in root.find('commands'):

@@ -27,6 +27,64 @@ LENGTHS = {
     # COMPSIZE(n, type): n names of the size of `type`.
     'glCallLists': {'lists': 'n * gl::call_lists_type_bytes(type)'},
     'glGetUniformdv': {'params': 'state.uniform_value_count(program, location)'},
+    # One pixel group of `format` and `type` (GL 4.6 core, 6.3.2 and 8.21); NULL clears to 0.
+    **{name: {'data': 'gl::pixel_group_bytes(format, type)'} for name in (
+        'glClearBufferData', 'glClearBufferSubData', 'glClearTexImage', 'glClearTexSubImage',
+        'glClearNamedBufferData', 'glClearNamedBufferSubData', 'glClearNamedBufferDataEXT',
+        'glClearNamedBufferSubDataEXT')},
+    # Direct state access (GL 4.5): the lengths of the non-DSA forms.
+    'glNamedBufferData': {'data': 'size'},
+    'glNamedBufferSubData': {'data': 'size'},
+    'glGetNamedBufferSubData': {'data': 'size'},
+    'glNamedFramebufferDrawBuffers': {'bufs': 'n'},
+    'glInvalidateNamedFramebufferData': {'attachments': 'numAttachments'},
+    'glInvalidateNamedFramebufferSubData': {'attachments': 'numAttachments'},
+    'glClearNamedFramebufferiv': {'value': 'gl::clear_buffer_count(buffer)'},
+    'glClearNamedFramebufferuiv': {'value': 'gl::clear_buffer_count(buffer)'},
+    'glClearNamedFramebufferfv': {'value': 'gl::clear_buffer_count(buffer)'},
+    'glTextureParameterfv': {'param': 'gl::tex_parameter_count(pname)'},
+    'glTextureParameteriv': {'param': 'gl::tex_parameter_count(pname)'},
+    'glTextureParameterIiv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glTextureParameterIuiv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glGetTextureParameterfv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glGetTextureParameteriv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glGetTextureParameterIiv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glGetTextureParameterIuiv': {'params': 'gl::tex_parameter_count(pname)'},
+    'glVertexArrayVertexBuffers': {'buffers': 'count', 'offsets': 'count', 'strides': 'count'},
+    **{name: {'param': '1'} for name in (
+        'glGetTransformFeedbackiv', 'glGetTransformFeedbacki_v', 'glGetTransformFeedbacki64_v',
+        'glGetNamedFramebufferParameteriv', 'glGetVertexArrayiv', 'glGetVertexArrayIndexediv',
+        'glGetVertexArrayIndexed64iv')},
+    **{name: {'params': '1'} for name in (
+        'glGetNamedBufferParameteriv', 'glGetNamedBufferParameteri64v',
+        'glGetNamedFramebufferAttachmentParameteriv', 'glGetNamedRenderbufferParameteriv',
+        'glGetTextureLevelParameterfv', 'glGetTextureLevelParameteriv')},
+    # ARB_vertex_program / ARB_fragment_program: the program string as the host holds it.
+    'glGetProgramStringARB': {'string': 'state.program_string_length(target)'},
+    'glGetUniformi64vARB': {'params': 'state.uniform_value_count(program, location)'},
+    'glGetUniformui64vARB': {'params': 'state.uniform_value_count(program, location)'},
+    'glGetVertexAttribLdv': {'params': 'gl::vertex_attrib_count(pname)'},
+    # Every ARB_shader_objects and ARB_shading_language_include parameter is one value.
+    'glGetObjectParameterfvARB': {'params': '1'},
+    'glGetObjectParameterivARB': {'params': '1'},
+    'glGetNamedStringivARB': {'params': '1'},
+    # ARB_shader_subroutine: the compatible subroutines are a list, the rest one value.
+    'glGetActiveSubroutineUniformiv':
+        {'values': 'state.subroutine_uniform_value_count(program, shadertype, index, pname)'},
+    # ARB_shader_atomic_counters: the indices list has one entry per active counter.
+    'glGetActiveAtomicCounterBufferiv':
+        {'params': 'state.atomic_counter_buffer_value_count(program, bufferIndex, pname)'},
+}
+
+# NULL pointers these commands accept (GL then uses zeros or unbinds).
+NULLABLE = {
+    ('glClearBufferData', 'data'), ('glClearBufferSubData', 'data'), ('glClearTexImage', 'data'),
+    ('glClearTexSubImage', 'data'), ('glClearNamedBufferData', 'data'),
+    ('glClearNamedBufferSubData', 'data'), ('glClearNamedBufferDataEXT', 'data'),
+    ('glClearNamedBufferSubDataEXT', 'data'), ('glClearTexImageEXT', 'data'),
+    ('glClearTexSubImageEXT', 'data'), ('glNamedBufferData', 'data'),
+    ('glVertexArrayVertexBuffers', 'buffers'), ('glVertexArrayVertexBuffers', 'offsets'),
+    ('glVertexArrayVertexBuffers', 'strides'),
 }
 
 STRINGS = {
@@ -42,12 +100,21 @@ PARAM_CLASSES = {
 }
 
 UNPACK_IMAGES = {
+    'glTextureSubImage1D': {'pixels': ('format', 'type', 'width', '1', '1')},
+    'glTextureSubImage2D': {'pixels': ('format', 'type', 'width', 'height', '1')},
+    'glTextureSubImage3D': {'pixels': ('format', 'type', 'width', 'height', 'depth')},
     'glTexImage1D': {'pixels': ('format', 'type', 'width', '1', '1')},
     'glTexSubImage1D': {'pixels': ('format', 'type', 'width', '1', '1')},
     'glDrawPixels': {'pixels': ('format', 'type', 'width', 'height', '1')},
     # Bitmaps: one bit per pixel under the unpack modes (GL 4.6 compatibility, 14.8).
     'glBitmap': {'bitmap': ('GL_COLOR_INDEX', 'GL_BITMAP', 'width', 'height', '1')},
     'glPolygonStipple': {'mask': ('GL_COLOR_INDEX', 'GL_BITMAP', '32', '32', '1')},
+}
+
+UNPACK_BLOBS = {
+    'glCompressedTextureSubImage1D': {'data': 'imageSize'},
+    'glCompressedTextureSubImage2D': {'data': 'imageSize'},
+    'glCompressedTextureSubImage3D': {'data': 'imageSize'},
 }
 
 OFFSETS = {
@@ -59,6 +126,8 @@ OFFSETS = {
 # external memory and semaphores, whose file descriptors are the guest's and mean nothing (or
 # something else) in the host process.
 HIDDEN_EXTENSIONS = {
+    # Client memory as a buffer's storage: the host cannot see the guest's memory.
+    'GL_AMD_pinned_memory',
     'GL_ARB_buffer_storage', 'GL_EXT_memory_object', 'GL_EXT_memory_object_fd',
     'GL_EXT_semaphore', 'GL_EXT_semaphore_fd',
 }
@@ -67,14 +136,18 @@ HIDDEN_EXTENSIONS = {
 # (src/guest/gl/vertex_arrays.cpp, src/host/decoder/draws.cpp): the guest follows their
 # pointers, enables and the client active texture, and sends the used range with each draw.
 GUEST_HAND = {
-    'glGetTexImage', 'glGetCompressedTexImage',
+    'glGetTexImage', 'glGetCompressedTexImage', 'glGetTextureImage',
+    'glGetCompressedTextureImage', 'glMapNamedBufferRange',
     'glVertexPointer', 'glNormalPointer', 'glColorPointer', 'glSecondaryColorPointer',
     'glFogCoordPointer', 'glIndexPointer', 'glEdgeFlagPointer', 'glTexCoordPointer',
     'glEnableClientState', 'glDisableClientState', 'glClientActiveTexture',
 }
 HOST_HAND = {
     # Texture images read back: the guest asks for the level's size to size the transfer.
-    'glGetTexImage', 'glGetCompressedTexImage',
+    'glGetTexImage', 'glGetCompressedTexImage', 'glGetTextureImage',
+    'glGetCompressedTextureImage',
+    # Mappings by name are guest memory as mappings by target are.
+    'glMapNamedBufferRange',
     'glVertexPointer', 'glNormalPointer', 'glColorPointer', 'glSecondaryColorPointer',
     'glFogCoordPointer', 'glIndexPointer', 'glEdgeFlagPointer', 'glTexCoordPointer',
 }
@@ -82,6 +155,19 @@ GUEST_ONLY = {
     # Multi-draws are a loop of single draws; interleaved arrays a sequence of pointer calls.
     'glMultiDrawArrays', 'glMultiDrawElements', 'glMultiDrawElementsBaseVertex',
     'glInterleavedArrays',
-    # The whole buffer, mapped in guest memory as glMapBufferRange maps a range.
-    'glMapBuffer',
+    # The whole buffer, mapped in guest memory as glMapBufferRange maps a range; the named forms
+    # of unmapping, flushing and the pointer query act on the guest's copy.
+    'glMapBuffer', 'glMapNamedBuffer', 'glUnmapNamedBuffer', 'glFlushMappedNamedBufferRange',
+    'glGetNamedBufferPointerv',
+}
+
+# NV_depth_buffer_float's forms that ARB_viewport_array lists as an interaction; the host's
+# libepoxy lacks them, and the extension stands without them.
+OPTIONAL_COMMANDS = {'glDepthRangeArraydvNV', 'glDepthRangeIndexeddNV'}
+
+# Commands that create an object for a name never generated, in the compatibility profile only
+# (GL 4.6 compatibility keeps unused names usable there; core and ES report an error).
+COMPAT_BIND_CREATES = {
+    'glBeginQuery': 'query',
+    'glBeginQueryIndexed': 'query',
 }

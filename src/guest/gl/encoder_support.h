@@ -156,7 +156,8 @@ struct Mapping {
   GLbitfield access = 0;
   GLintptr offset = 0;
   GLsizeiptr length = 0;
-  std::unique_ptr<uint8_t[]> bytes;
+  std::unique_ptr<uint8_t[]> storage;
+  uint8_t* bytes = nullptr;  // the mapping, within storage (aligned as GL promises)
 };
 
 class Context {

@@ -68,12 +68,13 @@ void read_pixels(Op op, GLint x, GLint y, GLsizei width, GLsizei height, GLenum 
 }
 
 // The host maps the range, copies it into `dst` when the access reads, and unmaps; the reply
-// is the guest name of the mapped buffer (0: GL refused the mapping).
-GLuint map_on_host(Context& ctx, GLenum target, GLbitfield access, GLintptr offset,
+// is the guest name of the mapped buffer (0: GL refused the mapping). `target` is the buffer's
+// name for glMapNamedBufferRange.
+GLuint map_on_host(Context& ctx, Op op, GLenum target, GLbitfield access, GLintptr offset,
                    GLsizeiptr length, uint8_t* dst) {
   Blob blob = dst && length > 0 ? ctx.output_blob(static_cast<size_t>(length)) : Blob();
   const size_t size = 32 + blob.wire_size();
-  uint8_t* p = ctx.begin(Op::glMapBufferRange, size);
+  uint8_t* p = ctx.begin(op, size);
   if (!p) return 0;
   wire::store<uint32_t>(p + 8, target);
   wire::store<uint32_t>(p + 12, access);
@@ -132,14 +133,26 @@ void GL_APIENTRY glReadnPixels(GLint x, GLint y, GLsizei width, GLsizei height, 
   read_pixels(Op::glReadnPixels, x, y, width, height, format, type, bufSize, data);
 }
 
-// glGetTexImage / glGetCompressedTexImage (GL 1.0, 1.3): into a bound PIXEL_PACK_BUFFER
-// (asynchronous), or through the transfer area, sized by the level's size that the guest asks
-// for first. Wire form: target, level, format, type (0, 0 for compressed), then the blob.
-void get_tex_image(Op op, GLenum target, GLint level, GLenum format, GLenum type, void* pixels) {
+// glGetTexImage / glGetCompressedTexImage (GL 1.0, 1.3) and their direct-state-access forms
+// glGetTextureImage / glGetCompressedTextureImage (GL 4.5, a texture name for the target):
+// into a bound PIXEL_PACK_BUFFER (asynchronous), or through the transfer area, sized by the
+// level's size that the guest asks for first. Wire form: target (or texture), level, format,
+// type (0, 0 for compressed), bufSize (-1 for the non-DSA forms), 0, then the blob.
+void get_tex_image(Op op, GLenum target, GLint level, GLenum format, GLenum type,
+                   GLsizei buf_size, void* pixels) {
   Context* ctx = current();
   if (!ctx) return;
-  const bool compressed = op == Op::glGetCompressedTexImage;
+  const bool compressed = op == Op::glGetCompressedTexImage || op == Op::glGetCompressedTextureImage;
+  const bool named = op == Op::glGetTextureImage || op == Op::glGetCompressedTextureImage;
   const bool to_buffer = ctx->state.pixel_pack_buffer != 0;
+  auto level_value = [&](GLenum pname) {
+    GLint v = 0;
+    if (named)
+      encode_glGetTextureLevelParameteriv(*ctx, target, level, pname, &v);
+    else
+      encode_glGetTexLevelParameteriv(*ctx, target, level, pname, &v);
+    return v;
+  };
   Blob blob;
   uint64_t bytes = 0;
   GLint width = 0, height = 0, depth = 0;
@@ -147,25 +160,28 @@ void get_tex_image(Op op, GLenum target, GLint level, GLenum format, GLenum type
     blob = ctx->offset_blob(pixels);
   } else if (pixels) {
     if (compressed) {
-      GLint size = 0;
-      encode_glGetTexLevelParameteriv(*ctx, target, level, GL_TEXTURE_COMPRESSED_IMAGE_SIZE, &size);
+      const GLint size = level_value(GL_TEXTURE_COMPRESSED_IMAGE_SIZE);
       bytes = size > 0 ? static_cast<uint64_t>(size) : 0;
     } else {
-      encode_glGetTexLevelParameteriv(*ctx, target, level, GL_TEXTURE_WIDTH, &width);
-      encode_glGetTexLevelParameteriv(*ctx, target, level, GL_TEXTURE_HEIGHT, &height);
-      encode_glGetTexLevelParameteriv(*ctx, target, level, GL_TEXTURE_DEPTH, &depth);
+      width = level_value(GL_TEXTURE_WIDTH);
+      height = level_value(GL_TEXTURE_HEIGHT);
+      depth = level_value(GL_TEXTURE_DEPTH);
       if (!gl::image_bytes(ctx->state.pack, format, type, width, height, depth, &bytes)) bytes = 0;
     }
+    // A bufSize too small is GL's error to report: the host sees it and writes nothing.
+    if (buf_size >= 0 && bytes > static_cast<uint64_t>(buf_size)) bytes = 0;
     if (bytes) blob = ctx->output_blob(bytes);
   }
-  const size_t size = 24 + blob.wire_size();
+  const size_t size = 32 + blob.wire_size();
   uint8_t* p = ctx->begin(op, size);
   if (!p) return;
   wire::store<uint32_t>(p + 8, target);
   wire::store<uint32_t>(p + 12, static_cast<uint32_t>(level));
   wire::store<uint32_t>(p + 16, compressed ? 0 : format);
   wire::store<uint32_t>(p + 20, compressed ? 0 : type);
-  ctx->write_blob(p + 24, blob);
+  wire::store<uint32_t>(p + 24, static_cast<uint32_t>(buf_size));
+  wire::store<uint32_t>(p + 28, 0);
+  ctx->write_blob(p + 32, blob);
   ctx->end(size);
   if (to_buffer) return;
   ReplyReader reply = ctx->sync();
@@ -181,50 +197,146 @@ void get_tex_image(Op op, GLenum target, GLint level, GLenum format, GLenum type
 
 void GL_APIENTRY glGetTexImage(GLenum target, GLint level, GLenum format, GLenum type,
                                void* pixels) {
-  get_tex_image(Op::glGetTexImage, target, level, format, type, pixels);
+  get_tex_image(Op::glGetTexImage, target, level, format, type, -1, pixels);
 }
 
 void GL_APIENTRY glGetCompressedTexImage(GLenum target, GLint level, void* img) {
-  get_tex_image(Op::glGetCompressedTexImage, target, level, 0, 0, img);
+  get_tex_image(Op::glGetCompressedTexImage, target, level, 0, 0, -1, img);
+}
+
+void GL_APIENTRY glGetTextureImage(GLuint texture, GLint level, GLenum format, GLenum type,
+                                   GLsizei bufSize, void* pixels) {
+  get_tex_image(Op::glGetTextureImage, texture, level, format, type, bufSize, pixels);
+}
+
+void GL_APIENTRY glGetCompressedTextureImage(GLuint texture, GLint level, GLsizei bufSize,
+                                             void* pixels) {
+  get_tex_image(Op::glGetCompressedTextureImage, texture, level, 0, 0, bufSize, pixels);
 }
 
 // Mappings live in guest memory: the host fills them when the program will read (the
 // command's reply), and the written bytes go back as glBufferSubData at flush or unmap.
-void* GL_APIENTRY glMapBufferRange(GLenum target, GLintptr offset, GLsizeiptr length,
-                                   GLbitfield access) {
+// `named`: glMapNamedBufferRange, `target` being the buffer's name.
+void* map_range(Op op, GLenum target, GLintptr offset, GLsizeiptr length, GLbitfield access) {
   Context* ctx = current();
   if (!ctx) return nullptr;
+  const bool named = op == Op::glMapNamedBufferRange;
   const bool read = access & GL_MAP_READ_BIT;
-  std::unique_ptr<uint8_t[]> bytes(new (std::nothrow) uint8_t[length > 0 ? length : 1]);
-  if (!bytes) {
+  // ARB_map_buffer_alignment: the pointer minus `offset` is aligned to
+  // GL_MIN_MAP_BUFFER_ALIGNMENT, which is 64 on the GLs the relay runs on.
+  constexpr uintptr_t kAlignment = 64;
+  std::unique_ptr<uint8_t[]> storage(
+      new (std::nothrow) uint8_t[static_cast<size_t>(std::max<GLsizeiptr>(length, 1)) + 2 * kAlignment]);
+  if (!storage) {
     ctx->set_error(GL_OUT_OF_MEMORY);
     return nullptr;
   }
+  const uintptr_t base = reinterpret_cast<uintptr_t>(storage.get());
+  uint8_t* bytes = reinterpret_cast<uint8_t*>((base + kAlignment - 1) / kAlignment * kAlignment +
+                                              static_cast<uintptr_t>(offset) % kAlignment);
   GLuint buffer = 0;
   if (read && length > 0 && static_cast<uint64_t>(length) > kSplitBytes) {
     // A large read comes in pieces; each is a mapping of its own on the host.
     for (GLsizeiptr done = 0; done < length;) {
       const GLsizeiptr n = std::min<GLsizeiptr>(length - done, kPieceBytes);
-      buffer = map_on_host(*ctx, target, access, offset + done, n, bytes.get() + done);
+      buffer = map_on_host(*ctx, op, target, access, offset + done, n, bytes + done);
       if (!buffer) return nullptr;
       done += n;
     }
   } else {
-    buffer = map_on_host(*ctx, target, access, offset, length, read ? bytes.get() : nullptr);
+    buffer = map_on_host(*ctx, op, target, access, offset, length, read ? bytes : nullptr);
     if (!buffer) return nullptr;
-    if (!read) std::memset(bytes.get(), 0, length);
+    if (!read) std::memset(bytes, 0, length);
   }
   Mapping m;
   m.buffer = buffer;
-  m.target = target;
+  m.target = named ? 0 : target;
   m.access = access;
   m.offset = offset;
   m.length = length;
-  m.bytes = std::move(bytes);
-  void* address = m.bytes.get();
-  std::erase_if(ctx->mappings, [&](const Mapping& old) { return old.target == target; });
+  m.storage = std::move(storage);
+  m.bytes = bytes;
+  void* address = bytes;
+  std::erase_if(ctx->mappings, [&](const Mapping& old) {
+    return named ? old.buffer == buffer : old.target == target;
+  });
   ctx->mappings.push_back(std::move(m));
   return address;
+}
+
+// The mapping of a buffer by name (any target it was mapped through), or null.
+Mapping* named_mapping(Context& ctx, GLuint buffer) {
+  for (Mapping& m : ctx.mappings)
+    if (m.buffer == buffer) return &m;
+  return nullptr;
+}
+
+// Sends a mapping's written bytes back: through its target, or by name.
+void write_back(Context& ctx, const Mapping& m, GLintptr from, GLsizeiptr length) {
+  if (m.target)
+    buffer_sub_data(ctx, m.target, m.offset + from, length, m.bytes + from);
+  else
+    encode_glNamedBufferSubData(ctx, m.buffer, m.offset + from, length, m.bytes + from);
+}
+
+void* GL_APIENTRY glMapBufferRange(GLenum target, GLintptr offset, GLsizeiptr length,
+                                   GLbitfield access) {
+  return map_range(Op::glMapBufferRange, target, offset, length, access);
+}
+
+// Direct state access (GL 4.5): the same mappings, found by the buffer's name.
+void* GL_APIENTRY glMapNamedBufferRange(GLuint buffer, GLintptr offset, GLsizeiptr length,
+                                        GLbitfield access) {
+  return map_range(Op::glMapNamedBufferRange, buffer, offset, length, access);
+}
+
+void* GL_APIENTRY glMapNamedBuffer(GLuint buffer, GLenum access) {
+  Context* ctx = current();
+  if (!ctx) return nullptr;
+  const GLbitfield bits = access == GL_READ_ONLY    ? GL_MAP_READ_BIT
+                          : access == GL_WRITE_ONLY ? GL_MAP_WRITE_BIT
+                          : access == GL_READ_WRITE ? GL_MAP_READ_BIT | GL_MAP_WRITE_BIT
+                                                    : 0;
+  if (!bits) {
+    ctx->set_error(GL_INVALID_ENUM);
+    return nullptr;
+  }
+  GLint size = 0;
+  encode_glGetNamedBufferParameteriv(*ctx, buffer, GL_BUFFER_SIZE, &size);
+  return glMapNamedBufferRange(buffer, 0, size, bits);
+}
+
+GLboolean GL_APIENTRY glUnmapNamedBuffer(GLuint buffer) {
+  Context* ctx = current();
+  if (!ctx) return GL_FALSE;
+  Mapping* m = named_mapping(*ctx, buffer);
+  if (!m) {
+    ctx->set_error(GL_INVALID_OPERATION);
+    return GL_FALSE;
+  }
+  if ((m->access & GL_MAP_WRITE_BIT) && !(m->access & GL_MAP_FLUSH_EXPLICIT_BIT))
+    write_back(*ctx, *m, 0, m->length);
+  std::erase_if(ctx->mappings, [&](const Mapping& old) { return &old == m; });
+  return GL_TRUE;
+}
+
+void GL_APIENTRY glFlushMappedNamedBufferRange(GLuint buffer, GLintptr offset, GLsizeiptr length) {
+  Context* ctx = current();
+  if (!ctx) return;
+  Mapping* m = named_mapping(*ctx, buffer);
+  if (!m) return ctx->set_error(GL_INVALID_OPERATION);
+  if (!(m->access & GL_MAP_FLUSH_EXPLICIT_BIT) || offset < 0 || length < 0 ||
+      offset + length > m->length)
+    return ctx->set_error(GL_INVALID_VALUE);
+  write_back(*ctx, *m, offset, length);
+}
+
+void GL_APIENTRY glGetNamedBufferPointerv(GLuint buffer, GLenum pname, void** params) {
+  Context* ctx = current();
+  if (!ctx || !params) return;
+  if (pname != GL_BUFFER_MAP_POINTER) return ctx->set_error(GL_INVALID_ENUM);
+  Mapping* m = named_mapping(*ctx, buffer);
+  *params = m ? m->bytes : nullptr;
 }
 
 // glMapBuffer (GL 1.5): the whole buffer, mapped as glMapBufferRange maps a range.
@@ -258,7 +370,7 @@ void GL_APIENTRY glFlushMappedBufferRange(GLenum target, GLintptr offset, GLsize
       ctx->set_error(GL_INVALID_VALUE);
       return;
     }
-    buffer_sub_data(*ctx, target, m.offset + offset, length, m.bytes.get() + offset);
+    write_back(*ctx, m, offset, length);
     return;
   }
   ctx->set_error(GL_INVALID_OPERATION);
@@ -270,7 +382,7 @@ GLboolean GL_APIENTRY glUnmapBuffer(GLenum target) {
   for (auto it = ctx->mappings.begin(); it != ctx->mappings.end(); ++it) {
     if (it->target != target) continue;
     if ((it->access & GL_MAP_WRITE_BIT) && !(it->access & GL_MAP_FLUSH_EXPLICIT_BIT))
-      buffer_sub_data(*ctx, target, it->offset, it->length, it->bytes.get());
+      write_back(*ctx, *it, 0, it->length);
     ctx->mappings.erase(it);
     return GL_TRUE;
   }
@@ -287,7 +399,7 @@ void GL_APIENTRY glGetBufferPointerv(GLenum target, GLenum pname, void** params)
     return;
   }
   for (Mapping& m : ctx->mappings)
-    if (m.target == target) *params = m.bytes.get();
+    if (m.target == target) *params = m.bytes;
 }
 
 const GLubyte* GL_APIENTRY glGetString(GLenum name) {

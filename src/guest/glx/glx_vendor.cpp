@@ -472,9 +472,28 @@ int GetConfig(Display* dpy, XVisualInfo* vis, int attribute, int* value) {
   return config_attribute(*c, attribute, value) ? Success : GLX_BAD_ATTRIBUTE;
 }
 
-// GLX_ARB_create_context(_profile) attributes as EGL ones; false for one the relay refuses.
-// `out` ends with EGL_NONE.
-bool translate_context_attribs(const int* attribs, std::vector<EGLint>* out) {
+// GLX_ARB_create_context(_profile) and GLX_EXT_create_context_es(2)_profile attributes as EGL
+// ones; false for one the relay refuses. `out` ends with EGL_NONE; *api and *major get the
+// client API (an ES profile asks for OpenGL ES) and its major version.
+bool translate_context_attribs(const int* attribs, std::vector<EGLint>* out, EGLenum* api,
+                               int* major) {
+  *api = EGL_OPENGL_API;
+  *major = 1;
+  bool version_given = false;
+  for (const int* a = attribs; a && a[0] != None; a += 2) {
+    if (a[0] == GLX_CONTEXT_PROFILE_MASK_ARB && a[1] == GLX_CONTEXT_ES2_PROFILE_BIT_EXT)
+      *api = EGL_OPENGL_ES_API;
+    if (a[0] == GLX_CONTEXT_MAJOR_VERSION_ARB) {
+      *major = a[1];
+      version_given = true;
+    }
+  }
+  // GLX_EXT_create_context_es2_profile: an ES profile with no version is ES 2.0 here (the
+  // relay carries no ES 1.x).
+  if (*api == EGL_OPENGL_ES_API && !version_given) {
+    out->insert(out->end(), {EGL_CONTEXT_MAJOR_VERSION, 2});
+    *major = 2;
+  }
   for (const int* a = attribs; a && a[0] != None; a += 2) {
     switch (a[0]) {
       case GLX_CONTEXT_MAJOR_VERSION_ARB:
@@ -484,7 +503,8 @@ bool translate_context_attribs(const int* attribs, std::vector<EGLint>* out) {
         out->insert(out->end(), {EGL_CONTEXT_MINOR_VERSION, a[1]});
         break;
       case GLX_CONTEXT_PROFILE_MASK_ARB:
-        // Core (1) and compatibility (2) have the same bits in EGL; ES profiles are not offered.
+        // Core (1) and compatibility (2) have the same bits in EGL; the ES profile is the API.
+        if (a[1] == GLX_CONTEXT_ES2_PROFILE_BIT_EXT) break;
         if (a[1] & ~(GLX_CONTEXT_CORE_PROFILE_BIT_ARB | GLX_CONTEXT_COMPATIBILITY_PROFILE_BIT_ARB))
           return false;
         out->insert(out->end(), {EGL_CONTEXT_OPENGL_PROFILE_MASK, a[1]});
@@ -492,7 +512,7 @@ bool translate_context_attribs(const int* attribs, std::vector<EGLint>* out) {
       case GLX_CONTEXT_FLAGS_ARB:
         if (a[1] & GLX_CONTEXT_DEBUG_BIT_ARB)
           out->insert(out->end(), {EGL_CONTEXT_OPENGL_DEBUG, EGL_TRUE});
-        if (a[1] & GLX_CONTEXT_FORWARD_COMPATIBLE_BIT_ARB)
+        if ((a[1] & GLX_CONTEXT_FORWARD_COMPATIBLE_BIT_ARB) && *api == EGL_OPENGL_API)
           out->insert(out->end(), {EGL_CONTEXT_OPENGL_FORWARD_COMPATIBLE, EGL_TRUE});
         if (a[1] & ~(GLX_CONTEXT_DEBUG_BIT_ARB | GLX_CONTEXT_FORWARD_COMPATIBLE_BIT_ARB))
           return false;
@@ -513,15 +533,20 @@ GLXContext create_context(const FbConfig* config, int screen, GLXContext share,
   std::lock_guard lock(mutex);
   if (!config) return nullptr;
   std::vector<EGLint> egl_attribs;
-  if (!translate_context_attribs(attribs, &egl_attribs)) return nullptr;
+  EGLenum api;
+  int major;
+  if (!translate_context_attribs(attribs, &egl_attribs, &api, &major)) return nullptr;
+  if (api == EGL_OPENGL_ES_API &&
+      !(host_value(config->host, EGL_RENDERABLE_TYPE) & (EGL_OPENGL_ES2_BIT | EGL_OPENGL_ES3_BIT)))
+    return nullptr;
   GlxContext* shared_with = nullptr;
   if (share && !(shared_with = to_context(share))) return nullptr;
   auto ctx = std::make_unique<GlxContext>();
   ctx->id = Connection::new_object_id();
   ctx->config = config;
   ctx->screen = screen;
-  if (create_host_context(ctx->id, config->host, shared_with ? shared_with->id : 0, EGL_OPENGL_API,
-                          egl_attribs.data(), 1,
+  if (create_host_context(ctx->id, config->host, shared_with ? shared_with->id : 0, api,
+                          egl_attribs.data(), major,
                           shared_with ? shared_with->gl->share_group() : nullptr,
                           &ctx->gl) != EGL_SUCCESS)
     return nullptr;
@@ -775,7 +800,8 @@ void WaitX() {
 }
 
 constexpr const char* kExtensions =
-    "GLX_ARB_create_context GLX_ARB_create_context_profile GLX_ARB_get_proc_address "
+    "GLX_ARB_create_context GLX_ARB_create_context_profile GLX_EXT_create_context_es_profile "
+    "GLX_EXT_create_context_es2_profile GLX_ARB_get_proc_address "
     "GLX_EXT_swap_control GLX_MESA_swap_control GLX_SGI_swap_control";
 
 const char* glx_string(int name) {

@@ -160,6 +160,16 @@ uint32_t HostState::get_count(GLenum pname) const {
   return gl::get_value_count(pname);
 }
 
+// glGetActiveAtomicCounterBufferiv: the counter indices are one value per active counter.
+uint32_t HostState::atomic_counter_buffer_value_count(GLuint program, GLuint buffer,
+                                                      GLenum pname) const {
+  if (pname != GL_ATOMIC_COUNTER_BUFFER_ACTIVE_ATOMIC_COUNTER_INDICES) return 1;
+  GLint n = 0;
+  glGetActiveAtomicCounterBufferiv(program, buffer, GL_ATOMIC_COUNTER_BUFFER_ACTIVE_ATOMIC_COUNTERS,
+                                   &n);
+  return n > 0 ? static_cast<uint32_t>(std::min(n, 4096)) : 0;
+}
+
 uint32_t HostState::uniform_value_count(GLuint program, GLint location) const {
   // Finds the active uniform at `location` to learn its type.
   GLint active = 0;
@@ -183,36 +193,71 @@ uint32_t HostState::uniform_value_count(GLuint program, GLint location) const {
       case GL_INT_VEC2:
       case GL_UNSIGNED_INT_VEC2:
       case GL_BOOL_VEC2:
+      case GL_DOUBLE_VEC2:
+      case GL_INT64_VEC2_ARB:
+      case GL_UNSIGNED_INT64_VEC2_ARB:
         return 2;
       case GL_FLOAT_VEC3:
       case GL_INT_VEC3:
       case GL_UNSIGNED_INT_VEC3:
       case GL_BOOL_VEC3:
+      case GL_DOUBLE_VEC3:
+      case GL_INT64_VEC3_ARB:
+      case GL_UNSIGNED_INT64_VEC3_ARB:
         return 3;
       case GL_FLOAT_VEC4:
       case GL_INT_VEC4:
       case GL_UNSIGNED_INT_VEC4:
       case GL_BOOL_VEC4:
       case GL_FLOAT_MAT2:
+      case GL_DOUBLE_VEC4:
+      case GL_INT64_VEC4_ARB:
+      case GL_UNSIGNED_INT64_VEC4_ARB:
+      case GL_DOUBLE_MAT2:
         return 4;
       case GL_FLOAT_MAT2x3:
       case GL_FLOAT_MAT3x2:
+      case GL_DOUBLE_MAT2x3:
+      case GL_DOUBLE_MAT3x2:
         return 6;
       case GL_FLOAT_MAT2x4:
       case GL_FLOAT_MAT4x2:
+      case GL_DOUBLE_MAT2x4:
+      case GL_DOUBLE_MAT4x2:
         return 8;
       case GL_FLOAT_MAT3:
+      case GL_DOUBLE_MAT3:
         return 9;
       case GL_FLOAT_MAT3x4:
       case GL_FLOAT_MAT4x3:
+      case GL_DOUBLE_MAT3x4:
+      case GL_DOUBLE_MAT4x3:
         return 12;
       case GL_FLOAT_MAT4:
+      case GL_DOUBLE_MAT4:
         return 16;
       default:
         return 1;
     }
   }
   return 1;
+}
+
+// glGetProgramStringARB: the program string's length in bytes.
+uint32_t HostState::program_string_length(GLenum target) const {
+  GLint n = 0;
+  glGetProgramivARB(target, GL_PROGRAM_LENGTH_ARB, &n);
+  return n > 0 ? static_cast<uint32_t>(n) : 0;
+}
+
+// glGetActiveSubroutineUniformiv: GL_COMPATIBLE_SUBROUTINES lists
+// GL_NUM_COMPATIBLE_SUBROUTINES indices; the other parameters are one value.
+uint32_t HostState::subroutine_uniform_value_count(GLuint program, GLenum shader_type,
+                                                   GLuint index, GLenum pname) const {
+  if (pname != GL_COMPATIBLE_SUBROUTINES) return 1;
+  GLint n = 0;
+  glGetActiveSubroutineUniformiv(program, shader_type, index, GL_NUM_COMPATIBLE_SUBROUTINES, &n);
+  return n > 0 ? static_cast<uint32_t>(std::min(n, 4096)) : 0;
 }
 
 uint32_t HostState::uniform_block_value_count(GLuint program, GLuint block, GLenum pname) const {

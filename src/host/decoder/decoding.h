@@ -57,6 +57,10 @@ class NameMap {
 struct HostState {
   uint32_t get_count(GLenum pname) const;
   uint32_t uniform_value_count(GLuint program, GLint location) const;
+  uint32_t atomic_counter_buffer_value_count(GLuint program, GLuint buffer, GLenum pname) const;
+  uint32_t program_string_length(GLenum target) const;
+  uint32_t subroutine_uniform_value_count(GLuint program, GLenum shader_type, GLuint index,
+                                          GLenum pname) const;
   uint32_t uniform_block_value_count(GLuint program, GLuint block, GLenum pname) const;
   gl::PixelStore unpack_store() const;
   gl::PixelStore pack_store() const;
@@ -111,6 +115,10 @@ class HostContext {
 
   GLuint host_name(ObjectKind kind, uint64_t guest);
   GLuint bind_name(ObjectKind kind, uint64_t guest);  // creates an object for a new name
+  // As bind_name in a compatibility-profile context; elsewhere as host_name.
+  GLuint compat_bind_name(ObjectKind kind, uint64_t guest) {
+    return !api.es && !api.core_profile ? bind_name(kind, guest) : host_name(kind, guest);
+  }
   GLuint guest_name(ObjectKind kind, GLuint host);
   bool add_names(ObjectKind kind, const struct Blob& guest, const std::vector<GLuint>& host);
   void add_name(ObjectKind kind, uint64_t guest, GLuint host);

@@ -383,22 +383,38 @@ bool decode_glReadnPixels(Decoding& d) {
   return read_pixels(d, true);
 }
 
-// glGetTexImage / glGetCompressedTexImage: target, level, format, type, then the destination
-// (an offset into the pack buffer, or the transfer area sized from the level's size, which
-// the guest asked for just before). Replies u32 1 when GL wrote the pixels.
-static bool get_tex_image(Decoding& d, bool compressed) {
-  if (d.size < 24) return d.fail("command too short");
-  const GLenum target = wire::load<uint32_t>(d.cmd + 8);
+// glGetTexImage / glGetCompressedTexImage and the direct-state-access glGetTextureImage /
+// glGetCompressedTextureImage: target (or texture), level, format, type, bufSize (-1 for the
+// non-DSA forms), 0, then the destination (an offset into the pack buffer, or the transfer area
+// sized from the level's size, which the guest asked for just before). Replies u32 1 when GL
+// wrote the pixels.
+static bool get_tex_image(Decoding& d, bool compressed, bool named) {
+  if (d.size < 32) return d.fail("command too short");
+  const GLenum target = named ? d.ctx.host_name(ObjectKind::kTexture, wire::load<uint32_t>(d.cmd + 8))
+                              : wire::load<uint32_t>(d.cmd + 8);
   const GLint level = static_cast<GLint>(wire::load<uint32_t>(d.cmd + 12));
   const GLenum format = wire::load<uint32_t>(d.cmd + 16);
   const GLenum type = wire::load<uint32_t>(d.cmd + 20);
-  auto get = [&](void* at) {
-    if (compressed)
+  const GLsizei buf_size = static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 24));
+  auto get = [&](void* at, GLsizei bytes) {
+    if (named && compressed)
+      glGetCompressedTextureImage(target, level, bytes, at);
+    else if (named)
+      glGetTextureImage(target, level, format, type, bytes, at);
+    else if (compressed)
       glGetCompressedTexImage(target, level, at);
     else
       glGetTexImage(target, level, format, type, at);
   };
-  wire::Reader r(d.cmd + 24, d.size - 24);
+  auto level_value = [&](GLenum pname) {
+    GLint v = 0;
+    if (named)
+      glGetTextureLevelParameteriv(target, level, pname, &v);
+    else
+      glGetTexLevelParameteriv(target, level, pname, &v);
+    return v;
+  };
+  wire::Reader r(d.cmd + 32, d.size - 32);
   wire::Reader peek = r;
   peek.get<uint32_t>();
   const auto mode = static_cast<wire::BlobMode>(peek.get<uint32_t>());
@@ -409,7 +425,7 @@ static bool get_tex_image(Decoding& d, bool compressed) {
     const uint64_t offset = r.get<uint64_t>();
     if (!r.at_end()) return d.fail("size does not match its arguments");
     if (pack_buffer)
-      get(reinterpret_cast<void*>(static_cast<uintptr_t>(offset)));
+      get(reinterpret_cast<void*>(static_cast<uintptr_t>(offset)), buf_size);
     else
       d.ctx.pending_error = GL_INVALID_OPERATION;
     return true;
@@ -419,19 +435,16 @@ static bool get_tex_image(Decoding& d, bool compressed) {
     // GL validates target and level itself when it reads; sizes of a bad one are 0 here.
     const GLenum before = glGetError();
     if (compressed) {
-      GLint size = 0;
-      glGetTexLevelParameteriv(target, level, GL_TEXTURE_COMPRESSED_IMAGE_SIZE, &size);
+      const GLint size = level_value(GL_TEXTURE_COMPRESSED_IMAGE_SIZE);
       expected = size > 0 ? static_cast<uint64_t>(size) : 0;
-    } else {
-      GLint width = 0, height = 0, depth = 0;
-      glGetTexLevelParameteriv(target, level, GL_TEXTURE_WIDTH, &width);
-      glGetTexLevelParameteriv(target, level, GL_TEXTURE_HEIGHT, &height);
-      glGetTexLevelParameteriv(target, level, GL_TEXTURE_DEPTH, &depth);
-      if (!gl::image_bytes(d.state().pack_store(), format, type, width, height, depth, &expected))
-        expected = 0;
+    } else if (!gl::image_bytes(d.state().pack_store(), format, type,
+                                level_value(GL_TEXTURE_WIDTH), level_value(GL_TEXTURE_HEIGHT),
+                                level_value(GL_TEXTURE_DEPTH), &expected)) {
+      expected = 0;
     }
     glGetError();  // the size queries' own errors are not the program's
     d.ctx.record_error(before);
+    if (buf_size >= 0 && expected > static_cast<uint64_t>(buf_size)) expected = 0;
   }
   uint32_t done = 0;
   Blob out = mode == wire::BlobMode::kNull ? d.blob(r, 0, true) : d.output_blob(r, expected);
@@ -440,10 +453,10 @@ static bool get_tex_image(Decoding& d, bool compressed) {
     d.ctx.pending_error = GL_INVALID_OPERATION;
   } else if (out.length == 0) {
     // Nothing to write into: GL still validates the arguments and reports its error.
-    if (expected == 0) get(nullptr);
+    if (expected == 0) get(nullptr, buf_size);
   } else {
     const GLenum before = glGetError();
-    get(const_cast<void*>(out.data));
+    get(const_cast<void*>(out.data), static_cast<GLsizei>(out.length));
     const GLenum error = glGetError();
     done = error == GL_NO_ERROR;
     d.ctx.record_error(before != GL_NO_ERROR ? before : error);
@@ -455,10 +468,16 @@ static bool get_tex_image(Decoding& d, bool compressed) {
 }
 
 bool decode_glGetTexImage(Decoding& d) {
-  return get_tex_image(d, false);
+  return get_tex_image(d, false, false);
 }
 bool decode_glGetCompressedTexImage(Decoding& d) {
-  return get_tex_image(d, true);
+  return get_tex_image(d, true, false);
+}
+bool decode_glGetTextureImage(Decoding& d) {
+  return get_tex_image(d, false, true);
+}
+bool decode_glGetCompressedTextureImage(Decoding& d) {
+  return get_tex_image(d, true, true);
 }
 
 // The host maps, copies out what the guest will read, and unmaps at once: the guest keeps
@@ -537,6 +556,34 @@ bool decode_glMapBufferRange(Decoding& d) {
   d.release(out);
   ReplyWriter w = d.reply();
   w.scalar<uint32_t>(guest_buffer);
+  return d.finish_reply(w);
+}
+
+// glMapNamedBufferRange (GL 4.5): as glMapBufferRange, with the buffer's name for the target.
+bool decode_glMapNamedBufferRange(Decoding& d) {
+  if (d.size < 32) return d.fail("command too short");
+  const uint32_t guest = wire::load<uint32_t>(d.cmd + 8);
+  const GLbitfield access = wire::load<uint32_t>(d.cmd + 12);
+  const GLintptr offset = static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16));
+  const GLsizeiptr length = static_cast<GLsizeiptr>(wire::load<uint64_t>(d.cmd + 24));
+  wire::Reader r(d.cmd + 32, d.size - 32);
+  const bool read = access & GL_MAP_READ_BIT;
+  Blob out = read && length > 0 ? d.output_blob(r, static_cast<size_t>(length)) : d.blob(r, 0, true);
+  if (!out.ok || !r.at_end()) return d.fail("mapping: destination does not match the length");
+  const GLuint buffer = d.ctx.host_name(ObjectKind::kBuffer, guest);
+  const GLbitfield host_access =
+      (access & ~(GL_MAP_UNSYNCHRONIZED_BIT | GL_MAP_FLUSH_EXPLICIT_BIT)) | GL_MAP_READ_BIT;
+  void* mapped = glMapNamedBufferRange(buffer, offset, length,
+                                       read ? host_access : access & ~GL_MAP_FLUSH_EXPLICIT_BIT);
+  uint32_t mapped_name = 0;
+  if (mapped) {
+    if (read && out.data) std::memcpy(const_cast<void*>(out.data), mapped, length);
+    glUnmapNamedBuffer(buffer);
+    mapped_name = guest;
+  }
+  d.release(out);
+  ReplyWriter w = d.reply();
+  w.scalar<uint32_t>(mapped_name);
   return d.finish_reply(w);
 }
 
