@@ -165,6 +165,7 @@ def classify(cmd, ann):
     cmd.guest_only = name in ann.GUEST_ONLY
     cmd.guest_hand = name in ann.GUEST_HAND or cmd.guest_only
     cmd.host_hand = name in ann.HOST_HAND
+    cmd.offset_buffer = getattr(ann, 'OFFSET_BUFFERS', {}).get(name)
     cmd.unsupported = name in ann.UNSUPPORTED
     for p in cmd.params:
         p.cls = ann.PARAM_CLASSES.get((name, p.name), p.cls)
@@ -226,7 +227,7 @@ def classify(cmd, ann):
             continue
         if p.const:
             p.kind = 'in_names' if p.cls in CLASS_KINDS else 'in'
-        elif p.cls in CLASS_KINDS and name.startswith('glGen'):
+        elif p.cls in CLASS_KINDS and name.startswith(('glGen', 'glCreate')):
             p.kind = 'gen_names'
         elif p.elem_type == 'GLchar':
             p.kind = 'out_string'
@@ -444,6 +445,11 @@ def emit_decoder(cmd, out):
     for p in cmd.scalars():
         out.append(host_scalar(p))
     out.append(f'  wire::Reader r_(d_.cmd + {cmd.fixed}, d_.size - {cmd.fixed});')
+    if cmd.offset_buffer:
+        out.append(f'  if (!d_.state().bound_buffer({cmd.offset_buffer})) {{')
+        out.append('    d_.ctx.record_error(GL_INVALID_OPERATION);  // an offset with no buffer')
+        out.append('    return true;')
+        out.append('  }')
     if any('state.' in str(p.length) for p in cmd.params):
         out.append('  HostState& state = d_.state();')
     created = cmd.ret_class in CLASS_KINDS or cmd.ret_class == 'sync'

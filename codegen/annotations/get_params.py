@@ -177,6 +177,8 @@ TEX_PARAMETER_COUNTS = {
     'GL_TEXTURE_BORDER_COLOR': 4,
     # OES_draw_texture (an ES 1.x extension; harmless here, GL rejects it in ES 2+ contexts)
     'GL_TEXTURE_CROP_RECT_OES': 4,
+    # GL 3.3 / ARB_texture_swizzle, EXT_texture_swizzle: the four swizzles at once
+    'GL_TEXTURE_SWIZZLE_RGBA': 4,
 }
 
 SAMPLER_PARAMETER_COUNTS = {

@@ -122,6 +122,17 @@ OFFSETS = {
     'glMultiDrawElementsIndirect': ['indirect'],
 }
 
+# The buffer an offset parameter points into (the binding to check). With none bound the host
+# reports GL_INVALID_OPERATION instead of calling GL: a compatibility-profile GL would take the
+# offset for a pointer into the host's own memory. The guest reads client-memory commands
+# itself (src/guest/gl/vertex_arrays.cpp).
+OFFSET_BUFFERS = {
+    'glDrawArraysIndirect': 'GL_DRAW_INDIRECT_BUFFER_BINDING',
+    'glDrawElementsIndirect': 'GL_DRAW_INDIRECT_BUFFER_BINDING',
+    'glMultiDrawArraysIndirect': 'GL_DRAW_INDIRECT_BUFFER_BINDING',
+    'glMultiDrawElementsIndirect': 'GL_DRAW_INDIRECT_BUFFER_BINDING',
+}
+
 # Never offered: persistent / coherent buffer mappings (as GLES's EXT_buffer_storage), and
 # external memory and semaphores, whose file descriptors are the guest's and mean nothing (or
 # something else) in the host process.
@@ -136,6 +147,10 @@ HIDDEN_EXTENSIONS = {
 # (src/guest/gl/vertex_arrays.cpp, src/host/decoder/draws.cpp): the guest follows their
 # pointers, enables and the client active texture, and sends the used range with each draw.
 GUEST_HAND = {
+    # Draws that may read client arrays, client indices or client indirect commands.
+    'glDrawArraysInstancedBaseInstance', 'glDrawElementsInstancedBaseInstance',
+    'glDrawElementsInstancedBaseVertexBaseInstance', 'glDrawArraysIndirect',
+    'glDrawElementsIndirect', 'glMultiDrawArraysIndirect', 'glMultiDrawElementsIndirect',
     'glGetTexImage', 'glGetCompressedTexImage', 'glGetTextureImage',
     'glGetCompressedTextureImage', 'glMapNamedBufferRange',
     'glVertexPointer', 'glNormalPointer', 'glColorPointer', 'glSecondaryColorPointer',
@@ -143,6 +158,7 @@ GUEST_HAND = {
     'glEnableClientState', 'glDisableClientState', 'glClientActiveTexture',
 }
 HOST_HAND = {
+    'glDrawElementsInstancedBaseInstance', 'glDrawElementsInstancedBaseVertexBaseInstance',
     # Texture images read back: the guest asks for the level's size to size the transfer.
     'glGetTexImage', 'glGetCompressedTexImage', 'glGetTextureImage',
     'glGetCompressedTextureImage',

@@ -50,6 +50,7 @@ EGLint create_host_context(uint32_t id, size_t config, uint32_t share_id, EGLenu
   }
   *out = std::make_unique<gles::Context>(id, api_major, std::move(region), Connection::get(),
                                          std::move(share_group));
+  (*out)->desktop_gl = api == EGL_OPENGL_API;
   return EGL_SUCCESS;
 }
 

@@ -136,6 +136,7 @@ struct ShadowState {
   GLuint element_array_buffer = 0;  // of the default vertex array
   GLuint pixel_pack_buffer = 0;
   GLuint pixel_unpack_buffer = 0;
+  GLuint draw_indirect_buffer = 0;
   GLuint vertex_array = 0;
   GLuint vertex_array_element_buffer = 0;  // of the bound non-default vertex array
   gl::PixelStore unpack;
@@ -170,6 +171,7 @@ class Context {
   static Context* current();
   static void set_current(Context* ctx);
 
+  bool desktop_gl = false;  // an OpenGL (not OpenGL ES) context
   uint32_t id() const { return id_; }
   int api_major() const { return api_major_; }
 
@@ -221,6 +223,8 @@ class Context {
   std::array<std::string, 5> strings;
   std::vector<std::string> extensions;
   bool extensions_fetched = false;
+  std::vector<std::string> shading_language_versions;  // glGetStringi (GL 4.3)
+  bool shading_language_versions_fetched = false;
   // KHR_debug: the program's callback stays here; the host only knows whether there is one.
   GLDEBUGPROC debug_callback = nullptr;
   const void* debug_user_param = nullptr;

@@ -119,6 +119,31 @@ const GLubyte* as_glubyte(const std::string& s) {
   return reinterpret_cast<const GLubyte*>(s.c_str());
 }
 
+// glGetStringi(GL_SHADING_LANGUAGE_VERSION, i) (GL 4.3): all fetched once per context.
+const GLubyte* shading_language_version(Context& ctx, GLuint index) {
+  if (!ctx.shading_language_versions_fetched) {
+    ctx.shading_language_versions_fetched = true;
+    GLint count = 0;
+    encode_glGetIntegerv(ctx, GL_NUM_SHADING_LANGUAGE_VERSIONS, &count);
+    for (GLint i = 0; i < std::min(count, 256); ++i) {
+      uint8_t* p = ctx.begin(Op::glGetStringi, 16);
+      if (!p) break;
+      wire::store<uint32_t>(p + 8, GL_SHADING_LANGUAGE_VERSION);
+      wire::store<uint32_t>(p + 12, static_cast<uint32_t>(i));
+      ctx.end(16);
+      ReplyReader reply = ctx.sync();
+      std::span<const uint8_t> bytes = reply.output_bytes();
+      const char* text = reinterpret_cast<const char*>(bytes.data());
+      ctx.shading_language_versions.emplace_back(text, strnlen(text, bytes.size()));
+    }
+  }
+  if (index >= ctx.shading_language_versions.size()) {
+    ctx.set_error(GL_INVALID_VALUE);
+    return nullptr;
+  }
+  return as_glubyte(ctx.shading_language_versions[index]);
+}
+
 }  // namespace
 
 namespace hand {
@@ -434,6 +459,7 @@ const GLubyte* GL_APIENTRY glGetString(GLenum name) {
 const GLubyte* GL_APIENTRY glGetStringi(GLenum name, GLuint index) {
   Context* ctx = current();
   if (!ctx) return nullptr;
+  if (name == GL_SHADING_LANGUAGE_VERSION) return shading_language_version(*ctx, index);
   if (name != GL_EXTENSIONS) {
     ctx->set_error(GL_INVALID_ENUM);
     return nullptr;

@@ -2,6 +2,7 @@
 // vertex range a draw uses (gfxrelay_ClientArrays) and the indices inline or through transfer.
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "gl_encoder_gen.h"
 
@@ -40,6 +41,9 @@ void shadow_bind_buffer(Context& ctx, GLenum target, GLuint buffer) {
       break;
     case GL_PIXEL_UNPACK_BUFFER:
       s.pixel_unpack_buffer = buffer;
+      break;
+    case GL_DRAW_INDIRECT_BUFFER:
+      s.draw_indirect_buffer = buffer;
       break;
     default:
       break;
@@ -288,7 +292,8 @@ void GL_APIENTRY glDeleteBuffers(GLsizei n, const GLuint* buffers) {
     if (!b) continue;
     // Deleting a bound buffer unbinds it (ES 3.2 6.1.2), from the bound vertex array too.
     for (GLuint* binding :
-         {&s.array_buffer, &s.element_array_buffer, &s.pixel_pack_buffer, &s.pixel_unpack_buffer})
+         {&s.array_buffer, &s.element_array_buffer, &s.pixel_pack_buffer, &s.pixel_unpack_buffer,
+          &s.draw_indirect_buffer})
       if (*binding == b) *binding = 0;
     if (s.vertex_array && s.vertex_array_element_buffer == b) set_element_buffer(*ctx, 0);
   }
@@ -662,6 +667,129 @@ void GL_APIENTRY glMultiDrawElementsBaseVertex(GLenum mode, const GLsizei* count
                                                const void* const* indices, GLsizei drawcount,
                                                const GLint* basevertex) {
   glMultiDrawElementsBaseVertexEXT(mode, count, type, indices, drawcount, basevertex);
+}
+
+// The desktop forms of the base-instance draws (GL 4.2): as EXT_base_instance's, with their
+// own opcodes.
+void GL_APIENTRY glDrawArraysInstancedBaseInstance(GLenum mode, GLint first, GLsizei count,
+                                                   GLsizei instancecount, GLuint baseinstance) {
+  Context* ctx = current();
+  if (!ctx) return;
+  if (count > 0 && any_client_arrays(ctx->state))
+    send_client_arrays(*ctx, {first, int64_t{first} + count - 1}, {instancecount, baseinstance});
+  encode_glDrawArraysInstancedBaseInstance(*ctx, mode, first, count, instancecount, baseinstance);
+}
+
+void GL_APIENTRY glDrawElementsInstancedBaseInstance(GLenum mode, GLsizei count, GLenum type,
+                                                     const void* indices, GLsizei instancecount,
+                                                     GLuint baseinstance) {
+  indexed_draw(Op::glDrawElementsInstancedBaseInstance,
+               {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount),
+                baseinstance},
+               indices, count, type, {instancecount, baseinstance}, 0);
+}
+
+void GL_APIENTRY glDrawElementsInstancedBaseVertexBaseInstance(GLenum mode, GLsizei count,
+                                                               GLenum type, const void* indices,
+                                                               GLsizei instancecount,
+                                                               GLint basevertex,
+                                                               GLuint baseinstance) {
+  indexed_draw(Op::glDrawElementsInstancedBaseVertexBaseInstance,
+               {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount),
+                static_cast<uint32_t>(basevertex), baseinstance},
+               indices, count, type, {instancecount, baseinstance}, basevertex);
+}
+
+// Indirect draws (GL 4.0 / 4.3, ES 3.1): commands in the bound DRAW_INDIRECT_BUFFER go as
+// offsets. Desktop GL also takes them from client memory (compatibility profile), and lets the
+// vertices come from client arrays; then the guest reads the commands (from the program's
+// memory, or back from the host's buffer) and makes the draws they describe (GL 4.6, 10.4),
+// sending the vertex range each uses. OpenGL ES forbids both: the host reports its error.
+struct DrawArraysCommand {
+  GLuint count, instance_count, first, base_instance;
+};
+struct DrawElementsCommand {
+  GLuint count, instance_count, first_index;
+  GLint base_vertex;
+  GLuint base_instance;
+};
+
+// Reads `drawcount` commands of type T at `indirect` into `out` if the guest must make the
+// draws itself; false if the host can take the indirect draw as it is.
+template <typename T>
+bool read_indirect(Context& ctx, const void* indirect, GLsizei drawcount, GLsizei stride,
+                   std::vector<T>* out) {
+  if (!ctx.desktop_gl || drawcount < 0 || stride < 0) return false;
+  const bool client = ctx.state.draw_indirect_buffer == 0;
+  if (client ? !indirect : !any_client_arrays(ctx.state)) return false;
+  const size_t step = stride ? static_cast<size_t>(stride) : sizeof(T);
+  const size_t bytes = drawcount ? step * (drawcount - 1) + sizeof(T) : 0;
+  std::vector<uint8_t> raw(bytes);
+  if (client)
+    std::memcpy(raw.data(), indirect, bytes);
+  else if (bytes)
+    encode_glGetBufferSubData(ctx, GL_DRAW_INDIRECT_BUFFER, reinterpret_cast<GLintptr>(indirect),
+                              static_cast<GLsizeiptr>(bytes), raw.data());
+  out->resize(drawcount);
+  for (GLsizei i = 0; i < drawcount; ++i)
+    std::memcpy(&(*out)[i], raw.data() + i * step, sizeof(T));
+  return true;
+}
+
+void draw_arrays_from(GLenum mode, const DrawArraysCommand& c) {
+  glDrawArraysInstancedBaseInstance(mode, static_cast<GLint>(c.first),
+                                    static_cast<GLsizei>(c.count),
+                                    static_cast<GLsizei>(c.instance_count), c.base_instance);
+}
+
+// The indices of an indirect elements draw are always in the element buffer.
+void draw_elements_from(Context& ctx, GLenum mode, GLenum type,
+                        const std::vector<DrawElementsCommand>& commands) {
+  if (!ctx.state.bound_element_buffer()) return ctx.set_error(GL_INVALID_OPERATION);
+  for (const DrawElementsCommand& c : commands) {
+    const uintptr_t offset = uintptr_t{c.first_index} * gl::type_bytes(type);
+    glDrawElementsInstancedBaseVertexBaseInstance(
+        mode, static_cast<GLsizei>(c.count), type, reinterpret_cast<const void*>(offset),
+        static_cast<GLsizei>(c.instance_count), c.base_vertex, c.base_instance);
+  }
+}
+
+void GL_APIENTRY glDrawArraysIndirect(GLenum mode, const void* indirect) {
+  Context* ctx = current();
+  if (!ctx) return;
+  std::vector<DrawArraysCommand> commands;
+  if (!read_indirect(*ctx, indirect, 1, 0, &commands))
+    return encode_glDrawArraysIndirect(*ctx, mode, indirect);
+  for (const DrawArraysCommand& c : commands) draw_arrays_from(mode, c);
+}
+
+void GL_APIENTRY glDrawElementsIndirect(GLenum mode, GLenum type, const void* indirect) {
+  Context* ctx = current();
+  if (!ctx) return;
+  std::vector<DrawElementsCommand> commands;
+  if (!read_indirect(*ctx, indirect, 1, 0, &commands))
+    return encode_glDrawElementsIndirect(*ctx, mode, type, indirect);
+  draw_elements_from(*ctx, mode, type, commands);
+}
+
+void GL_APIENTRY glMultiDrawArraysIndirect(GLenum mode, const void* indirect, GLsizei drawcount,
+                                           GLsizei stride) {
+  Context* ctx = current();
+  if (!ctx) return;
+  std::vector<DrawArraysCommand> commands;
+  if (!read_indirect(*ctx, indirect, drawcount, stride, &commands))
+    return encode_glMultiDrawArraysIndirect(*ctx, mode, indirect, drawcount, stride);
+  for (const DrawArraysCommand& c : commands) draw_arrays_from(mode, c);
+}
+
+void GL_APIENTRY glMultiDrawElementsIndirect(GLenum mode, GLenum type, const void* indirect,
+                                             GLsizei drawcount, GLsizei stride) {
+  Context* ctx = current();
+  if (!ctx) return;
+  std::vector<DrawElementsCommand> commands;
+  if (!read_indirect(*ctx, indirect, drawcount, stride, &commands))
+    return encode_glMultiDrawElementsIndirect(*ctx, mode, type, indirect, drawcount, stride);
+  draw_elements_from(*ctx, mode, type, commands);
 }
 
 }  // namespace hand

@@ -351,6 +351,15 @@ INDEXED_DRAW(glDrawElementsInstancedBaseVertexBaseInstanceEXT, 6,
                                                               x.instances, x.base_vertex,
                                                               x.base_instance),
              'm', 'c', 't', 'i', 'b', 'B')
+INDEXED_DRAW(glDrawElementsInstancedBaseInstance, 5,
+             glDrawElementsInstancedBaseInstance(x.mode, x.count, x.type, x.indices, x.instances,
+                                                 x.base_instance),
+             'm', 'c', 't', 'i', 'B')
+INDEXED_DRAW(glDrawElementsInstancedBaseVertexBaseInstance, 6,
+             glDrawElementsInstancedBaseVertexBaseInstance(x.mode, x.count, x.type, x.indices,
+                                                           x.instances, x.base_vertex,
+                                                           x.base_instance),
+             'm', 'c', 't', 'i', 'b', 'B')
 #undef INDEXED_DRAW
 
 }  // namespace gfxrelay::host::gles

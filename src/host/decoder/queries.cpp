@@ -177,9 +177,17 @@ bool decode_glGetString(Decoding& d) {
   return d.finish_reply(w);
 }
 
+// u32 name, u32 index. The guest answers GL_EXTENSIONS from the narrowed list; only the
+// shading language versions (GL 4.3) travel.
 bool decode_glGetStringi(Decoding& d) {
-  // The guest answers glGetStringi from the narrowed list; nothing to do here.
-  return d.fail("glGetStringi is answered by the guest");
+  if (d.size != 16) return d.fail("command size");
+  const GLenum name = wire::load<uint32_t>(d.cmd + 8);
+  if (name != GL_SHADING_LANGUAGE_VERSION) return d.fail("glGetStringi of a name the guest answers");
+  const GLubyte* s = glGetStringi(name, wire::load<uint32_t>(d.cmd + 12));
+  const std::string value = s ? reinterpret_cast<const char*>(s) : "";
+  ReplyWriter w = d.reply();
+  w.output(value.c_str(), value.size() + 1);
+  return d.finish_reply(w);
 }
 
 bool decode_glGetError(Decoding& d) {
