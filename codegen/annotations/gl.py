@@ -147,6 +147,7 @@ HIDDEN_EXTENSIONS = {
 # (src/guest/gl/vertex_arrays.cpp, src/host/decoder/draws.cpp): the guest follows their
 # pointers, enables and the client active texture, and sends the used range with each draw.
 GUEST_HAND = {
+    'glVertexAttribLPointer',
     # Draws that may read client arrays, client indices or client indirect commands.
     'glDrawArraysInstancedBaseInstance', 'glDrawElementsInstancedBaseInstance',
     'glDrawElementsInstancedBaseVertexBaseInstance', 'glDrawArraysIndirect',
@@ -158,6 +159,7 @@ GUEST_HAND = {
     'glEnableClientState', 'glDisableClientState', 'glClientActiveTexture',
 }
 HOST_HAND = {
+    'glVertexAttribLPointer',
     'glDrawElementsInstancedBaseInstance', 'glDrawElementsInstancedBaseVertexBaseInstance',
     # Texture images read back: the guest asks for the level's size to size the transfer.
     'glGetTexImage', 'glGetCompressedTexImage', 'glGetTextureImage',
@@ -186,4 +188,11 @@ OPTIONAL_COMMANDS = {'glDepthRangeArraydvNV', 'glDepthRangeIndexeddNV'}
 COMPAT_BIND_CREATES = {
     'glBeginQuery': 'query',
     'glBeginQueryIndexed': 'query',
+}
+
+# Extensions that add only enums or shading-language features and that Debian's gl.xml does not
+# list; the relay carries them when the host offers them.
+UNLISTED_EXTENSIONS = {
+    'GL_INTEL_shader_atomic_float_minmax', 'GL_EXT_texture_edge_clamp', 'GL_APPLE_packed_pixels',
+    'GL_MESA_texture_signed_rgba', 'GL_EXT_texture_rectangle', 'GL_ATI_texture_compression_3dc',
 }

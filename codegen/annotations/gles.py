@@ -138,7 +138,7 @@ GUEST_HAND = {
     # Shadowed bindings and vertex state (client arrays and pixel-store sizes depend on them).
     'glBindBuffer', 'glBindVertexArray', 'glDeleteBuffers', 'glDeleteVertexArrays',
     'glPixelStorei', 'glVertexAttribPointer', 'glVertexAttribIPointer', 'glVertexAttribDivisor',
-    'glEnableVertexAttribArray', 'glDisableVertexAttribArray', 'glGetVertexAttribPointerv',
+    'glEnableVertexAttribArray', 'glDisableVertexAttribArray',
     # Draws that may read client-side vertex arrays or indices.
     'glDrawArrays', 'glDrawElements', 'glDrawRangeElements', 'glDrawArraysInstanced',
     'glDrawElementsInstanced', 'glDrawElementsBaseVertex', 'glDrawRangeElementsBaseVertex',
@@ -173,8 +173,8 @@ GUEST_ONLY = {
     'glGetPointerv',
     # OES_mapbuffer: the whole buffer, mapped in guest memory as glMapBufferRange maps a range.
     'glMapBufferOES',
-    # A mapping's address is the guest's own.
-    'glGetBufferPointerv',
+    # A mapping's address and a client array's pointer are the guest's own.
+    'glGetBufferPointerv', 'glGetVertexAttribPointerv',
 }
 
 # Written by hand on the host side (src/host/decoder/).

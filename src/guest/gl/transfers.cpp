@@ -246,7 +246,12 @@ void* map_range(Op op, GLenum target, GLintptr offset, GLsizeiptr length, GLbitf
   Context* ctx = current();
   if (!ctx) return nullptr;
   const bool named = op == Op::glMapNamedBufferRange;
-  const bool read = access & GL_MAP_READ_BIT;
+  // A write-only map that does not invalidate keeps the bytes the program leaves alone, and the
+  // whole range goes back at unmap: the guest's copy starts as the buffer's contents.
+  const bool preserve = (access & GL_MAP_WRITE_BIT) && !(access & GL_MAP_READ_BIT) &&
+                        !(access & (GL_MAP_INVALIDATE_RANGE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT));
+  const bool read = (access & GL_MAP_READ_BIT) || preserve;
+  const GLbitfield wire_access = access | (preserve ? GL_MAP_READ_BIT : 0);
   // ARB_map_buffer_alignment: the pointer minus `offset` is aligned to
   // GL_MIN_MAP_BUFFER_ALIGNMENT, which is 64 on the GLs the relay runs on.
   constexpr uintptr_t kAlignment = 64;
@@ -264,12 +269,12 @@ void* map_range(Op op, GLenum target, GLintptr offset, GLsizeiptr length, GLbitf
     // A large read comes in pieces; each is a mapping of its own on the host.
     for (GLsizeiptr done = 0; done < length;) {
       const GLsizeiptr n = std::min<GLsizeiptr>(length - done, kPieceBytes);
-      buffer = map_on_host(*ctx, op, target, access, offset + done, n, bytes + done);
+      buffer = map_on_host(*ctx, op, target, wire_access, offset + done, n, bytes + done);
       if (!buffer) return nullptr;
       done += n;
     }
   } else {
-    buffer = map_on_host(*ctx, op, target, access, offset, length, read ? bytes : nullptr);
+    buffer = map_on_host(*ctx, op, target, wire_access, offset, length, read ? bytes : nullptr);
     if (!buffer) return nullptr;
     if (!read) std::memset(bytes, 0, length);
   }

@@ -134,7 +134,7 @@ void send_client_arrays(Context& ctx, VertexRange vertices, InstanceRange instan
     wire::store<uint32_t>(p + at + 4, a.size);
     wire::store<uint32_t>(p + at + 8, a.type);
     wire::store<uint32_t>(p + at + 12, a.normalized);
-    wire::store<uint32_t>(p + at + 16, a.integer);
+    wire::store<uint32_t>(p + at + 16, static_cast<uint32_t>(a.kind));
     wire::store<uint32_t>(p + at + 20, a.stride);
     wire::store<uint64_t>(p + at + 24, e.start);
     at += 32;
@@ -239,7 +239,7 @@ uint32_t generic_slot(GLuint index) {
 // index (the slot for fixed-function arrays), size, type, normalized, stride, whether the
 // pointer is client memory, and the buffer offset.
 void array_pointer(Op op, GLuint index, uint32_t slot, GLint size, GLenum type,
-                   GLboolean normalized, GLsizei stride, const void* pointer, bool integer) {
+                   GLboolean normalized, GLsizei stride, const void* pointer, AttribKind kind) {
   Context* ctx = current();
   if (!ctx) return;
   ShadowState& s = ctx->state;
@@ -252,7 +252,7 @@ void array_pointer(Op op, GLuint index, uint32_t slot, GLint size, GLenum type,
     a.stride = stride;
     a.pointer = pointer;
     a.buffer = s.array_buffer;
-    a.integer = integer;
+    a.kind = kind;
   }
   uint8_t* p = ctx->begin(op, 40);
   if (!p) return;
@@ -375,51 +375,57 @@ void GL_APIENTRY glPixelStorei(GLenum pname, GLint param) {
 void GL_APIENTRY glVertexAttribPointer(GLuint index, GLint size, GLenum type, GLboolean normalized,
                                        GLsizei stride, const void* pointer) {
   array_pointer(Op::glVertexAttribPointer, index, generic_slot(index), size, type, normalized,
-                stride, pointer, false);
+                stride, pointer, AttribKind::kFloat);
 }
 
 void GL_APIENTRY glVertexAttribIPointer(GLuint index, GLint size, GLenum type, GLsizei stride,
                                         const void* pointer) {
   array_pointer(Op::glVertexAttribIPointer, index, generic_slot(index), size, type, GL_FALSE,
-                stride, pointer, true);
+                stride, pointer, AttribKind::kInteger);
+}
+
+void GL_APIENTRY glVertexAttribLPointer(GLuint index, GLint size, GLenum type, GLsizei stride,
+                                        const void* pointer) {
+  array_pointer(Op::glVertexAttribLPointer, index, generic_slot(index), size, type, GL_FALSE,
+                stride, pointer, AttribKind::kLong);
 }
 
 // The compatibility profile's fixed-function arrays (GL 4.6 compatibility, 10.3.2).
 void GL_APIENTRY glVertexPointer(GLint size, GLenum type, GLsizei stride, const void* pointer) {
   array_pointer(Op::glVertexPointer, gl::kFixedVertexArray, gl::kFixedVertexArray, size, type,
-                GL_FALSE, stride, pointer, false);
+                GL_FALSE, stride, pointer, AttribKind::kFloat);
 }
 void GL_APIENTRY glNormalPointer(GLenum type, GLsizei stride, const void* pointer) {
   array_pointer(Op::glNormalPointer, gl::kFixedNormalArray, gl::kFixedNormalArray, 3, type,
-                GL_FALSE, stride, pointer, false);
+                GL_FALSE, stride, pointer, AttribKind::kFloat);
 }
 void GL_APIENTRY glColorPointer(GLint size, GLenum type, GLsizei stride, const void* pointer) {
   array_pointer(Op::glColorPointer, gl::kFixedColorArray, gl::kFixedColorArray, size, type,
-                GL_FALSE, stride, pointer, false);
+                GL_FALSE, stride, pointer, AttribKind::kFloat);
 }
 void GL_APIENTRY glSecondaryColorPointer(GLint size, GLenum type, GLsizei stride,
                                          const void* pointer) {
   array_pointer(Op::glSecondaryColorPointer, gl::kFixedSecondaryColorArray,
-                gl::kFixedSecondaryColorArray, size, type, GL_FALSE, stride, pointer, false);
+                gl::kFixedSecondaryColorArray, size, type, GL_FALSE, stride, pointer, AttribKind::kFloat);
 }
 void GL_APIENTRY glFogCoordPointer(GLenum type, GLsizei stride, const void* pointer) {
   array_pointer(Op::glFogCoordPointer, gl::kFixedFogCoordArray, gl::kFixedFogCoordArray, 1, type,
-                GL_FALSE, stride, pointer, false);
+                GL_FALSE, stride, pointer, AttribKind::kFloat);
 }
 void GL_APIENTRY glIndexPointer(GLenum type, GLsizei stride, const void* pointer) {
   array_pointer(Op::glIndexPointer, gl::kFixedIndexArray, gl::kFixedIndexArray, 1, type, GL_FALSE,
-                stride, pointer, false);
+                stride, pointer, AttribKind::kFloat);
 }
 void GL_APIENTRY glEdgeFlagPointer(GLsizei stride, const void* pointer) {
   array_pointer(Op::glEdgeFlagPointer, gl::kFixedEdgeFlagArray, gl::kFixedEdgeFlagArray, 1,
-                GL_UNSIGNED_BYTE, GL_FALSE, stride, pointer, false);
+                GL_UNSIGNED_BYTE, GL_FALSE, stride, pointer, AttribKind::kFloat);
 }
 void GL_APIENTRY glTexCoordPointer(GLint size, GLenum type, GLsizei stride, const void* pointer) {
   Context* ctx = current();
   if (!ctx) return;
   const uint32_t slot =
       gl::client_state_slot(GL_TEXTURE_COORD_ARRAY, ctx->state.client_active_unit);
-  array_pointer(Op::glTexCoordPointer, slot, slot, size, type, GL_FALSE, stride, pointer, false);
+  array_pointer(Op::glTexCoordPointer, slot, slot, size, type, GL_FALSE, stride, pointer, AttribKind::kFloat);
 }
 
 void GL_APIENTRY glClientActiveTexture(GLenum texture) {

@@ -49,6 +49,9 @@ GLuint generate_host_name(ObjectKind kind) {
     case ObjectKind::kFramebuffer:
       glGenFramebuffers(1, &name);
       break;
+    case ObjectKind::kQuery:  // compatibility profile only (HostContext::compat_bind_name)
+      glGenQueries(1, &name);
+      break;
     default:
       break;
   }

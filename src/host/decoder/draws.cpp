@@ -67,11 +67,11 @@ void set_array_pointer(uint32_t slot, GLint size, GLenum type, GLboolean normali
 // Points array `slot` of the default vertex array at its stand-in buffer; called only while no
 // ARRAY_BUFFER is bound, which it leaves so.
 void point_at_client_buffer(HostContext& ctx, uint32_t slot, GLint size, GLenum type,
-                            GLboolean normalized, GLsizei stride, bool integer) {
+                            GLboolean normalized, GLsizei stride, uint32_t kind) {
   const GLuint buffer = client_array_buffer(ctx, slot);
   if (!buffer) return;
   glBindBuffer(GL_ARRAY_BUFFER, buffer);
-  set_array_pointer(slot, size, type, normalized, stride, integer, nullptr);
+  set_array_pointer(slot, size, type, normalized, stride, kind, nullptr);
   glBindBuffer(GL_ARRAY_BUFFER, 0);
 }
 
@@ -83,7 +83,7 @@ bool has_fixed_function_arrays(const HostContext& ctx) {
 // glVertexAttrib*Pointer and gl*Pointer: index, size, type, normalized, stride, client flag,
 // u64 offset. `fixed_slot` is the fixed-function array of the command, or kClientArraySlots
 // for the generic ones, whose index is on the wire.
-bool array_pointer(Decoding& d, bool integer, uint32_t fixed_slot = gl::kClientArraySlots) {
+bool array_pointer(Decoding& d, uint32_t kind, uint32_t fixed_slot = gl::kClientArraySlots) {
   if (d.size != 40) return d.fail("command size");
   GLuint index = wire::load<uint32_t>(d.cmd + 8);
   if (fixed_slot == gl::kFixedTexCoordArray0) {
@@ -119,12 +119,12 @@ bool array_pointer(Decoding& d, bool integer, uint32_t fixed_slot = gl::kClientA
   if (offset_pointer) {
     // An offset into the bound buffer; on a non-default array with no buffer GL reports a
     // non-zero offset as an error itself and never dereferences it.
-    set_array_pointer(index, size, type, normalized, stride, integer,
+    set_array_pointer(index, size, type, normalized, stride, kind,
                       reinterpret_cast<const void*>(static_cast<uintptr_t>(offset)));
     return true;
   }
   // Client memory (the guest's `client` flag says the same): the data comes with each draw.
-  point_at_client_buffer(d.ctx, index, size, type, normalized, stride, integer);
+  point_at_client_buffer(d.ctx, index, size, type, normalized, stride, kind);
   return true;
 }
 
@@ -211,34 +211,37 @@ bool read_indexed_draw(Decoding& d, int scalars, IndexedDraw* draw,
 }  // namespace
 
 bool decode_glVertexAttribPointer(Decoding& d) {
-  return array_pointer(d, false);
+  return array_pointer(d, 0);
 }
 bool decode_glVertexAttribIPointer(Decoding& d) {
-  return array_pointer(d, true);
+  return array_pointer(d, 1);
+}
+bool decode_glVertexAttribLPointer(Decoding& d) {
+  return array_pointer(d, 2);
 }
 bool decode_glVertexPointer(Decoding& d) {
-  return array_pointer(d, false, gl::kFixedVertexArray);
+  return array_pointer(d, 0, gl::kFixedVertexArray);
 }
 bool decode_glNormalPointer(Decoding& d) {
-  return array_pointer(d, false, gl::kFixedNormalArray);
+  return array_pointer(d, 0, gl::kFixedNormalArray);
 }
 bool decode_glColorPointer(Decoding& d) {
-  return array_pointer(d, false, gl::kFixedColorArray);
+  return array_pointer(d, 0, gl::kFixedColorArray);
 }
 bool decode_glSecondaryColorPointer(Decoding& d) {
-  return array_pointer(d, false, gl::kFixedSecondaryColorArray);
+  return array_pointer(d, 0, gl::kFixedSecondaryColorArray);
 }
 bool decode_glFogCoordPointer(Decoding& d) {
-  return array_pointer(d, false, gl::kFixedFogCoordArray);
+  return array_pointer(d, 0, gl::kFixedFogCoordArray);
 }
 bool decode_glIndexPointer(Decoding& d) {
-  return array_pointer(d, false, gl::kFixedIndexArray);
+  return array_pointer(d, 0, gl::kFixedIndexArray);
 }
 bool decode_glEdgeFlagPointer(Decoding& d) {
-  return array_pointer(d, false, gl::kFixedEdgeFlagArray);
+  return array_pointer(d, 0, gl::kFixedEdgeFlagArray);
 }
 bool decode_glTexCoordPointer(Decoding& d) {
-  return array_pointer(d, false, gl::kFixedTexCoordArray0);  // of the client-active unit
+  return array_pointer(d, 0, gl::kFixedTexCoordArray0);  // of the client-active unit
 }
 
 // Entries: index, size, type, normalized, integer, stride, u64 start byte, blob of the bytes
@@ -254,7 +257,7 @@ bool decode_gfxrelay_ClientArrays(Decoding& d) {
     const GLint size = static_cast<GLint>(r.get<uint32_t>());
     const GLenum type = r.get<uint32_t>();
     const GLboolean normalized = r.get<uint32_t>() ? GL_TRUE : GL_FALSE;
-    const bool integer = r.get<uint32_t>() != 0;
+    const uint32_t kind = r.get<uint32_t>();  // float, integer or 64-bit
     const GLsizei stride = static_cast<GLsizei>(r.get<uint32_t>());
     const uint64_t start = r.get<uint64_t>();
     if (!r.ok()) return d.fail("client array entry truncated");
@@ -272,7 +275,7 @@ bool decode_gfxrelay_ClientArrays(Decoding& d) {
                    GL_STREAM_DRAW);
       glBufferSubData(GL_ARRAY_BUFFER, static_cast<GLintptr>(start),
                       static_cast<GLsizeiptr>(data.length), data.data);
-      set_array_pointer(index, size, type, normalized, stride, integer, nullptr);
+      set_array_pointer(index, size, type, normalized, stride, kind, nullptr);
     }
     d.release(data);
   }
