@@ -148,6 +148,9 @@ HIDDEN_EXTENSIONS = {
 # pointers, enables and the client active texture, and sends the used range with each draw.
 GUEST_HAND = {
     'glVertexAttribLPointer',
+    # Query results into a bound QUERY_BUFFER; invalidating a buffer the guest has mapped.
+    'glGetQueryObjectiv', 'glGetQueryObjectuiv', 'glGetQueryObjecti64v', 'glGetQueryObjectui64v',
+    'glInvalidateBufferData', 'glInvalidateBufferSubData',
     # Draws that may read client arrays, client indices or client indirect commands.
     'glDrawArraysInstancedBaseInstance', 'glDrawElementsInstancedBaseInstance',
     'glDrawElementsInstancedBaseVertexBaseInstance', 'glDrawArraysIndirect',

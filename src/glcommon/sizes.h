@@ -50,4 +50,8 @@ constexpr uint32_t call_lists_type_bytes(uint32_t type) {
   }
 }
 
+// A bit of glMapBufferRange's wire access that is not GL's: a write-only map whose untouched
+// bytes the guest must keep, so the host reads the range where the buffer allows reading.
+inline constexpr uint32_t kMapPreserveContents = 0x80000000u;
+
 }  // namespace gfxrelay::gl

@@ -141,6 +141,7 @@ struct ShadowState {
   GLuint pixel_pack_buffer = 0;
   GLuint pixel_unpack_buffer = 0;
   GLuint draw_indirect_buffer = 0;
+  GLuint query_buffer = 0;
   GLuint vertex_array = 0;
   GLuint vertex_array_element_buffer = 0;  // of the bound non-default vertex array
   gl::PixelStore unpack;

@@ -251,7 +251,7 @@ void* map_range(Op op, GLenum target, GLintptr offset, GLsizeiptr length, GLbitf
   const bool preserve = (access & GL_MAP_WRITE_BIT) && !(access & GL_MAP_READ_BIT) &&
                         !(access & (GL_MAP_INVALIDATE_RANGE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT));
   const bool read = (access & GL_MAP_READ_BIT) || preserve;
-  const GLbitfield wire_access = access | (preserve ? GL_MAP_READ_BIT : 0);
+  const GLbitfield wire_access = access | (preserve ? gl::kMapPreserveContents : 0);
   // ARB_map_buffer_alignment: the pointer minus `offset` is aligned to
   // GL_MIN_MAP_BUFFER_ALIGNMENT, which is 64 on the GLs the relay runs on.
   constexpr uintptr_t kAlignment = 64;
@@ -367,6 +367,60 @@ void GL_APIENTRY glGetNamedBufferPointerv(GLuint buffer, GLenum pname, void** pa
   if (pname != GL_BUFFER_MAP_POINTER) return ctx->set_error(GL_INVALID_ENUM);
   Mapping* m = named_mapping(*ctx, buffer);
   *params = m ? m->bytes : nullptr;
+}
+
+// Invalidating a mapped buffer is GL_INVALID_OPERATION (GL 4.6, 6.5); the mapping is the
+// guest's, so the guest says so.
+bool mapped(Context& ctx, GLuint buffer) {
+  return named_mapping(ctx, buffer) != nullptr;
+}
+void GL_APIENTRY glInvalidateBufferData(GLuint buffer) {
+  Context* ctx = current();
+  if (!ctx) return;
+  if (mapped(*ctx, buffer)) return ctx->set_error(GL_INVALID_OPERATION);
+  encode_glInvalidateBufferData(*ctx, buffer);
+}
+void GL_APIENTRY glInvalidateBufferSubData(GLuint buffer, GLintptr offset, GLsizeiptr length) {
+  Context* ctx = current();
+  if (!ctx) return;
+  // Only a range that meets the mapped one is refused.
+  const Mapping* m = named_mapping(*ctx, buffer);
+  if (m && length > 0 && offset < m->offset + m->length && m->offset < offset + length)
+    return ctx->set_error(GL_INVALID_OPERATION);
+  encode_glInvalidateBufferSubData(*ctx, buffer, offset, length);
+}
+
+// ARB_query_buffer_object (GL 4.4): with a QUERY_BUFFER bound, `params` is an offset into it,
+// and the result goes there through GL 4.5's form that names the buffer.
+void GL_APIENTRY glGetQueryObjectiv(GLuint id, GLenum pname, GLint* params) {
+  Context* ctx = current();
+  if (!ctx) return;
+  if (GLuint b = ctx->state.query_buffer)
+    return encode_glGetQueryBufferObjectiv(*ctx, id, b, pname, reinterpret_cast<GLintptr>(params));
+  encode_glGetQueryObjectiv(*ctx, id, pname, params);
+}
+void GL_APIENTRY glGetQueryObjectuiv(GLuint id, GLenum pname, GLuint* params) {
+  Context* ctx = current();
+  if (!ctx) return;
+  if (GLuint b = ctx->state.query_buffer)
+    return encode_glGetQueryBufferObjectuiv(*ctx, id, b, pname, reinterpret_cast<GLintptr>(params));
+  encode_glGetQueryObjectuiv(*ctx, id, pname, params);
+}
+void GL_APIENTRY glGetQueryObjecti64v(GLuint id, GLenum pname, GLint64* params) {
+  Context* ctx = current();
+  if (!ctx) return;
+  if (GLuint b = ctx->state.query_buffer)
+    return encode_glGetQueryBufferObjecti64v(*ctx, id, b, pname,
+                                             reinterpret_cast<GLintptr>(params));
+  encode_glGetQueryObjecti64v(*ctx, id, pname, params);
+}
+void GL_APIENTRY glGetQueryObjectui64v(GLuint id, GLenum pname, GLuint64* params) {
+  Context* ctx = current();
+  if (!ctx) return;
+  if (GLuint b = ctx->state.query_buffer)
+    return encode_glGetQueryBufferObjectui64v(*ctx, id, b, pname,
+                                              reinterpret_cast<GLintptr>(params));
+  encode_glGetQueryObjectui64v(*ctx, id, pname, params);
 }
 
 // glMapBuffer (GL 1.5): the whole buffer, mapped as glMapBufferRange maps a range.

@@ -45,6 +45,9 @@ void shadow_bind_buffer(Context& ctx, GLenum target, GLuint buffer) {
     case GL_DRAW_INDIRECT_BUFFER:
       s.draw_indirect_buffer = buffer;
       break;
+    case GL_QUERY_BUFFER:
+      s.query_buffer = buffer;
+      break;
     default:
       break;
   }
@@ -65,6 +68,8 @@ bool valid_buffer_target(GLenum target) {
     case GL_SHADER_STORAGE_BUFFER:
     case GL_ATOMIC_COUNTER_BUFFER:
     case GL_TEXTURE_BUFFER:
+    case GL_QUERY_BUFFER:      // GL 4.4
+    case GL_PARAMETER_BUFFER:  // GL 4.6
       return true;
     default:
       return false;
@@ -293,7 +298,7 @@ void GL_APIENTRY glDeleteBuffers(GLsizei n, const GLuint* buffers) {
     // Deleting a bound buffer unbinds it (ES 3.2 6.1.2), from the bound vertex array too.
     for (GLuint* binding :
          {&s.array_buffer, &s.element_array_buffer, &s.pixel_pack_buffer, &s.pixel_unpack_buffer,
-          &s.draw_indirect_buffer})
+          &s.draw_indirect_buffer, &s.query_buffer})
       if (*binding == b) *binding = 0;
     if (s.vertex_array && s.vertex_array_element_buffer == b) set_element_buffer(*ctx, 0);
   }

@@ -488,110 +488,118 @@ bool decode_glGetCompressedTextureImage(Decoding& d) {
   return get_tex_image(d, true, true);
 }
 
-// The host maps, copies out what the guest will read, and unmaps at once: the guest keeps
-// its own copy and sends written ranges back as glBufferSubData.
-bool decode_glMapBufferRange(Decoding& d) {
+// glMapBufferRange / glMapNamedBufferRange: u32 target (or buffer name), u32 access, u64
+// offset, u64 length, then the destination. The host maps, copies out what the guest will
+// read, and unmaps at once: the guest keeps its own copy and sends written ranges back.
+// `map(bits)` maps with those access bits; `unmap()` unmaps. Sets *mapped to whether GL
+// mapped; false if the command is malformed (the session ends).
+template <typename Map, typename Unmap>
+bool map_for_guest(Decoding& d, Map map, Unmap unmap, bool* was_mapped) {
+  *was_mapped = false;
   if (d.size < 32) return d.fail("command too short");
-  const GLenum target = wire::load<uint32_t>(d.cmd + 8);
-  const GLbitfield access = wire::load<uint32_t>(d.cmd + 12);
-  const GLintptr offset = static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16));
+  const GLbitfield wire_access = wire::load<uint32_t>(d.cmd + 12);
   const GLsizeiptr length = static_cast<GLsizeiptr>(wire::load<uint64_t>(d.cmd + 24));
+  // kMapPreserveContents: a write-only map whose untouched bytes the guest must keep, so it
+  // reads them where the buffer allows reading (else its copy starts as zeros).
+  const bool preserve = wire_access & gl::kMapPreserveContents;
+  const GLbitfield access = wire_access & ~gl::kMapPreserveContents;
   wire::Reader r(d.cmd + 32, d.size - 32);
-  const bool read = access & GL_MAP_READ_BIT;
-  Blob out;
-  if (read && length > 0) {
-    out = d.output_blob(r, static_cast<size_t>(length));
-  } else {
-    out = d.blob(r, 0, true);
-  }
+  const bool read = (access & GL_MAP_READ_BIT) || preserve;
+  Blob out = read && length > 0 ? d.output_blob(r, static_cast<size_t>(length)) : d.blob(r, 0, true);
   if (!out.ok || !r.at_end()) return d.fail("mapping: destination does not match the length");
-  GLuint guest_buffer = 0;
-  GLenum binding = 0;
-  switch (target) {
-    case GL_ARRAY_BUFFER:
-      binding = GL_ARRAY_BUFFER_BINDING;
-      break;
-    case GL_ELEMENT_ARRAY_BUFFER:
-      binding = GL_ELEMENT_ARRAY_BUFFER_BINDING;
-      break;
-    case GL_PIXEL_PACK_BUFFER:
-      binding = GL_PIXEL_PACK_BUFFER_BINDING;
-      break;
-    case GL_PIXEL_UNPACK_BUFFER:
-      binding = GL_PIXEL_UNPACK_BUFFER_BINDING;
-      break;
-    case GL_COPY_READ_BUFFER:
-      binding = GL_COPY_READ_BUFFER_BINDING;
-      break;
-    case GL_COPY_WRITE_BUFFER:
-      binding = GL_COPY_WRITE_BUFFER_BINDING;
-      break;
-    case GL_UNIFORM_BUFFER:
-      binding = GL_UNIFORM_BUFFER_BINDING;
-      break;
-    case GL_TRANSFORM_FEEDBACK_BUFFER:
-      binding = GL_TRANSFORM_FEEDBACK_BUFFER_BINDING;
-      break;
-    case GL_SHADER_STORAGE_BUFFER:
-      binding = GL_SHADER_STORAGE_BUFFER_BINDING;
-      break;
-    case GL_ATOMIC_COUNTER_BUFFER:
-      binding = GL_ATOMIC_COUNTER_BUFFER_BINDING;
-      break;
-    case GL_DRAW_INDIRECT_BUFFER:
-      binding = GL_DRAW_INDIRECT_BUFFER_BINDING;
-      break;
-    case GL_DISPATCH_INDIRECT_BUFFER:
-      binding = GL_DISPATCH_INDIRECT_BUFFER_BINDING;
-      break;
-    case GL_TEXTURE_BUFFER:
-      binding = GL_TEXTURE_BUFFER_BINDING;
-      break;
-    default:
-      break;
-  }
   // Unsynchronized and invalidating flags are about the guest's copy; the host only reads.
-  const GLbitfield host_access =
+  const GLbitfield read_access =
       (access & ~(GL_MAP_UNSYNCHRONIZED_BIT | GL_MAP_FLUSH_EXPLICIT_BIT)) | GL_MAP_READ_BIT;
-  void* mapped = glMapBufferRange(target, offset, length,
-                                  read ? host_access : access & ~GL_MAP_FLUSH_EXPLICIT_BIT);
+  void* mapped = map(read ? read_access : access & ~GL_MAP_FLUSH_EXPLICIT_BIT);
+  bool copied = mapped != nullptr;
+  if (!mapped && preserve) {
+    glGetError();  // the buffer refuses reading: map as the program asked
+    mapped = map(access & ~GL_MAP_FLUSH_EXPLICIT_BIT);
+    copied = false;
+    if (mapped && out.data) std::memset(const_cast<void*>(out.data), 0, length);
+  }
   if (mapped) {
-    if (read && out.data) std::memcpy(const_cast<void*>(out.data), mapped, length);
-    glUnmapBuffer(target);
-    guest_buffer = d.ctx.guest_name(ObjectKind::kBuffer, d.state().bound_buffer(binding));
-    if (!guest_buffer) guest_buffer = UINT32_MAX;  // mapped, though the name is not the guest's
+    if (copied && out.data) std::memcpy(const_cast<void*>(out.data), mapped, length);
+    unmap();
   }
   d.release(out);
+  *was_mapped = mapped != nullptr;
+  return true;
+}
+
+// The binding that names the buffer mapped through `target`.
+GLenum buffer_binding(GLenum target) {
+  switch (target) {
+    case GL_ARRAY_BUFFER:
+      return GL_ARRAY_BUFFER_BINDING;
+    case GL_ELEMENT_ARRAY_BUFFER:
+      return GL_ELEMENT_ARRAY_BUFFER_BINDING;
+    case GL_PIXEL_PACK_BUFFER:
+      return GL_PIXEL_PACK_BUFFER_BINDING;
+    case GL_PIXEL_UNPACK_BUFFER:
+      return GL_PIXEL_UNPACK_BUFFER_BINDING;
+    case GL_COPY_READ_BUFFER:
+      return GL_COPY_READ_BUFFER_BINDING;
+    case GL_COPY_WRITE_BUFFER:
+      return GL_COPY_WRITE_BUFFER_BINDING;
+    case GL_UNIFORM_BUFFER:
+      return GL_UNIFORM_BUFFER_BINDING;
+    case GL_TRANSFORM_FEEDBACK_BUFFER:
+      return GL_TRANSFORM_FEEDBACK_BUFFER_BINDING;
+    case GL_SHADER_STORAGE_BUFFER:
+      return GL_SHADER_STORAGE_BUFFER_BINDING;
+    case GL_ATOMIC_COUNTER_BUFFER:
+      return GL_ATOMIC_COUNTER_BUFFER_BINDING;
+    case GL_DRAW_INDIRECT_BUFFER:
+      return GL_DRAW_INDIRECT_BUFFER_BINDING;
+    case GL_DISPATCH_INDIRECT_BUFFER:
+      return GL_DISPATCH_INDIRECT_BUFFER_BINDING;
+    case GL_TEXTURE_BUFFER:
+      return GL_TEXTURE_BUFFER_BINDING;
+    case GL_QUERY_BUFFER:
+      return GL_QUERY_BUFFER_BINDING;
+    default:
+      return 0;
+  }
+}
+
+// Replies with the guest name of the mapped buffer (0: GL refused the mapping).
+bool decode_glMapBufferRange(Decoding& d) {
+  const GLenum target = d.size >= 32 ? wire::load<uint32_t>(d.cmd + 8) : 0;
+  const GLintptr offset = d.size >= 32 ? static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16)) : 0;
+  const GLsizeiptr length =
+      d.size >= 32 ? static_cast<GLsizeiptr>(wire::load<uint64_t>(d.cmd + 24)) : 0;
+  bool mapped = false;
+  if (!map_for_guest(
+          d, [&](GLbitfield bits) { return glMapBufferRange(target, offset, length, bits); },
+          [&] { glUnmapBuffer(target); }, &mapped))
+    return false;
+  GLuint guest_buffer = 0;
+  if (mapped) {
+    const GLenum binding = buffer_binding(target);
+    guest_buffer = binding ? d.ctx.guest_name(ObjectKind::kBuffer, d.state().bound_buffer(binding)) : 0;
+    if (!guest_buffer) guest_buffer = UINT32_MAX;  // mapped, though the name is not the guest's
+  }
   ReplyWriter w = d.reply();
   w.scalar<uint32_t>(guest_buffer);
   return d.finish_reply(w);
 }
 
-// glMapNamedBufferRange (GL 4.5): as glMapBufferRange, with the buffer's name for the target.
+// glMapNamedBufferRange (GL 4.5): as glMapBufferRange, with the buffer's name for the target;
+// replies with that name (0: GL refused the mapping).
 bool decode_glMapNamedBufferRange(Decoding& d) {
-  if (d.size < 32) return d.fail("command too short");
-  const uint32_t guest = wire::load<uint32_t>(d.cmd + 8);
-  const GLbitfield access = wire::load<uint32_t>(d.cmd + 12);
-  const GLintptr offset = static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16));
-  const GLsizeiptr length = static_cast<GLsizeiptr>(wire::load<uint64_t>(d.cmd + 24));
-  wire::Reader r(d.cmd + 32, d.size - 32);
-  const bool read = access & GL_MAP_READ_BIT;
-  Blob out = read && length > 0 ? d.output_blob(r, static_cast<size_t>(length)) : d.blob(r, 0, true);
-  if (!out.ok || !r.at_end()) return d.fail("mapping: destination does not match the length");
+  const uint32_t guest = d.size >= 32 ? wire::load<uint32_t>(d.cmd + 8) : 0;
   const GLuint buffer = d.ctx.host_name(ObjectKind::kBuffer, guest);
-  const GLbitfield host_access =
-      (access & ~(GL_MAP_UNSYNCHRONIZED_BIT | GL_MAP_FLUSH_EXPLICIT_BIT)) | GL_MAP_READ_BIT;
-  void* mapped = glMapNamedBufferRange(buffer, offset, length,
-                                       read ? host_access : access & ~GL_MAP_FLUSH_EXPLICIT_BIT);
-  uint32_t mapped_name = 0;
-  if (mapped) {
-    if (read && out.data) std::memcpy(const_cast<void*>(out.data), mapped, length);
-    glUnmapNamedBuffer(buffer);
-    mapped_name = guest;
-  }
-  d.release(out);
+  const GLintptr offset = d.size >= 32 ? static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16)) : 0;
+  const GLsizeiptr length =
+      d.size >= 32 ? static_cast<GLsizeiptr>(wire::load<uint64_t>(d.cmd + 24)) : 0;
+  bool mapped = false;
+  if (!map_for_guest(
+          d, [&](GLbitfield bits) { return glMapNamedBufferRange(buffer, offset, length, bits); },
+          [&] { glUnmapNamedBuffer(buffer); }, &mapped))
+    return false;
   ReplyWriter w = d.reply();
-  w.scalar<uint32_t>(mapped_name);
+  w.scalar<uint32_t>(mapped ? guest : 0);
   return d.finish_reply(w);
 }
 
