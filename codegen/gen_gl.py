@@ -689,6 +689,7 @@ def emit_carried(root, cmds, aliases, ann, opcode_names, path):
 # Which extensions of each API the relay considers: every GLES one (the host narrows them), and
 # the multi-vendor desktop ones (vendor extensions are rare in the programs users run).
 DESKTOP_EXTENSION = re.compile(r'GL_(ARB|EXT|KHR|OES)_')
+VENDOR_EXTENSIONS = set()  # annotations' VENDOR_EXTENSIONS: other vendors' ones with commands
 
 
 def extension_apis(ext):
@@ -701,7 +702,8 @@ def extension_apis(ext):
     # carried as it is; of those that add commands, the ARB / EXT / KHR / OES ones.
     commandless = not ext.findall('require/command')
     if ('gl' in supported or 'glcore' in supported) and (
-            commandless or DESKTOP_EXTENSION.match(ext.get('name'))):
+            commandless or DESKTOP_EXTENSION.match(ext.get('name')) or
+            ext.get('name') in VENDOR_EXTENSIONS):
         apis.append('gl')
     return apis
 
@@ -785,6 +787,7 @@ def main():
 
     ann = load_annotations()
     NULLABLE.update(getattr(ann, 'NULLABLE', set()))
+    VENDOR_EXTENSIONS.update(getattr(ann, 'VENDOR_EXTENSIONS', set()))
     root = ET.parse(args.gl_xml).getroot()
     all_cmds = {}
     for c in root.find('commands'):

@@ -87,6 +87,15 @@ NULLABLE = {
     ('glVertexArrayVertexBuffers', 'strides'),
 }
 
+# ARB_shading_language_include: names and strings with a length, -1 meaning NUL-terminated.
+COUNTED_STRINGS = {
+    'glNamedStringARB': {'name': 'namelen', 'string': 'stringlen'},
+    'glDeleteNamedStringARB': {'name': 'namelen'},
+    'glIsNamedStringARB': {'name': 'namelen'},
+    'glGetNamedStringARB': {'name': 'namelen'},
+    'glGetNamedStringivARB': {'name': 'namelen'},
+}
+
 STRINGS = {
     'glBindFragDataLocation': ['name'],
     'glBindFragDataLocationIndexed': ['name'],
@@ -196,6 +205,16 @@ COMPAT_BIND_CREATES = {
 # Extensions that add only enums or shading-language features and that Debian's gl.xml does not
 # list; the relay carries them when the host offers them.
 UNLISTED_EXTENSIONS = {
+    # gl.xml lists it for OpenGL ES only; Mesa offers it on desktop GL too (compressed formats).
+    'GL_OES_compressed_ETC1_RGB8_texture',
     'GL_INTEL_shader_atomic_float_minmax', 'GL_EXT_texture_edge_clamp', 'GL_APPLE_packed_pixels',
     'GL_MESA_texture_signed_rgba', 'GL_EXT_texture_rectangle', 'GL_ATI_texture_compression_3dc',
+}
+
+# Other vendors' desktop extensions with commands that the relay carries (each command generated
+# as any other): those Mesa offers and programs still use.
+VENDOR_EXTENSIONS = {
+    'GL_ATI_draw_buffers', 'GL_ATI_separate_stencil', 'GL_ATI_fragment_shader',
+    'GL_AMD_draw_buffers_blend', 'GL_NV_half_float', 'GL_NV_copy_image', 'GL_NV_texture_barrier',
+    'GL_NV_primitive_restart', 'GL_MESA_window_pos', 'GL_INGR_blend_func_separate',
 }
