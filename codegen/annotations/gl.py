@@ -129,6 +129,10 @@ UNPACK_BLOBS = {
 OFFSETS = {
     'glMultiDrawArraysIndirect': ['indirect'],
     'glMultiDrawElementsIndirect': ['indirect'],
+    # ARB_indirect_parameters (GL 4.6): commands and their count in buffers; client arrays with
+    # these draws are not carried.
+    'glMultiDrawArraysIndirectCount': ['indirect'],
+    'glMultiDrawElementsIndirectCount': ['indirect'],
 }
 
 # The buffer an offset parameter points into (the binding to check). With none bound the host
@@ -140,6 +144,8 @@ OFFSET_BUFFERS = {
     'glDrawElementsIndirect': 'GL_DRAW_INDIRECT_BUFFER_BINDING',
     'glMultiDrawArraysIndirect': 'GL_DRAW_INDIRECT_BUFFER_BINDING',
     'glMultiDrawElementsIndirect': 'GL_DRAW_INDIRECT_BUFFER_BINDING',
+    'glMultiDrawArraysIndirectCount': 'GL_DRAW_INDIRECT_BUFFER_BINDING',
+    'glMultiDrawElementsIndirectCount': 'GL_DRAW_INDIRECT_BUFFER_BINDING',
 }
 
 # Never offered: persistent / coherent buffer mappings (as GLES's EXT_buffer_storage), and
@@ -165,7 +171,8 @@ GUEST_HAND = {
     'glDrawElementsInstancedBaseVertexBaseInstance', 'glDrawArraysIndirect',
     'glDrawElementsIndirect', 'glMultiDrawArraysIndirect', 'glMultiDrawElementsIndirect',
     'glGetTexImage', 'glGetCompressedTexImage', 'glGetTextureImage',
-    'glGetCompressedTextureImage', 'glMapNamedBufferRange',
+    'glGetCompressedTextureImage', 'glGetTextureSubImage', 'glGetCompressedTextureSubImage',
+    'glMapNamedBufferRange',
     'glVertexPointer', 'glNormalPointer', 'glColorPointer', 'glSecondaryColorPointer',
     'glFogCoordPointer', 'glIndexPointer', 'glEdgeFlagPointer', 'glTexCoordPointer',
     'glEnableClientState', 'glDisableClientState', 'glClientActiveTexture',
@@ -175,7 +182,7 @@ HOST_HAND = {
     'glDrawElementsInstancedBaseInstance', 'glDrawElementsInstancedBaseVertexBaseInstance',
     # Texture images read back: the guest asks for the level's size to size the transfer.
     'glGetTexImage', 'glGetCompressedTexImage', 'glGetTextureImage',
-    'glGetCompressedTextureImage',
+    'glGetCompressedTextureImage', 'glGetTextureSubImage', 'glGetCompressedTextureSubImage',
     # Mappings by name are guest memory as mappings by target are.
     'glMapNamedBufferRange',
     'glVertexPointer', 'glNormalPointer', 'glColorPointer', 'glSecondaryColorPointer',

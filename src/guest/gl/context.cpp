@@ -268,9 +268,12 @@ Blob Context::string_blob(const GLchar* s) {
 Blob Context::counted_string_blob(const GLchar* s, GLsizei length) {
   if (!s) return Blob();
   if (length < 0) return string_blob(s);
-  staging_.assign(s, s + length);
-  staging_.push_back(0);
-  return blob(staging_.data(), staging_.size());
+  // A command may carry two counted strings (glNamedStringARB's name and string), each kept
+  // until the command is written: they take turns between two buffers.
+  std::vector<uint8_t>& copy = counted_staging_[counted_staging_next_++ % counted_staging_.size()];
+  copy.assign(s, s + length);
+  copy.push_back(0);
+  return blob(copy.data(), copy.size());
 }
 
 // Layout: u32 count, count x u32 byte lengths, then the strings back to back (no NULs).

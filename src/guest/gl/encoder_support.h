@@ -256,6 +256,8 @@ class Context {
   bool fence_since_flush_ = false;
   bool closed_reported_ = false;
   std::vector<uint8_t> staging_;
+  std::array<std::vector<uint8_t>, 2> counted_staging_;
+  size_t counted_staging_next_ = 0;
   bool delivering_debug_messages_ = false;
   bool payload_too_large_ = false;    // a blob of the command being built did not fit
   std::vector<uint8_t> saved_reply_;  // a reply kept while debug messages use the reply area

@@ -162,13 +162,17 @@ void GL_APIENTRY glReadnPixels(GLint x, GLint y, GLsizei width, GLsizei height, 
 // glGetTextureImage / glGetCompressedTextureImage (GL 4.5, a texture name for the target):
 // into a bound PIXEL_PACK_BUFFER (asynchronous), or through the transfer area, sized by the
 // level's size that the guest asks for first. Wire form: target (or texture), level, format,
-// type (0, 0 for compressed), bufSize (-1 for the non-DSA forms), 0, then the blob.
+// type (0, 0 for compressed), bufSize (-1 for the non-DSA forms), 0, then for the sub-image
+// forms (ARB_get_texture_sub_image) x, y, z, width, height, depth, then the blob. A compressed
+// sub-image is read into all of bufSize (its size depends on the format's blocks).
 void get_tex_image(Op op, GLenum target, GLint level, GLenum format, GLenum type,
-                   GLsizei buf_size, void* pixels) {
+                   GLsizei buf_size, void* pixels, const GLint* region = nullptr) {
   Context* ctx = current();
   if (!ctx) return;
-  const bool compressed = op == Op::glGetCompressedTexImage || op == Op::glGetCompressedTextureImage;
-  const bool named = op == Op::glGetTextureImage || op == Op::glGetCompressedTextureImage;
+  const bool compressed = op == Op::glGetCompressedTexImage ||
+                          op == Op::glGetCompressedTextureImage ||
+                          op == Op::glGetCompressedTextureSubImage;
+  const bool named = op != Op::glGetTexImage && op != Op::glGetCompressedTexImage;
   const bool to_buffer = ctx->state.pixel_pack_buffer != 0;
   auto level_value = [&](GLenum pname) {
     GLint v = 0;
@@ -184,20 +188,23 @@ void get_tex_image(Op op, GLenum target, GLint level, GLenum format, GLenum type
   if (to_buffer) {
     blob = ctx->offset_blob(pixels);
   } else if (pixels) {
-    if (compressed) {
+    if (compressed && region) {
+      bytes = buf_size > 0 ? static_cast<uint64_t>(buf_size) : 0;
+    } else if (compressed) {
       const GLint size = level_value(GL_TEXTURE_COMPRESSED_IMAGE_SIZE);
       bytes = size > 0 ? static_cast<uint64_t>(size) : 0;
     } else {
-      width = level_value(GL_TEXTURE_WIDTH);
-      height = level_value(GL_TEXTURE_HEIGHT);
-      depth = level_value(GL_TEXTURE_DEPTH);
+      width = region ? region[3] : level_value(GL_TEXTURE_WIDTH);
+      height = region ? region[4] : level_value(GL_TEXTURE_HEIGHT);
+      depth = region ? region[5] : level_value(GL_TEXTURE_DEPTH);
       if (!gl::image_bytes(ctx->state.pack, format, type, width, height, depth, &bytes)) bytes = 0;
     }
     // A bufSize too small is GL's error to report: the host sees it and writes nothing.
     if (buf_size >= 0 && bytes > static_cast<uint64_t>(buf_size)) bytes = 0;
     if (bytes) blob = ctx->output_blob(bytes);
   }
-  const size_t size = 32 + blob.wire_size();
+  const size_t fixed = region ? 56 : 32;
+  const size_t size = fixed + blob.wire_size();
   uint8_t* p = ctx->begin(op, size);
   if (!p) return;
   wire::store<uint32_t>(p + 8, target);
@@ -206,7 +213,9 @@ void get_tex_image(Op op, GLenum target, GLint level, GLenum format, GLenum type
   wire::store<uint32_t>(p + 20, compressed ? 0 : type);
   wire::store<uint32_t>(p + 24, static_cast<uint32_t>(buf_size));
   wire::store<uint32_t>(p + 28, 0);
-  ctx->write_blob(p + 32, blob);
+  for (int i = 0; region && i < 6; ++i)
+    wire::store<uint32_t>(p + 32 + 4 * i, static_cast<uint32_t>(region[i]));
+  ctx->write_blob(p + fixed, blob);
   ctx->end(size);
   if (to_buffer) return;
   ReplyReader reply = ctx->sync();
@@ -237,6 +246,22 @@ void GL_APIENTRY glGetTextureImage(GLuint texture, GLint level, GLenum format, G
 void GL_APIENTRY glGetCompressedTextureImage(GLuint texture, GLint level, GLsizei bufSize,
                                              void* pixels) {
   get_tex_image(Op::glGetCompressedTextureImage, texture, level, 0, 0, bufSize, pixels);
+}
+
+void GL_APIENTRY glGetTextureSubImage(GLuint texture, GLint level, GLint xoffset, GLint yoffset,
+                                      GLint zoffset, GLsizei width, GLsizei height, GLsizei depth,
+                                      GLenum format, GLenum type, GLsizei bufSize, void* pixels) {
+  const GLint region[] = {xoffset, yoffset, zoffset, width, height, depth};
+  get_tex_image(Op::glGetTextureSubImage, texture, level, format, type, bufSize, pixels, region);
+}
+
+void GL_APIENTRY glGetCompressedTextureSubImage(GLuint texture, GLint level, GLint xoffset,
+                                                GLint yoffset, GLint zoffset, GLsizei width,
+                                                GLsizei height, GLsizei depth, GLsizei bufSize,
+                                                void* pixels) {
+  const GLint region[] = {xoffset, yoffset, zoffset, width, height, depth};
+  get_tex_image(Op::glGetCompressedTextureSubImage, texture, level, 0, 0, bufSize, pixels,
+                region);
 }
 
 // Mappings live in guest memory: the host fills them when the program will read (the

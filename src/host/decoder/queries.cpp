@@ -396,8 +396,12 @@ bool decode_glReadnPixels(Decoding& d) {
 // non-DSA forms), 0, then the destination (an offset into the pack buffer, or the transfer area
 // sized from the level's size, which the guest asked for just before). Replies u32 1 when GL
 // wrote the pixels.
-static bool get_tex_image(Decoding& d, bool compressed, bool named) {
-  if (d.size < 32) return d.fail("command too short");
+static bool get_tex_image(Decoding& d, bool compressed, bool named, bool sub = false) {
+  const size_t fixed = sub ? 56 : 32;
+  if (d.size < fixed) return d.fail("command too short");
+  GLint region[6] = {};
+  for (int i = 0; sub && i < 6; ++i)
+    region[i] = static_cast<GLint>(wire::load<uint32_t>(d.cmd + 32 + 4 * i));
   const GLenum target = named ? d.ctx.host_name(ObjectKind::kTexture, wire::load<uint32_t>(d.cmd + 8))
                               : wire::load<uint32_t>(d.cmd + 8);
   const GLint level = static_cast<GLint>(wire::load<uint32_t>(d.cmd + 12));
@@ -405,7 +409,13 @@ static bool get_tex_image(Decoding& d, bool compressed, bool named) {
   const GLenum type = wire::load<uint32_t>(d.cmd + 20);
   const GLsizei buf_size = static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 24));
   auto get = [&](void* at, GLsizei bytes) {
-    if (named && compressed)
+    if (sub && compressed)
+      glGetCompressedTextureSubImage(target, level, region[0], region[1], region[2], region[3],
+                                     region[4], region[5], bytes, at);
+    else if (sub)
+      glGetTextureSubImage(target, level, region[0], region[1], region[2], region[3], region[4],
+                           region[5], format, type, bytes, at);
+    else if (named && compressed)
       glGetCompressedTextureImage(target, level, bytes, at);
     else if (named)
       glGetTextureImage(target, level, format, type, bytes, at);
@@ -422,7 +432,7 @@ static bool get_tex_image(Decoding& d, bool compressed, bool named) {
       glGetTexLevelParameteriv(target, level, pname, &v);
     return v;
   };
-  wire::Reader r(d.cmd + 32, d.size - 32);
+  wire::Reader r(d.cmd + fixed, d.size - fixed);
   wire::Reader peek = r;
   peek.get<uint32_t>();
   const auto mode = static_cast<wire::BlobMode>(peek.get<uint32_t>());
@@ -442,12 +452,15 @@ static bool get_tex_image(Decoding& d, bool compressed, bool named) {
   if (mode != wire::BlobMode::kNull) {
     // GL validates target and level itself when it reads; sizes of a bad one are 0 here.
     const GLenum before = glGetError();
-    if (compressed) {
+    if (compressed && sub) {
+      expected = buf_size > 0 ? static_cast<uint64_t>(buf_size) : 0;
+    } else if (compressed) {
       const GLint size = level_value(GL_TEXTURE_COMPRESSED_IMAGE_SIZE);
       expected = size > 0 ? static_cast<uint64_t>(size) : 0;
     } else if (!gl::image_bytes(d.state().pack_store(), format, type,
-                                level_value(GL_TEXTURE_WIDTH), level_value(GL_TEXTURE_HEIGHT),
-                                level_value(GL_TEXTURE_DEPTH), &expected)) {
+                                sub ? region[3] : level_value(GL_TEXTURE_WIDTH),
+                                sub ? region[4] : level_value(GL_TEXTURE_HEIGHT),
+                                sub ? region[5] : level_value(GL_TEXTURE_DEPTH), &expected)) {
       expected = 0;
     }
     glGetError();  // the size queries' own errors are not the program's
@@ -486,6 +499,12 @@ bool decode_glGetTextureImage(Decoding& d) {
 }
 bool decode_glGetCompressedTextureImage(Decoding& d) {
   return get_tex_image(d, true, true);
+}
+bool decode_glGetTextureSubImage(Decoding& d) {
+  return get_tex_image(d, false, true, true);
+}
+bool decode_glGetCompressedTextureSubImage(Decoding& d) {
+  return get_tex_image(d, true, true, true);
 }
 
 // glMapBufferRange / glMapNamedBufferRange: u32 target (or buffer name), u32 access, u64
