@@ -28,11 +28,14 @@ GLuint client_array_buffer(HostContext& ctx, uint32_t slot) {
 }
 
 // Sets the pointer of array `slot` (a generic attribute or a fixed-function array).
+// `kind`: 0 glVertexAttribPointer, 1 glVertexAttribIPointer, 2 glVertexAttribLPointer.
 void set_array_pointer(uint32_t slot, GLint size, GLenum type, GLboolean normalized, GLsizei stride,
-                       bool integer, const void* pointer) {
+                       uint32_t kind, const void* pointer) {
   using namespace gl;
   if (slot < kGenericArraySlots) {
-    if (integer)
+    if (kind == 2)
+      glVertexAttribLPointer(slot, size, type, stride, pointer);
+    else if (kind == 1)
       glVertexAttribIPointer(slot, size, type, stride, pointer);
     else
       glVertexAttribPointer(slot, size, type, normalized, stride, pointer);
@@ -244,7 +247,7 @@ bool decode_glTexCoordPointer(Decoding& d) {
   return array_pointer(d, 0, gl::kFixedTexCoordArray0);  // of the client-active unit
 }
 
-// Entries: index, size, type, normalized, integer, stride, u64 start byte, blob of the bytes
+// Entries: slot, size, type, normalized, kind (0 float, 1 integer, 2 64-bit), stride, u64 start byte, blob of the bytes
 // from `start` on. The stand-in buffer holds the data at the same offsets as client memory.
 bool decode_gfxrelay_ClientArrays(Decoding& d) {
   if (d.size < 16) return d.fail("command too short");
