@@ -508,6 +508,11 @@ def emit_decoder(cmd, out):
     for p in cmd.params:
         call_args.append(args.get(p.name, p.name))
     call = f'{cmd.name}({", ".join(call_args)})'
+    # A getter that fails writes nothing (GL leaves the program's memory alone): the host sees
+    # the error and sends no values, keeping the error for the program's glGetError.
+    checks_error = bool(cmd.outputs()) and not cmd.returns and cmd.sync
+    if checks_error:
+        out.append('  const GLenum before_error_ = glGetError();')
     if cmd.returns and not created:
         wt = WIRE_TYPES[SCALAR_SIZES[cmd.ret]]
         out.append(f'  const {cmd.ret} result_ = {call};')
@@ -525,6 +530,10 @@ def emit_decoder(cmd, out):
         out.append('    d_.ctx.record_error(GL_INVALID_VALUE);')
     else:
         out.append(f'  {call};')
+    if checks_error:
+        out.append('  const GLenum call_error_ = glGetError();')
+        out.append('  d_.ctx.record_error(before_error_);')
+        out.append('  d_.ctx.record_error(call_error_);')
     for p in cmd.params:
         if p.kind == 'gen_names':
             kind = CLASS_KINDS[p.cls]
@@ -541,7 +550,8 @@ def emit_decoder(cmd, out):
             wt = WIRE_TYPES[SCALAR_SIZES[cmd.ret]]
             out.append(f'  w_.scalar<{wt}>(static_cast<{wt}>(result_));')
         for p in cmd.outputs():
-            out.append(f'  w_.output({p.name}_out.data(), {p.name}_count);')
+            count = f'call_error_ == GL_NO_ERROR ? {p.name}_count : 0' if checks_error else f'{p.name}_count'
+            out.append(f'  w_.output({p.name}_out.data(), {count});')
         out.append('  return d_.finish_reply(w_);')
     else:
         out.append('  return true;')
