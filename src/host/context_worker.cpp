@@ -43,6 +43,7 @@ void ContextWorker::read_context_api() {
   if (api_ == EGL_OPENGL_API && epoxy_gl_version() >= 32)
     glGetIntegerv(GL_CONTEXT_PROFILE_MASK, &profile);
   state_.api = gl::current_context_api(version, profile);
+  state_.state.desktop_pack_images = !state_.api.es;
   available_ = gl::available_opcodes(state_.api, state_.carried_extensions);
   const std::vector<bool>& relay = relay_opcodes_only();
   for (uint32_t op = 0; op < wire::kOpcodeCount; ++op) available_[op] = available_[op] || relay[op];

@@ -224,9 +224,10 @@ void get_tex_image(Op op, GLenum target, GLint level, GLenum format, GLenum type
   if (compressed) return static_cast<void>(std::memcpy(dst, ctx->transfer_bytes(blob), bytes));
   uint64_t row = 0, image = 0;
   if (!gl::image_strides(ctx->state.pack, format, type, width, height, &row, &image)) return;
+  const uint64_t first = static_cast<uint64_t>(ctx->state.pack.skip_images) * image;
   for (GLint z = 0; z < depth; ++z)  // image by image: the bytes between them stay the program's
     copy_pixel_rows(ctx->state.pack, format, type, width, height,
-                    ctx->transfer_bytes(blob) + z * image, dst + z * image);
+                    ctx->transfer_bytes(blob) + first + z * image, dst + first + z * image);
 }
 
 void GL_APIENTRY glGetTexImage(GLenum target, GLint level, GLenum format, GLenum type,

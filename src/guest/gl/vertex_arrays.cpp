@@ -372,6 +372,12 @@ void GL_APIENTRY glPixelStorei(GLenum pname, GLint param) {
     case GL_PACK_SKIP_ROWS:
       k.skip_rows = param;
       break;
+    case GL_PACK_IMAGE_HEIGHT:  // desktop GL only (ES reports GL_INVALID_ENUM, nothing changes)
+      if (ctx->desktop_gl) k.image_height = param;
+      break;
+    case GL_PACK_SKIP_IMAGES:
+      if (ctx->desktop_gl) k.skip_images = param;
+      break;
     default:
       break;
   }

@@ -706,8 +706,32 @@ GLXWindow CreateWindow(Display* dpy, GLXFBConfig, Window window, const int*) {
   return drawable_for(dpy, window) ? window : 0;  // the window's own id serves as the GLXWindow
 }
 
+// A GLX protocol error as the X server would send it (GLX 1.4, 3.3): the program's X error
+// handler gets it, as it would from a GLX that talks to the server.
+void send_glx_error(Display* dpy, int glx_error, XID resource, int minor_opcode) {
+  int major = 0, first_event = 0, first_error = 0;
+  if (!XQueryExtension(dpy, "GLX", &major, &first_event, &first_error)) return;
+  // _XError unlocks the display around the handler and locks it again: it must be held.
+  LockDisplay(dpy);
+  xError e{};
+  e.type = X_Error;
+  e.errorCode = static_cast<CARD8>(first_error + glx_error);
+  e.sequenceNumber = static_cast<CARD16>(dpy->request);
+  e.resourceID = static_cast<CARD32>(resource);
+  e.minorCode = static_cast<CARD16>(minor_opcode);
+  e.majorCode = static_cast<CARD8>(major);
+  _XError(dpy, &e);
+  UnlockDisplay(dpy);
+}
+
+// A GLXWindow dies with its X window: destroying it afterwards is GLXBadWindow.
 void DestroyWindow(Display* dpy, GLXWindow window) {
+  constexpr int kGlxBadWindow = 12;       // glxproto.h
+  constexpr int kGlxDestroyWindowOp = 32;  // X_GLXDestroyWindow
+  int width, height;
+  const bool alive = x11::checked_window_size(dpy, window, &width, &height);
   destroy_drawable(dpy, window);
+  if (!alive) send_glx_error(dpy, kGlxBadWindow, window, kGlxDestroyWindowOp);
 }
 
 // Pixmaps are not carried: the host cannot render into the guest X server's memory yet.

@@ -289,6 +289,10 @@ gl::PixelStore HostState::pack_store() const {
   glGetIntegerv(GL_PACK_ROW_LENGTH, &s.row_length);
   glGetIntegerv(GL_PACK_SKIP_PIXELS, &s.skip_pixels);
   glGetIntegerv(GL_PACK_SKIP_ROWS, &s.skip_rows);
+  if (desktop_pack_images) {
+    glGetIntegerv(GL_PACK_IMAGE_HEIGHT, &s.image_height);
+    glGetIntegerv(GL_PACK_SKIP_IMAGES, &s.skip_images);
+  }
   return s;
 }
 

@@ -65,6 +65,9 @@ struct HostState {
   gl::PixelStore unpack_store() const;
   gl::PixelStore pack_store() const;
   GLuint bound_buffer(GLenum binding) const;
+  // Desktop GL has pack modes for 3D images (GL_PACK_IMAGE_HEIGHT, GL_PACK_SKIP_IMAGES) that
+  // OpenGL ES lacks; pack_store reads them only where they exist.
+  bool desktop_pack_images = false;
 };
 
 // KHR_debug messages the host GL gives a guest's debug callback, held until the guest fetches
