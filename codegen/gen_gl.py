@@ -496,7 +496,8 @@ def emit_decoder(cmd, out):
             nullable = 'true' if (cmd.name, p.name) in NULLABLE else 'false'
             out.append(f'  Blob {v} = d_.unpack_blob(r_, elements({p.length}), {nullable});')
             out.append(f'  if (!{v}.ok) return d_.fail("{p.name}: bad image data");')
-            args[p.name] = f'{v}.data'
+            args[p.name] = (f'static_cast<const {p.elem_type}*>({v}.data)'
+                            if p.elem_type != 'void' else f'{v}.data')
     out.append('  if (!r_.at_end()) return d_.fail("size does not match its arguments");')
     for p in cmd.outputs():
         out.append(f'  const size_t {p.name}_count = d_.output_count({p.length});')

@@ -21,9 +21,6 @@ LENGTHS = {
     'glViewportArrayv': {'v': 'count*4'},
     'glScissorArrayv': {'v': 'count*4'},
     'glDepthRangeArrayv': {'v': 'count*2'},
-    # The polygon stipple read back is a 32x32 bitmap; under the default pack modes (all that
-    # is carried for it) 128 bytes.
-    'glGetPolygonStipple': {'mask': '128'},
     # COMPSIZE(n, type): n names of the size of `type`.
     'glCallLists': {'lists': 'n * gl::call_lists_type_bytes(type)'},
     'glGetUniformdv': {'params': 'state.uniform_value_count(program, location)'},
@@ -121,6 +118,10 @@ UNPACK_IMAGES = {
 }
 
 UNPACK_BLOBS = {
+    # Pixel maps: `mapsize` values, or an offset into a bound PIXEL_UNPACK_BUFFER (bytes here).
+    'glPixelMapfv': {'values': 'elements(mapsize) * 4'},
+    'glPixelMapuiv': {'values': 'elements(mapsize) * 4'},
+    'glPixelMapusv': {'values': 'elements(mapsize) * 2'},
     'glCompressedTextureSubImage1D': {'data': 'imageSize'},
     'glCompressedTextureSubImage2D': {'data': 'imageSize'},
     'glCompressedTextureSubImage3D': {'data': 'imageSize'},
@@ -165,7 +166,8 @@ GUEST_HAND = {
     'glVertexAttribLPointer',
     # Query results into a bound QUERY_BUFFER; invalidating a buffer the guest has mapped.
     'glGetQueryObjectiv', 'glGetQueryObjectuiv', 'glGetQueryObjecti64v', 'glGetQueryObjectui64v',
-    'glInvalidateBufferData', 'glInvalidateBufferSubData',
+    'glInvalidateBufferData', 'glInvalidateBufferSubData', 'glGetBufferSubData',
+    'glGetPixelMapfv', 'glGetPixelMapuiv', 'glGetPixelMapusv', 'glGetPolygonStipple',
     # Draws that may read client arrays, client indices or client indirect commands.
     'glDrawArraysInstancedBaseInstance', 'glDrawElementsInstancedBaseInstance',
     'glDrawElementsInstancedBaseVertexBaseInstance', 'glDrawArraysIndirect',
@@ -179,6 +181,8 @@ GUEST_HAND = {
 }
 HOST_HAND = {
     'glVertexAttribLPointer',
+    # Pixel state read back into the program or into a bound pack buffer.
+    'glGetPixelMapfv', 'glGetPixelMapuiv', 'glGetPixelMapusv', 'glGetPolygonStipple',
     'glDrawElementsInstancedBaseInstance', 'glDrawElementsInstancedBaseVertexBaseInstance',
     # Texture images read back: the guest asks for the level's size to size the transfer.
     'glGetTexImage', 'glGetCompressedTexImage', 'glGetTextureImage',

@@ -449,6 +449,56 @@ void GL_APIENTRY glGetQueryObjectui64v(GLuint id, GLenum pname, GLuint64* params
   encode_glGetQueryObjectui64v(*ctx, id, pname, params);
 }
 
+// glGetBufferSubData (GL 1.5): replies are small (the reply area), so a larger read comes
+// through the transfer area as a read mapping of the range, in pieces.
+void GL_APIENTRY glGetBufferSubData(GLenum target, GLintptr offset, GLsizeiptr size, void* data) {
+  Context* ctx = current();
+  if (!ctx) return;
+  constexpr GLsizeiptr kReplyLimit = 16 << 10;
+  if (size <= kReplyLimit || !data || offset < 0)
+    return encode_glGetBufferSubData(*ctx, target, offset, size, data);
+  auto* dst = static_cast<uint8_t*>(data);
+  for (GLsizeiptr done = 0; done < size;) {
+    const GLsizeiptr n = std::min<GLsizeiptr>(size - done, kPieceBytes);
+    if (!map_on_host(*ctx, Op::glMapBufferRange, target, GL_MAP_READ_BIT, offset + done, n,
+                     dst + done))
+      return;  // GL reported why (a bad range, a mapped or missing buffer)
+    done += n;
+  }
+}
+
+// Pack-side reads of the fixed-function pixel state (GL 4.6 compatibility, 8.4.4.1 and
+// 14.11): into a bound PIXEL_PACK_BUFFER (the pointer is an offset there) or back to the
+// program. Wire form: u32 map (0 for the stipple), u32 0, then an offset blob or none; the reply
+// carries the values when no pack buffer is bound.
+template <typename T>
+void get_pixel_state(Op op, GLenum map, T* values) {
+  Context* ctx = current();
+  if (!ctx) return;
+  const Blob blob = ctx->state.pixel_pack_buffer ? ctx->offset_blob(values) : Blob();
+  const size_t size = 16 + blob.wire_size();
+  uint8_t* p = ctx->begin(op, size);
+  if (!p) return;
+  wire::store<uint32_t>(p + 8, map);
+  wire::store<uint32_t>(p + 12, 0);
+  ctx->write_blob(p + 16, blob);
+  ctx->end(size);
+  ReplyReader reply = ctx->sync();
+  reply.output(ctx->state.pixel_pack_buffer ? static_cast<T*>(nullptr) : values);
+}
+void GL_APIENTRY glGetPixelMapfv(GLenum map, GLfloat* values) {
+  get_pixel_state(Op::glGetPixelMapfv, map, values);
+}
+void GL_APIENTRY glGetPixelMapuiv(GLenum map, GLuint* values) {
+  get_pixel_state(Op::glGetPixelMapuiv, map, values);
+}
+void GL_APIENTRY glGetPixelMapusv(GLenum map, GLushort* values) {
+  get_pixel_state(Op::glGetPixelMapusv, map, values);
+}
+void GL_APIENTRY glGetPolygonStipple(GLubyte* mask) {
+  get_pixel_state(Op::glGetPolygonStipple, 0, mask);
+}
+
 // glMapBuffer (GL 1.5): the whole buffer, mapped as glMapBufferRange maps a range.
 void* GL_APIENTRY glMapBuffer(GLenum target, GLenum access) {
   Context* ctx = current();

@@ -573,8 +573,35 @@ GLXContext CreateNewContext(Display*, GLXFBConfig config, int render_type, GLXCo
   return create_context(c, c ? c->screen : 0, share, nullptr);
 }
 
+// A GLX protocol error as the X server would send it (GLX 1.4, 3.3): the program's X error
+// handler gets it, as it would from a GLX that talks to the server.
+// `core`: a core X error (BadValue...) rather than one of GLX's own.
+void send_glx_error(Display* dpy, int error, XID resource, int minor_opcode, bool core = false) {
+  int major = 0, first_event = 0, first_error = 0;
+  if (!XQueryExtension(dpy, "GLX", &major, &first_event, &first_error)) return;
+  // _XError unlocks the display around the handler and locks it again: it must be held.
+  LockDisplay(dpy);
+  xError e{};
+  e.type = X_Error;
+  e.errorCode = static_cast<CARD8>(core ? error : first_error + error);
+  e.sequenceNumber = static_cast<CARD16>(dpy->request);
+  e.resourceID = static_cast<CARD32>(resource);
+  e.minorCode = static_cast<CARD16>(minor_opcode);
+  e.majorCode = static_cast<CARD8>(major);
+  _XError(dpy, &e);
+  UnlockDisplay(dpy);
+}
+
 GLXContext CreateContextAttribsARB(Display* dpy, GLXFBConfig config, GLXContext share, Bool,
                                    const int* attribs) {
+  // A render type other than RGBA is BadValue (GLX_ARB_create_context): no float configs here.
+  for (const int* a = attribs; a && a[0] != None; a += 2) {
+    if (a[0] == GLX_RENDER_TYPE && a[1] != GLX_RGBA_TYPE) {
+      constexpr int kGlxCreateContextAttribsOp = 34;  // X_GLXCreateContextAttribsARB
+      send_glx_error(dpy, BadValue, static_cast<XID>(a[1]), kGlxCreateContextAttribsOp, true);
+      return nullptr;
+    }
+  }
   const FbConfig* c;
   {
     std::lock_guard lock(mutex);
@@ -704,24 +731,6 @@ void DestroyPbuffer(Display* dpy, GLXPbuffer pbuffer) {
 GLXWindow CreateWindow(Display* dpy, GLXFBConfig, Window window, const int*) {
   std::lock_guard lock(mutex);
   return drawable_for(dpy, window) ? window : 0;  // the window's own id serves as the GLXWindow
-}
-
-// A GLX protocol error as the X server would send it (GLX 1.4, 3.3): the program's X error
-// handler gets it, as it would from a GLX that talks to the server.
-void send_glx_error(Display* dpy, int glx_error, XID resource, int minor_opcode) {
-  int major = 0, first_event = 0, first_error = 0;
-  if (!XQueryExtension(dpy, "GLX", &major, &first_event, &first_error)) return;
-  // _XError unlocks the display around the handler and locks it again: it must be held.
-  LockDisplay(dpy);
-  xError e{};
-  e.type = X_Error;
-  e.errorCode = static_cast<CARD8>(first_error + glx_error);
-  e.sequenceNumber = static_cast<CARD16>(dpy->request);
-  e.resourceID = static_cast<CARD32>(resource);
-  e.minorCode = static_cast<CARD16>(minor_opcode);
-  e.majorCode = static_cast<CARD8>(major);
-  _XError(dpy, &e);
-  UnlockDisplay(dpy);
 }
 
 // A GLXWindow dies with its X window: destroying it afterwards is GLXBadWindow.

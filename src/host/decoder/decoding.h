@@ -246,6 +246,9 @@ struct Decoding {
   Blob unpack_blob(wire::Reader& r, size_t expected, bool nullable);
   // A blob the host writes into (read-backs): must be a transfer reference of `expected` bytes.
   Blob output_blob(wire::Reader& r, size_t expected);
+  // A blob that is an offset into a bound buffer, or anything else as it came (the caller
+  // checks which it accepts).
+  Blob offset_or_plain_blob(wire::Reader& r) { return read_blob(r, true); }
   void release(const Blob& b);
 
   size_t output_count(int64_t n) const { return elements(n); }

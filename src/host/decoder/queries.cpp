@@ -507,6 +507,67 @@ bool decode_glGetCompressedTextureSubImage(Decoding& d) {
   return get_tex_image(d, true, true, true);
 }
 
+// glGetPixelMap*, glGetPolygonStipple: u32 map (0 for the stipple), u32 0, then an offset into
+// the bound PIXEL_PACK_BUFFER or no blob; replies with the values when they come back. The
+// stipple is 32 x 32 bits under the pack modes; a map has GL_PIXEL_MAP_*_SIZE entries.
+template <typename T, typename Get>
+static bool get_pixel_state(Decoding& d, Get get) {
+  if (d.size < 16) return d.fail("command too short");
+  const GLenum map = wire::load<uint32_t>(d.cmd + 8);
+  wire::Reader r(d.cmd + 16, d.size - 16);
+  const bool pack_buffer = d.state().bound_buffer(GL_PIXEL_PACK_BUFFER_BINDING) != 0;
+  Blob b = d.offset_or_plain_blob(r);  // an offset, or nothing
+  if (!b.ok || (!b.offset && b.length) || !r.at_end())
+    return d.fail("size does not match its arguments");
+  ReplyWriter w = d.reply();
+  if (b.offset) {
+    if (pack_buffer)
+      get(map, reinterpret_cast<T*>(reinterpret_cast<uintptr_t>(b.data)));
+    else
+      d.ctx.record_error(GL_INVALID_OPERATION);
+    w.output(static_cast<const T*>(nullptr), 0);
+    return d.finish_reply(w);
+  }
+  if (pack_buffer) {
+    d.ctx.record_error(GL_INVALID_OPERATION);  // the guest thought no pack buffer was bound
+    w.output(static_cast<const T*>(nullptr), 0);
+    return d.finish_reply(w);
+  }
+  size_t count = 0;
+  if (map == 0) {
+    uint64_t bytes = 0;
+    count = gl::image_bytes(d.state().pack_store(), GL_COLOR_INDEX, GL_BITMAP, 32, 32, 1, &bytes)
+                ? static_cast<size_t>(bytes)
+                : 0;
+  } else {
+    GLint n = 0;  // GL_PIXEL_MAP_x_SIZE is GL_PIXEL_MAP_x + 0x40 (table 23.17)
+    if (map >= GL_PIXEL_MAP_I_TO_I && map <= GL_PIXEL_MAP_A_TO_A)
+      glGetIntegerv(map + (GL_PIXEL_MAP_I_TO_I_SIZE - GL_PIXEL_MAP_I_TO_I), &n);
+    count = static_cast<size_t>(std::clamp(n, 1, 1 << 16));
+  }
+  std::vector<T> values(count);
+  const GLenum before = glGetError();
+  get(map, values.data());
+  const GLenum error = glGetError();
+  d.ctx.record_error(before);
+  d.ctx.record_error(error);
+  w.output(values.data(), error == GL_NO_ERROR ? count : 0);
+  return d.finish_reply(w);
+}
+
+bool decode_glGetPixelMapfv(Decoding& d) {
+  return get_pixel_state<GLfloat>(d, [](GLenum m, GLfloat* v) { glGetPixelMapfv(m, v); });
+}
+bool decode_glGetPixelMapuiv(Decoding& d) {
+  return get_pixel_state<GLuint>(d, [](GLenum m, GLuint* v) { glGetPixelMapuiv(m, v); });
+}
+bool decode_glGetPixelMapusv(Decoding& d) {
+  return get_pixel_state<GLushort>(d, [](GLenum m, GLushort* v) { glGetPixelMapusv(m, v); });
+}
+bool decode_glGetPolygonStipple(Decoding& d) {
+  return get_pixel_state<GLubyte>(d, [](GLenum, GLubyte* v) { glGetPolygonStipple(v); });
+}
+
 // glMapBufferRange / glMapNamedBufferRange: u32 target (or buffer name), u32 access, u64
 // offset, u64 length, then the destination. The host maps, copies out what the guest will
 // read, and unmaps at once: the guest keeps its own copy and sends written ranges back.
