@@ -163,7 +163,8 @@ HIDDEN_EXTENSIONS = {
 # (src/guest/gl/vertex_arrays.cpp, src/host/decoder/draws.cpp): the guest follows their
 # pointers, enables and the client active texture, and sends the used range with each draw.
 GUEST_HAND = {
-    'glVertexAttribLPointer',
+    'glVertexAttribLPointer', 'glArrayElement',
+    'glFeedbackBuffer', 'glSelectBuffer', 'glRenderMode',
     # Query results into a bound QUERY_BUFFER; invalidating a buffer the guest has mapped.
     'glGetQueryObjectiv', 'glGetQueryObjectuiv', 'glGetQueryObjecti64v', 'glGetQueryObjectui64v',
     'glInvalidateBufferData', 'glInvalidateBufferSubData', 'glGetBufferSubData',
@@ -181,6 +182,8 @@ GUEST_HAND = {
 }
 HOST_HAND = {
     'glVertexAttribLPointer',
+    # Feedback and selection buffers are kept by GL after the call (host-owned copies).
+    'glFeedbackBuffer', 'glSelectBuffer', 'glRenderMode',
     # Pixel state read back into the program or into a bound pack buffer.
     'glGetPixelMapfv', 'glGetPixelMapuiv', 'glGetPixelMapusv', 'glGetPolygonStipple',
     'glDrawElementsInstancedBaseInstance', 'glDrawElementsInstancedBaseVertexBaseInstance',
@@ -200,6 +203,9 @@ GUEST_ONLY = {
     # of unmapping, flushing and the pointer query act on the guest's copy.
     'glMapBuffer', 'glMapNamedBuffer', 'glUnmapNamedBuffer', 'glFlushMappedNamedBufferRange',
     'glGetNamedBufferPointerv',
+    # EXT_vertex_array's pointer commands are GL 1.1's with a count.
+    'glVertexPointerEXT', 'glNormalPointerEXT', 'glColorPointerEXT', 'glIndexPointerEXT',
+    'glTexCoordPointerEXT', 'glEdgeFlagPointerEXT',
 }
 
 # NV_depth_buffer_float's forms that ARB_viewport_array lists as an interaction; the host's
@@ -229,3 +235,7 @@ VENDOR_EXTENSIONS = {
     'GL_AMD_draw_buffers_blend', 'GL_NV_half_float', 'GL_NV_copy_image', 'GL_NV_texture_barrier',
     'GL_NV_primitive_restart', 'GL_MESA_window_pos', 'GL_INGR_blend_func_separate',
 }
+
+# Not carried: OES_fixed_point's feedback buffer is kept by GL after the call like
+# glFeedbackBuffer's (and the relay carries no OpenGL ES 1.x).
+UNSUPPORTED = {'glFeedbackBufferxOES'}

@@ -26,6 +26,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -154,6 +155,66 @@ class Gears {
       glPopMatrix();
     }
     glPopMatrix();
+    markers(angle);
+  }
+
+  // Client-side arrays of the compatibility profile, unlit, below the wheels: triangles from
+  // glArrayElement inside glBegin/glEnd (vertex, color and normal arrays), and from
+  // glInterleavedArrays + glDrawArrays.
+  void markers(float angle) {
+    const float s = std::sin(angle * static_cast<float>(M_PI) / 180);
+    const GLfloat vertices[] = {-9, -8, 0, -6, -8 + s, 0, -7.5f, -5, 0};
+    const GLubyte colors[] = {255, 40, 0, 255, 20, 230, 40, 255, 60, 80, 255, 255};
+    const GLbyte normals[] = {0, 0, 127, 0, 0, 127, 0, 0, 127};
+    const GLfloat interleaved[] = {
+        // C3F_V3F: r, g, b, x, y, z
+        0.9f, 0.8f, 0.1f, 6, -8, 0, 0.1f, 0.8f, 0.9f, 9, -8 - s, 0, 0.9f, 0.1f, 0.8f, 7.5f, -5, 0};
+    glDisable(GL_LIGHTING);
+    glVertexPointer(3, GL_FLOAT, 0, vertices);
+    glColorPointer(4, GL_UNSIGNED_BYTE, 0, colors);
+    glNormalPointer(GL_BYTE, 0, normals);
+    glEnableClientState(GL_VERTEX_ARRAY);
+    glEnableClientState(GL_COLOR_ARRAY);
+    glEnableClientState(GL_NORMAL_ARRAY);
+    glBegin(GL_TRIANGLES);
+    for (GLint i = 0; i < 3; ++i) glArrayElement(i);
+    glEnd();
+    glDisableClientState(GL_NORMAL_ARRAY);
+    glInterleavedArrays(GL_C3F_V3F, 0, interleaved);
+    glDrawArrays(GL_TRIANGLES, 0, 3);
+    glDisableClientState(GL_VERTEX_ARRAY);
+    glDisableClientState(GL_COLOR_ARRAY);
+    glEnable(GL_LIGHTING);
+  }
+
+  // Feedback and selection of one wheel: what GL reports, printed (the same natively and
+  // relayed means the relay returned the buffers GL filled).
+  void report_feedback_and_selection() {
+    std::vector<GLfloat> feedback(1 << 16);
+    glFeedbackBuffer(static_cast<GLsizei>(feedback.size()), GL_3D_COLOR, feedback.data());
+    glRenderMode(GL_FEEDBACK);
+    draw(10);
+    const GLint values = glRenderMode(GL_RENDER);
+    uint64_t h = 1469598103934665603ull;
+    for (GLint i = 0; i < values; ++i) {
+      h ^= static_cast<uint64_t>(std::lround(feedback[i] * 16));
+      h *= 1099511628211ull;
+    }
+    std::printf("feedback: %d values, hash %016llx\n", values, static_cast<unsigned long long>(h));
+    GLuint selection[64] = {};
+    glSelectBuffer(64, selection);
+    glRenderMode(GL_SELECT);
+    glInitNames();
+    glPushName(0);
+    for (GLuint i = 0; i < 3; ++i) {
+      glLoadName(i + 1);
+      glCallList(lists_ + i);
+    }
+    const GLint hits = glRenderMode(GL_RENDER);
+    std::printf("selection: %d hits, names", hits);
+    for (GLint i = 0, at = 0; i < hits && at < 64; ++i, at += 3 + selection[at])
+      std::printf(" %u", selection[at + 3]);
+    std::printf("\n");
   }
 
  private:
@@ -344,6 +405,8 @@ int run(Display* dpy, WindowSystem& ws) {
     return lit;
   };
   long lit = phase(0, 20);
+  if constexpr (requires { scene.report_feedback_and_selection(); })
+    scene.report_feedback_and_selection();
   // A resize: the next frames must fill the new size.
   width = 360;
   height = 200;

@@ -156,6 +156,12 @@ struct ShadowState {
   }
 };
 
+// A feedback or selection buffer of the program (compatibility profile).
+struct RenderBuffer {
+  void* pointer = nullptr;
+  GLsizei size = 0;  // in values (floats or uints)
+};
+
 struct Mapping {
   GLuint buffer = 0;
   GLenum target = 0;
@@ -177,6 +183,8 @@ class Context {
   static void set_current(Context* ctx);
 
   bool desktop_gl = false;  // an OpenGL (not OpenGL ES) context
+  GLenum render_mode = GL_RENDER;  // glRenderMode, as the host last reported it
+  RenderBuffer feedback_buffer, select_buffer;
   uint32_t id() const { return id_; }
   int api_major() const { return api_major_; }
 

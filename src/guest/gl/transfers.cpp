@@ -499,6 +499,60 @@ void GL_APIENTRY glGetPolygonStipple(GLubyte* mask) {
   get_pixel_state(Op::glGetPolygonStipple, 0, mask);
 }
 
+// Feedback and selection (GL 4.6 compatibility, 20.1-20.3): GL keeps the buffer and fills it
+// while the render mode is FEEDBACK or SELECT; the values appear when glRenderMode leaves that
+// mode. The host keeps a buffer of its own for each context; the guest remembers the program's
+// and copies the values into it when glRenderMode returns. Wire forms: glFeedbackBuffer u32 size,
+// u32 type; glSelectBuffer u32 size, u32 0; glRenderMode u32 mode, u32 0, then a transfer blob
+// of the left mode's buffer size (or none), replied u32 result, u32 values written, u32 mode now.
+void set_render_buffer(Op op, GLsizei size, GLenum type, void* buffer) {
+  Context* ctx = current();
+  if (!ctx) return;
+  RenderBuffer& b = op == Op::glFeedbackBuffer ? ctx->feedback_buffer : ctx->select_buffer;
+  // GL refuses a new buffer while its mode is on (and a negative size); the host reports it.
+  if (ctx->render_mode != (op == Op::glFeedbackBuffer ? GL_FEEDBACK : GL_SELECT) && size >= 0) {
+    b.pointer = buffer;
+    b.size = size;
+  }
+  uint8_t* p = ctx->begin(op, 16);
+  if (!p) return;
+  wire::store<uint32_t>(p + 8, static_cast<uint32_t>(size));
+  wire::store<uint32_t>(p + 12, type);
+  ctx->end(16);
+}
+void GL_APIENTRY glFeedbackBuffer(GLsizei size, GLenum type, GLfloat* buffer) {
+  set_render_buffer(Op::glFeedbackBuffer, size, type, buffer);
+}
+void GL_APIENTRY glSelectBuffer(GLsizei size, GLuint* buffer) {
+  set_render_buffer(Op::glSelectBuffer, size, 0, buffer);
+}
+GLint GL_APIENTRY glRenderMode(GLenum mode) {
+  Context* ctx = current();
+  if (!ctx) return 0;
+  const RenderBuffer* leaving = ctx->render_mode == GL_FEEDBACK ? &ctx->feedback_buffer
+                                : ctx->render_mode == GL_SELECT ? &ctx->select_buffer
+                                                                : nullptr;
+  Blob blob;
+  if (leaving && leaving->pointer && leaving->size > 0)
+    blob = ctx->output_blob(static_cast<size_t>(leaving->size) * 4);
+  const size_t size = 16 + blob.wire_size();
+  uint8_t* p = ctx->begin(Op::glRenderMode, size);
+  if (!p) return 0;
+  wire::store<uint32_t>(p + 8, mode);
+  wire::store<uint32_t>(p + 12, 0);
+  ctx->write_blob(p + 16, blob);
+  ctx->end(size);
+  ReplyReader reply = ctx->sync();
+  const auto result = static_cast<GLint>(reply.scalar<uint32_t>());
+  const uint32_t written = reply.scalar<uint32_t>();
+  const uint32_t now = reply.scalar<uint32_t>();
+  if (!reply.live()) return 0;
+  if (blob.mode == wire::BlobMode::kTransfer && written <= static_cast<uint32_t>(leaving->size))
+    std::memcpy(leaving->pointer, ctx->transfer_bytes(blob), size_t{written} * 4);
+  ctx->render_mode = now;
+  return result;
+}
+
 // glMapBuffer (GL 1.5): the whole buffer, mapped as glMapBufferRange maps a range.
 void* GL_APIENTRY glMapBuffer(GLenum target, GLenum access) {
   Context* ctx = current();

@@ -439,6 +439,30 @@ void GL_APIENTRY glTexCoordPointer(GLint size, GLenum type, GLsizei stride, cons
   array_pointer(Op::glTexCoordPointer, slot, slot, size, type, GL_FALSE, stride, pointer, AttribKind::kFloat);
 }
 
+// EXT_vertex_array (GL 1.1's arrays before they were core): the same arrays; `count` only
+// told GL how many elements were valid, which the guest learns from each draw instead.
+void GL_APIENTRY glVertexPointerEXT(GLint size, GLenum type, GLsizei stride, GLsizei,
+                                    const void* pointer) {
+  glVertexPointer(size, type, stride, pointer);
+}
+void GL_APIENTRY glNormalPointerEXT(GLenum type, GLsizei stride, GLsizei, const void* pointer) {
+  glNormalPointer(type, stride, pointer);
+}
+void GL_APIENTRY glColorPointerEXT(GLint size, GLenum type, GLsizei stride, GLsizei,
+                                   const void* pointer) {
+  glColorPointer(size, type, stride, pointer);
+}
+void GL_APIENTRY glIndexPointerEXT(GLenum type, GLsizei stride, GLsizei, const void* pointer) {
+  glIndexPointer(type, stride, pointer);
+}
+void GL_APIENTRY glTexCoordPointerEXT(GLint size, GLenum type, GLsizei stride, GLsizei,
+                                      const void* pointer) {
+  glTexCoordPointer(size, type, stride, pointer);
+}
+void GL_APIENTRY glEdgeFlagPointerEXT(GLsizei stride, GLsizei, const GLboolean* pointer) {
+  glEdgeFlagPointer(stride, pointer);
+}
+
 void GL_APIENTRY glClientActiveTexture(GLenum texture) {
   Context* ctx = current();
   if (!ctx) return;
@@ -807,6 +831,112 @@ void GL_APIENTRY glMultiDrawElementsIndirect(GLenum mode, GLenum type, const voi
   if (!read_indirect(*ctx, indirect, drawcount, stride, &commands))
     return encode_glMultiDrawElementsIndirect(*ctx, mode, type, indirect, drawcount, stride);
   draw_elements_from(*ctx, mode, type, commands);
+}
+
+namespace {
+
+// One component of a client array element as a double: normalized integers as GL converts them
+// (GL 4.6, 2.3.5: unsigned c / (2^b - 1), signed max(c / (2^(b-1) - 1), -1)).
+double component(const uint8_t* at, GLenum type, bool normalized) {
+  auto load = [at](auto v) {
+    std::memcpy(&v, at, sizeof(v));
+    return v;
+  };
+  switch (type) {
+    case GL_BYTE:
+      return normalized ? std::max(load(int8_t{}) / 127.0, -1.0) : load(int8_t{});
+    case GL_UNSIGNED_BYTE:
+      return normalized ? load(uint8_t{}) / 255.0 : load(uint8_t{});
+    case GL_SHORT:
+      return normalized ? std::max(load(int16_t{}) / 32767.0, -1.0) : load(int16_t{});
+    case GL_UNSIGNED_SHORT:
+      return normalized ? load(uint16_t{}) / 65535.0 : load(uint16_t{});
+    case GL_INT:
+      return normalized ? std::max(load(int32_t{}) / 2147483647.0, -1.0) : load(int32_t{});
+    case GL_UNSIGNED_INT:
+      return normalized ? load(uint32_t{}) / 4294967295.0 : load(uint32_t{});
+    case GL_FLOAT:
+      return load(float{});
+    case GL_DOUBLE:
+      return load(double{});
+    default:
+      return 0;  // packed and half types: not read here
+  }
+}
+
+// Element `i` of an enabled client array: up to four components, the rest GL's defaults.
+std::array<double, 4> element(const VertexAttrib& a, GLint i, bool normalized) {
+  std::array<double, 4> v = {0, 0, 0, 1};
+  const uint32_t bytes = attrib_element_bytes(a);
+  const uint32_t type_bytes = gl::type_bytes(a.type);
+  const GLint n = a.size == GL_BGRA ? 4 : std::clamp(a.size, 0, 4);
+  if (!bytes || !type_bytes) return v;
+  const auto* at = static_cast<const uint8_t*>(a.pointer) +
+                   static_cast<uint64_t>(i) * (a.stride ? static_cast<uint64_t>(a.stride) : bytes);
+  for (GLint c = 0; c < n; ++c) v[c] = component(at + c * type_bytes, a.type, normalized);
+  if (a.size == GL_BGRA) std::swap(v[0], v[2]);
+  return v;
+}
+
+}  // namespace
+
+// glArrayElement (GL 4.6 compatibility, 10.8): where the enabled arrays are client memory, the
+// guest reads element `i` and sends the attribute commands the specification lists (inside
+// glBegin/glEnd no buffer can be filled for the host). Arrays in buffers: the host reads them.
+void GL_APIENTRY glArrayElement(GLint i) {
+  Context* ctx = current();
+  if (!ctx) return;
+  const ShadowState& s = ctx->state;
+  if (!any_client_arrays(s) || i < 0) return encode_glArrayElement(*ctx, i);
+  auto enabled = [&s](uint32_t slot) -> const VertexAttrib* {
+    const VertexAttrib& a = s.attribs[slot];
+    return a.enabled && a.pointer && a.buffer == 0 ? &a : nullptr;
+  };
+  using namespace gl;
+  if (const VertexAttrib* a = enabled(kFixedNormalArray)) {
+    const auto v = element(*a, i, true);
+    encode_glNormal3d(*ctx, v[0], v[1], v[2]);
+  }
+  if (const VertexAttrib* a = enabled(kFixedColorArray)) {
+    const auto v = element(*a, i, true);
+    encode_glColor4d(*ctx, v[0], v[1], v[2], v[3]);
+  }
+  if (const VertexAttrib* a = enabled(kFixedSecondaryColorArray)) {
+    const auto v = element(*a, i, true);
+    encode_glSecondaryColor3d(*ctx, v[0], v[1], v[2]);
+  }
+  if (const VertexAttrib* a = enabled(kFixedFogCoordArray))
+    encode_glFogCoordd(*ctx, element(*a, i, false)[0]);
+  for (uint32_t unit = 0; unit < kFixedTexCoordUnits; ++unit) {
+    if (const VertexAttrib* a = enabled(kFixedTexCoordArray0 + unit)) {
+      const auto v = element(*a, i, false);
+      encode_glMultiTexCoord4d(*ctx, GL_TEXTURE0 + unit, v[0], v[1], v[2], v[3]);
+    }
+  }
+  if (const VertexAttrib* a = enabled(kFixedIndexArray))
+    encode_glIndexd(*ctx, element(*a, i, false)[0]);
+  if (const VertexAttrib* a = enabled(kFixedEdgeFlagArray))
+    encode_glEdgeFlag(*ctx, element(*a, i, false)[0] != 0 ? GL_TRUE : GL_FALSE);
+  // Generic attributes, 0 last: it provokes the vertex as glVertex does.
+  for (int index = 1; index < kMaxVertexAttribs; ++index) {
+    if (const VertexAttrib* a = enabled(static_cast<uint32_t>(index))) {
+      const auto v = element(*a, i, a->normalized);
+      if (a->kind == AttribKind::kInteger)
+        encode_glVertexAttribI4i(*ctx, index, static_cast<GLint>(v[0]), static_cast<GLint>(v[1]),
+                                 static_cast<GLint>(v[2]), static_cast<GLint>(v[3]));
+      else if (a->kind == AttribKind::kLong)
+        encode_glVertexAttribL4d(*ctx, index, v[0], v[1], v[2], v[3]);
+      else
+        encode_glVertexAttrib4d(*ctx, index, v[0], v[1], v[2], v[3]);
+    }
+  }
+  if (const VertexAttrib* a = enabled(0)) {
+    const auto v = element(*a, i, a->normalized);
+    encode_glVertexAttrib4d(*ctx, 0, v[0], v[1], v[2], v[3]);
+  } else if (const VertexAttrib* a = enabled(kFixedVertexArray)) {
+    const auto v = element(*a, i, false);
+    encode_glVertex4d(*ctx, v[0], v[1], v[2], v[3]);
+  }
 }
 
 }  // namespace hand

@@ -140,6 +140,9 @@ class HostContext {
   std::vector<GLuint> client_array_buffers;     // by array slot; host-owned, never in a guest
                                                 // name space
   uint32_t generic_array_slots = 0;             // GL_MAX_VERTEX_ATTRIBS
+  // Feedback and selection buffers GL holds between glFeedbackBuffer / glSelectBuffer and
+  // glRenderMode (as 32-bit values: floats or uints).
+  std::vector<uint32_t> feedback_storage, select_storage;
   std::vector<std::string> carried_extensions;  // host's, narrowed to what the relay carries
   gl::ContextApi api;                           // what the context is (read when first current)
   DebugLog debug_log;

@@ -507,6 +507,80 @@ bool decode_glGetCompressedTextureSubImage(Decoding& d) {
   return get_tex_image(d, true, true, true);
 }
 
+// Feedback and selection: GL keeps the buffer it is given and fills it later, so the host gives
+// it one of the context's own (never a pointer that goes away) and sends the values back when
+// glRenderMode leaves the mode (see the guest's transfers.cpp for the wire forms).
+static bool set_render_buffer(Decoding& d, bool feedback) {
+  if (d.size != 16) return d.fail("command size");
+  const auto size = static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 8));
+  const GLenum type = wire::load<uint32_t>(d.cmd + 12);
+  constexpr GLsizei kMaxValues = 1 << 22;  // 16 MiB of values, more than any program asks
+  std::vector<uint32_t>& storage = feedback ? d.ctx.feedback_storage : d.ctx.select_storage;
+  GLint mode = GL_RENDER;
+  glGetIntegerv(GL_RENDER_MODE, &mode);
+  const bool in_use = mode == (feedback ? GL_FEEDBACK : GL_SELECT);
+  if (size < 0 || size > kMaxValues || in_use) {
+    // GL's own error (INVALID_VALUE, or INVALID_OPERATION while the mode is on); the buffer GL
+    // holds stays as it was.
+    if (size > kMaxValues) return d.fail("feedback or selection buffer too large");
+    if (feedback)
+      glFeedbackBuffer(size, type, reinterpret_cast<GLfloat*>(storage.data()));
+    else
+      glSelectBuffer(size, storage.data());
+    return true;
+  }
+  storage.assign(static_cast<size_t>(std::max(size, 1)), 0);
+  if (feedback)
+    glFeedbackBuffer(size, type, reinterpret_cast<GLfloat*>(storage.data()));
+  else
+    glSelectBuffer(size, storage.data());
+  return true;
+}
+
+bool decode_glFeedbackBuffer(Decoding& d) {
+  return set_render_buffer(d, true);
+}
+bool decode_glSelectBuffer(Decoding& d) {
+  return set_render_buffer(d, false);
+}
+
+bool decode_glRenderMode(Decoding& d) {
+  if (d.size < 16) return d.fail("command too short");
+  const GLenum mode = wire::load<uint32_t>(d.cmd + 8);
+  wire::Reader r(d.cmd + 16, d.size - 16);
+  wire::Reader peek = r;
+  const uint32_t length = peek.get<uint32_t>();
+  GLint before = GL_RENDER;
+  glGetIntegerv(GL_RENDER_MODE, &before);
+  const std::vector<uint32_t>* storage = before == GL_FEEDBACK ? &d.ctx.feedback_storage
+                                         : before == GL_SELECT ? &d.ctx.select_storage
+                                                               : nullptr;
+  Blob out = length ? d.output_blob(r, length) : d.blob(r, 0, true);
+  if (!out.ok || !r.at_end()) return d.fail("render mode: bad destination");
+  const GLint result = glRenderMode(mode);
+  // Values written: feedback returns their count; selection returns the hit records, each
+  // u32 name count, two depths, then the names (-1 for both: the buffer overflowed, all used).
+  size_t written = 0;
+  if (storage && result > 0 && before == GL_FEEDBACK) {
+    written = static_cast<size_t>(result);
+  } else if (storage && result != 0 && before == GL_SELECT) {
+    for (GLint hit = 0; hit < result && written < storage->size(); ++hit)
+      written += 3 + size_t{(*storage)[written]};
+  } else if (storage && result < 0) {
+    written = storage->size();
+  }
+  written = std::min({written, storage ? storage->size() : 0, out.length / 4});
+  if (written && out.data) std::memcpy(const_cast<void*>(out.data), storage->data(), written * 4);
+  d.release(out);
+  GLint now = GL_RENDER;
+  glGetIntegerv(GL_RENDER_MODE, &now);
+  ReplyWriter w = d.reply();
+  w.scalar<uint32_t>(static_cast<uint32_t>(result));
+  w.scalar<uint32_t>(static_cast<uint32_t>(written));
+  w.scalar<uint32_t>(static_cast<uint32_t>(now));
+  return d.finish_reply(w);
+}
+
 // glGetPixelMap*, glGetPolygonStipple: u32 map (0 for the stipple), u32 0, then an offset into
 // the bound PIXEL_PACK_BUFFER or no blob; replies with the values when they come back. The
 // stipple is 32 x 32 bits under the pack modes; a map has GL_PIXEL_MAP_*_SIZE entries.
