@@ -163,7 +163,7 @@ HIDDEN_EXTENSIONS = {
 # (src/guest/gl/vertex_arrays.cpp, src/host/decoder/draws.cpp): the guest follows their
 # pointers, enables and the client active texture, and sends the used range with each draw.
 GUEST_HAND = {
-    'glVertexAttribLPointer', 'glArrayElement',
+    'glVertexAttribLPointer', 'glArrayElement', 'glEnable', 'glDisable',
     'glFeedbackBuffer', 'glSelectBuffer', 'glRenderMode',
     # Query results into a bound QUERY_BUFFER; invalidating a buffer the guest has mapped.
     'glGetQueryObjectiv', 'glGetQueryObjectuiv', 'glGetQueryObjecti64v', 'glGetQueryObjectui64v',

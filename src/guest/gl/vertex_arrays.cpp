@@ -489,6 +489,25 @@ void GL_APIENTRY glDisableClientState(GLenum array) {
   client_state(array, false);
 }
 
+// Mesa's compatibility profile (like other GLs of old) also takes the client array names in
+// glEnable / glDisable; the guest follows them there too.
+void GL_APIENTRY glEnable(GLenum cap) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glEnable(*ctx, cap);
+  const uint32_t slot = gl::client_state_slot(cap, ctx->state.client_active_unit);
+  if (ctx->desktop_gl && ctx->state.vertex_array == 0 && slot < gl::kClientArraySlots)
+    ctx->state.attribs[slot].enabled = true;
+}
+void GL_APIENTRY glDisable(GLenum cap) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glDisable(*ctx, cap);
+  const uint32_t slot = gl::client_state_slot(cap, ctx->state.client_active_unit);
+  if (ctx->desktop_gl && ctx->state.vertex_array == 0 && slot < gl::kClientArraySlots)
+    ctx->state.attribs[slot].enabled = false;
+}
+
 // Sets the arrays of one of the interleaved formats (GL 4.6 compatibility, 10.3.4, table
 // 10.6), as the sequence of commands the specification gives.
 void GL_APIENTRY glInterleavedArrays(GLenum format, GLsizei stride, const void* pointer) {
