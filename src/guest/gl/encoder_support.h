@@ -182,7 +182,7 @@ class Context {
   static Context* current();
   static void set_current(Context* ctx);
 
-  bool desktop_gl = false;  // an OpenGL (not OpenGL ES) context
+  bool desktop_gl = false;         // an OpenGL (not OpenGL ES) context
   GLenum render_mode = GL_RENDER;  // glRenderMode, as the host last reported it
   RenderBuffer feedback_buffer, select_buffer;
   uint32_t id() const { return id_; }

@@ -165,8 +165,8 @@ void GL_APIENTRY glReadnPixels(GLint x, GLint y, GLsizei width, GLsizei height, 
 // type (0, 0 for compressed), bufSize (-1 for the non-DSA forms), 0, then for the sub-image
 // forms (ARB_get_texture_sub_image) x, y, z, width, height, depth, then the blob. A compressed
 // sub-image is read into all of bufSize (its size depends on the format's blocks).
-void get_tex_image(Op op, GLenum target, GLint level, GLenum format, GLenum type,
-                   GLsizei buf_size, void* pixels, const GLint* region = nullptr) {
+void get_tex_image(Op op, GLenum target, GLint level, GLenum format, GLenum type, GLsizei buf_size,
+                   void* pixels, const GLint* region = nullptr) {
   Context* ctx = current();
   if (!ctx) return;
   const bool compressed = op == Op::glGetCompressedTexImage ||
@@ -261,8 +261,7 @@ void GL_APIENTRY glGetCompressedTextureSubImage(GLuint texture, GLint level, GLi
                                                 GLsizei height, GLsizei depth, GLsizei bufSize,
                                                 void* pixels) {
   const GLint region[] = {xoffset, yoffset, zoffset, width, height, depth};
-  get_tex_image(Op::glGetCompressedTextureSubImage, texture, level, 0, 0, bufSize, pixels,
-                region);
+  get_tex_image(Op::glGetCompressedTextureSubImage, texture, level, 0, 0, bufSize, pixels, region);
 }
 
 // Mappings live in guest memory: the host fills them when the program will read (the
@@ -281,8 +280,8 @@ void* map_range(Op op, GLenum target, GLintptr offset, GLsizeiptr length, GLbitf
   // ARB_map_buffer_alignment: the pointer minus `offset` is aligned to
   // GL_MIN_MAP_BUFFER_ALIGNMENT, which is 64 on the GLs the relay runs on.
   constexpr uintptr_t kAlignment = 64;
-  std::unique_ptr<uint8_t[]> storage(
-      new (std::nothrow) uint8_t[static_cast<size_t>(std::max<GLsizeiptr>(length, 1)) + 2 * kAlignment]);
+  std::unique_ptr<uint8_t[]> storage(new (
+      std::nothrow) uint8_t[static_cast<size_t>(std::max<GLsizeiptr>(length, 1)) + 2 * kAlignment]);
   if (!storage) {
     ctx->set_error(GL_OUT_OF_MEMORY);
     return nullptr;
@@ -320,6 +319,26 @@ void* map_range(Op op, GLenum target, GLintptr offset, GLsizeiptr length, GLbitf
   return address;
 }
 
+// glMapBuffer / glMapNamedBuffer (`op` the range form): the whole buffer, its size asked first.
+void* map_whole(Op op, GLenum target, GLenum access) {
+  Context* ctx = current();
+  if (!ctx) return nullptr;
+  const GLbitfield bits = access == GL_READ_ONLY    ? GL_MAP_READ_BIT
+                          : access == GL_WRITE_ONLY ? GL_MAP_WRITE_BIT
+                          : access == GL_READ_WRITE ? GL_MAP_READ_BIT | GL_MAP_WRITE_BIT
+                                                    : 0;
+  if (!bits) {
+    ctx->set_error(GL_INVALID_ENUM);
+    return nullptr;
+  }
+  GLint size = 0;
+  if (op == Op::glMapNamedBufferRange)
+    encode_glGetNamedBufferParameteriv(*ctx, target, GL_BUFFER_SIZE, &size);
+  else
+    encode_glGetBufferParameteriv(*ctx, target, GL_BUFFER_SIZE, &size);
+  return map_range(op, target, 0, size, bits);
+}
+
 // The mapping of a buffer by name (any target it was mapped through), or null.
 Mapping* named_mapping(Context& ctx, GLuint buffer) {
   for (Mapping& m : ctx.mappings)
@@ -347,19 +366,7 @@ void* GL_APIENTRY glMapNamedBufferRange(GLuint buffer, GLintptr offset, GLsizeip
 }
 
 void* GL_APIENTRY glMapNamedBuffer(GLuint buffer, GLenum access) {
-  Context* ctx = current();
-  if (!ctx) return nullptr;
-  const GLbitfield bits = access == GL_READ_ONLY    ? GL_MAP_READ_BIT
-                          : access == GL_WRITE_ONLY ? GL_MAP_WRITE_BIT
-                          : access == GL_READ_WRITE ? GL_MAP_READ_BIT | GL_MAP_WRITE_BIT
-                                                    : 0;
-  if (!bits) {
-    ctx->set_error(GL_INVALID_ENUM);
-    return nullptr;
-  }
-  GLint size = 0;
-  encode_glGetNamedBufferParameteriv(*ctx, buffer, GL_BUFFER_SIZE, &size);
-  return glMapNamedBufferRange(buffer, 0, size, bits);
+  return map_whole(Op::glMapNamedBufferRange, buffer, access);
 }
 
 GLboolean GL_APIENTRY glUnmapNamedBuffer(GLuint buffer) {
@@ -418,35 +425,29 @@ void GL_APIENTRY glInvalidateBufferSubData(GLuint buffer, GLintptr offset, GLsiz
 
 // ARB_query_buffer_object (GL 4.4): with a QUERY_BUFFER bound, `params` is an offset into it,
 // and the result goes there through GL 4.5's form that names the buffer.
-void GL_APIENTRY glGetQueryObjectiv(GLuint id, GLenum pname, GLint* params) {
+template <typename T>
+void get_query_object(void (*direct)(Context&, GLuint, GLenum, T*),
+                      void (*to_buffer)(Context&, GLuint, GLuint, GLenum, GLintptr), GLuint id,
+                      GLenum pname, T* params) {
   Context* ctx = current();
   if (!ctx) return;
   if (GLuint b = ctx->state.query_buffer)
-    return encode_glGetQueryBufferObjectiv(*ctx, id, b, pname, reinterpret_cast<GLintptr>(params));
-  encode_glGetQueryObjectiv(*ctx, id, pname, params);
+    return to_buffer(*ctx, id, b, pname, reinterpret_cast<GLintptr>(params));
+  direct(*ctx, id, pname, params);
+}
+void GL_APIENTRY glGetQueryObjectiv(GLuint id, GLenum pname, GLint* params) {
+  get_query_object(encode_glGetQueryObjectiv, encode_glGetQueryBufferObjectiv, id, pname, params);
 }
 void GL_APIENTRY glGetQueryObjectuiv(GLuint id, GLenum pname, GLuint* params) {
-  Context* ctx = current();
-  if (!ctx) return;
-  if (GLuint b = ctx->state.query_buffer)
-    return encode_glGetQueryBufferObjectuiv(*ctx, id, b, pname, reinterpret_cast<GLintptr>(params));
-  encode_glGetQueryObjectuiv(*ctx, id, pname, params);
+  get_query_object(encode_glGetQueryObjectuiv, encode_glGetQueryBufferObjectuiv, id, pname, params);
 }
 void GL_APIENTRY glGetQueryObjecti64v(GLuint id, GLenum pname, GLint64* params) {
-  Context* ctx = current();
-  if (!ctx) return;
-  if (GLuint b = ctx->state.query_buffer)
-    return encode_glGetQueryBufferObjecti64v(*ctx, id, b, pname,
-                                             reinterpret_cast<GLintptr>(params));
-  encode_glGetQueryObjecti64v(*ctx, id, pname, params);
+  get_query_object(encode_glGetQueryObjecti64v, encode_glGetQueryBufferObjecti64v, id, pname,
+                   params);
 }
 void GL_APIENTRY glGetQueryObjectui64v(GLuint id, GLenum pname, GLuint64* params) {
-  Context* ctx = current();
-  if (!ctx) return;
-  if (GLuint b = ctx->state.query_buffer)
-    return encode_glGetQueryBufferObjectui64v(*ctx, id, b, pname,
-                                              reinterpret_cast<GLintptr>(params));
-  encode_glGetQueryObjectui64v(*ctx, id, pname, params);
+  get_query_object(encode_glGetQueryObjectui64v, encode_glGetQueryBufferObjectui64v, id, pname,
+                   params);
 }
 
 // glGetBufferSubData (GL 1.5): replies are small (the reply area), so a larger read comes
@@ -555,19 +556,7 @@ GLint GL_APIENTRY glRenderMode(GLenum mode) {
 
 // glMapBuffer (GL 1.5): the whole buffer, mapped as glMapBufferRange maps a range.
 void* GL_APIENTRY glMapBuffer(GLenum target, GLenum access) {
-  Context* ctx = current();
-  if (!ctx) return nullptr;
-  const GLbitfield bits = access == GL_READ_ONLY    ? GL_MAP_READ_BIT
-                          : access == GL_WRITE_ONLY ? GL_MAP_WRITE_BIT
-                          : access == GL_READ_WRITE ? GL_MAP_READ_BIT | GL_MAP_WRITE_BIT
-                                                    : 0;
-  if (!bits) {
-    ctx->set_error(GL_INVALID_ENUM);
-    return nullptr;
-  }
-  GLint size = 0;
-  encode_glGetBufferParameteriv(*ctx, target, GL_BUFFER_SIZE, &size);
-  return glMapBufferRange(target, 0, size, bits);
+  return map_whole(Op::glMapBufferRange, target, access);
 }
 
 void* GL_APIENTRY glMapBufferOES(GLenum target, GLenum access) {

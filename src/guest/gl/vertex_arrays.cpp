@@ -272,6 +272,29 @@ void array_pointer(Op op, GLuint index, uint32_t slot, GLint size, GLenum type,
   ctx->end(40);
 }
 
+// Base-instance draws (EXT_base_instance and GL 4.2 share the layout, not the opcode).
+void arrays_base_instance(void (*encode)(Context&, GLenum, GLint, GLsizei, GLsizei, GLuint),
+                          GLenum mode, GLint first, GLsizei count, GLsizei instancecount,
+                          GLuint baseinstance) {
+  Context* ctx = current();
+  if (!ctx) return;
+  if (count > 0 && any_client_arrays(ctx->state))
+    send_client_arrays(*ctx, {first, int64_t{first} + count - 1}, {instancecount, baseinstance});
+  encode(*ctx, mode, first, count, instancecount, baseinstance);
+}
+
+void elements_base_instance(Op op, bool with_base_vertex, GLenum mode, GLsizei count, GLenum type,
+                            const void* indices, GLsizei instancecount, GLint basevertex,
+                            GLuint baseinstance) {
+  const auto n = static_cast<uint32_t>(count), instances = static_cast<uint32_t>(instancecount);
+  if (with_base_vertex)
+    indexed_draw(op, {mode, n, type, instances, static_cast<uint32_t>(basevertex), baseinstance},
+                 indices, count, type, {instancecount, baseinstance}, basevertex);
+  else
+    indexed_draw(op, {mode, n, type, instances, baseinstance}, indices, count, type,
+                 {instancecount, baseinstance}, 0);
+}
+
 }  // namespace
 
 namespace hand {
@@ -296,9 +319,8 @@ void GL_APIENTRY glDeleteBuffers(GLsizei n, const GLuint* buffers) {
     const GLuint b = buffers[i];
     if (!b) continue;
     // Deleting a bound buffer unbinds it (ES 3.2 6.1.2), from the bound vertex array too.
-    for (GLuint* binding :
-         {&s.array_buffer, &s.element_array_buffer, &s.pixel_pack_buffer, &s.pixel_unpack_buffer,
-          &s.draw_indirect_buffer, &s.query_buffer})
+    for (GLuint* binding : {&s.array_buffer, &s.element_array_buffer, &s.pixel_pack_buffer,
+                            &s.pixel_unpack_buffer, &s.draw_indirect_buffer, &s.query_buffer})
       if (*binding == b) *binding = 0;
     if (s.vertex_array && s.vertex_array_element_buffer == b) set_element_buffer(*ctx, 0);
   }
@@ -417,7 +439,8 @@ void GL_APIENTRY glColorPointer(GLint size, GLenum type, GLsizei stride, const v
 void GL_APIENTRY glSecondaryColorPointer(GLint size, GLenum type, GLsizei stride,
                                          const void* pointer) {
   array_pointer(Op::glSecondaryColorPointer, gl::kFixedSecondaryColorArray,
-                gl::kFixedSecondaryColorArray, size, type, GL_FALSE, stride, pointer, AttribKind::kFloat);
+                gl::kFixedSecondaryColorArray, size, type, GL_FALSE, stride, pointer,
+                AttribKind::kFloat);
 }
 void GL_APIENTRY glFogCoordPointer(GLenum type, GLsizei stride, const void* pointer) {
   array_pointer(Op::glFogCoordPointer, gl::kFixedFogCoordArray, gl::kFixedFogCoordArray, 1, type,
@@ -436,7 +459,8 @@ void GL_APIENTRY glTexCoordPointer(GLint size, GLenum type, GLsizei stride, cons
   if (!ctx) return;
   const uint32_t slot =
       gl::client_state_slot(GL_TEXTURE_COORD_ARRAY, ctx->state.client_active_unit);
-  array_pointer(Op::glTexCoordPointer, slot, slot, size, type, GL_FALSE, stride, pointer, AttribKind::kFloat);
+  array_pointer(Op::glTexCoordPointer, slot, slot, size, type, GL_FALSE, stride, pointer,
+                AttribKind::kFloat);
 }
 
 // EXT_vertex_array (GL 1.1's arrays before they were core): the same arrays; `count` only
@@ -665,21 +689,15 @@ void GL_APIENTRY glDrawElementsInstancedBaseVertex(GLenum mode, GLsizei count, G
 
 void GL_APIENTRY glDrawArraysInstancedBaseInstanceEXT(GLenum mode, GLint first, GLsizei count,
                                                       GLsizei instancecount, GLuint baseinstance) {
-  Context* ctx = current();
-  if (!ctx) return;
-  if (count > 0 && any_client_arrays(ctx->state))
-    send_client_arrays(*ctx, {first, int64_t{first} + count - 1}, {instancecount, baseinstance});
-  encode_glDrawArraysInstancedBaseInstanceEXT(*ctx, mode, first, count, instancecount,
-                                              baseinstance);
+  arrays_base_instance(encode_glDrawArraysInstancedBaseInstanceEXT, mode, first, count,
+                       instancecount, baseinstance);
 }
 
 void GL_APIENTRY glDrawElementsInstancedBaseInstanceEXT(GLenum mode, GLsizei count, GLenum type,
                                                         const void* indices, GLsizei instancecount,
                                                         GLuint baseinstance) {
-  indexed_draw(Op::glDrawElementsInstancedBaseInstanceEXT,
-               {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount),
-                baseinstance},
-               indices, count, type, {instancecount, baseinstance}, 0);
+  elements_base_instance(Op::glDrawElementsInstancedBaseInstanceEXT, false, mode, count, type,
+                         indices, instancecount, 0, baseinstance);
 }
 
 void GL_APIENTRY glDrawElementsInstancedBaseVertexBaseInstanceEXT(GLenum mode, GLsizei count,
@@ -687,10 +705,8 @@ void GL_APIENTRY glDrawElementsInstancedBaseVertexBaseInstanceEXT(GLenum mode, G
                                                                   GLsizei instancecount,
                                                                   GLint basevertex,
                                                                   GLuint baseinstance) {
-  indexed_draw(Op::glDrawElementsInstancedBaseVertexBaseInstanceEXT,
-               {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount),
-                static_cast<uint32_t>(basevertex), baseinstance},
-               indices, count, type, {instancecount, baseinstance}, basevertex);
+  elements_base_instance(Op::glDrawElementsInstancedBaseVertexBaseInstanceEXT, true, mode, count,
+                         type, indices, instancecount, basevertex, baseinstance);
 }
 
 // glMultiDraw* (GL 1.4, 3.2, EXT_multi_draw_arrays): one draw per entry. A negative drawcount is
@@ -733,20 +749,15 @@ void GL_APIENTRY glMultiDrawElementsBaseVertex(GLenum mode, const GLsizei* count
 // own opcodes.
 void GL_APIENTRY glDrawArraysInstancedBaseInstance(GLenum mode, GLint first, GLsizei count,
                                                    GLsizei instancecount, GLuint baseinstance) {
-  Context* ctx = current();
-  if (!ctx) return;
-  if (count > 0 && any_client_arrays(ctx->state))
-    send_client_arrays(*ctx, {first, int64_t{first} + count - 1}, {instancecount, baseinstance});
-  encode_glDrawArraysInstancedBaseInstance(*ctx, mode, first, count, instancecount, baseinstance);
+  arrays_base_instance(encode_glDrawArraysInstancedBaseInstance, mode, first, count, instancecount,
+                       baseinstance);
 }
 
 void GL_APIENTRY glDrawElementsInstancedBaseInstance(GLenum mode, GLsizei count, GLenum type,
                                                      const void* indices, GLsizei instancecount,
                                                      GLuint baseinstance) {
-  indexed_draw(Op::glDrawElementsInstancedBaseInstance,
-               {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount),
-                baseinstance},
-               indices, count, type, {instancecount, baseinstance}, 0);
+  elements_base_instance(Op::glDrawElementsInstancedBaseInstance, false, mode, count, type, indices,
+                         instancecount, 0, baseinstance);
 }
 
 void GL_APIENTRY glDrawElementsInstancedBaseVertexBaseInstance(GLenum mode, GLsizei count,
@@ -754,10 +765,8 @@ void GL_APIENTRY glDrawElementsInstancedBaseVertexBaseInstance(GLenum mode, GLsi
                                                                GLsizei instancecount,
                                                                GLint basevertex,
                                                                GLuint baseinstance) {
-  indexed_draw(Op::glDrawElementsInstancedBaseVertexBaseInstance,
-               {mode, static_cast<uint32_t>(count), type, static_cast<uint32_t>(instancecount),
-                static_cast<uint32_t>(basevertex), baseinstance},
-               indices, count, type, {instancecount, baseinstance}, basevertex);
+  elements_base_instance(Op::glDrawElementsInstancedBaseVertexBaseInstance, true, mode, count, type,
+                         indices, instancecount, basevertex, baseinstance);
 }
 
 // Indirect draws (GL 4.0 / 4.3, ES 3.1): commands in the bound DRAW_INDIRECT_BUFFER go as
@@ -791,8 +800,7 @@ bool read_indirect(Context& ctx, const void* indirect, GLsizei drawcount, GLsize
     encode_glGetBufferSubData(ctx, GL_DRAW_INDIRECT_BUFFER, reinterpret_cast<GLintptr>(indirect),
                               static_cast<GLsizeiptr>(bytes), raw.data());
   out->resize(drawcount);
-  for (GLsizei i = 0; i < drawcount; ++i)
-    std::memcpy(&(*out)[i], raw.data() + i * step, sizeof(T));
+  for (GLsizei i = 0; i < drawcount; ++i) std::memcpy(&(*out)[i], raw.data() + i * step, sizeof(T));
   return true;
 }
 

@@ -545,10 +545,9 @@ GLXContext create_context(const FbConfig* config, int screen, GLXContext share,
   ctx->id = Connection::new_object_id();
   ctx->config = config;
   ctx->screen = screen;
-  if (create_host_context(ctx->id, config->host, shared_with ? shared_with->id : 0, api,
-                          egl_attribs.data(), major,
-                          shared_with ? shared_with->gl->share_group() : nullptr,
-                          &ctx->gl) != EGL_SUCCESS)
+  if (create_host_context(
+          ctx->id, config->host, shared_with ? shared_with->id : 0, api, egl_attribs.data(), major,
+          shared_with ? shared_with->gl->share_group() : nullptr, &ctx->gl) != EGL_SUCCESS)
     return nullptr;
   contexts.insert(ctx.get());
   return reinterpret_cast<GLXContext>(ctx.release());
@@ -735,7 +734,7 @@ GLXWindow CreateWindow(Display* dpy, GLXFBConfig, Window window, const int*) {
 
 // A GLXWindow dies with its X window: destroying it afterwards is GLXBadWindow.
 void DestroyWindow(Display* dpy, GLXWindow window) {
-  constexpr int kGlxBadWindow = 12;       // glxproto.h
+  constexpr int kGlxBadWindow = 12;        // glxproto.h
   constexpr int kGlxDestroyWindowOp = 32;  // X_GLXDestroyWindow
   int width, height;
   const bool alive = x11::checked_window_size(dpy, window, &width, &height);

@@ -255,8 +255,8 @@ uint32_t HostState::program_string_length(GLenum target) const {
 
 // glGetActiveSubroutineUniformiv: GL_COMPATIBLE_SUBROUTINES lists
 // GL_NUM_COMPATIBLE_SUBROUTINES indices; the other parameters are one value.
-uint32_t HostState::subroutine_uniform_value_count(GLuint program, GLenum shader_type,
-                                                   GLuint index, GLenum pname) const {
+uint32_t HostState::subroutine_uniform_value_count(GLuint program, GLenum shader_type, GLuint index,
+                                                   GLenum pname) const {
   if (pname != GL_COMPATIBLE_SUBROUTINES) return 1;
   GLint n = 0;
   glGetActiveSubroutineUniformiv(program, shader_type, index, GL_NUM_COMPATIBLE_SUBROUTINES, &n);

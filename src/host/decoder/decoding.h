@@ -137,9 +137,9 @@ class HostContext {
   void record_error(GLenum error) {
     if (pending_error == GL_NO_ERROR) pending_error = error;
   }
-  std::vector<GLuint> client_array_buffers;     // by array slot; host-owned, never in a guest
-                                                // name space
-  uint32_t generic_array_slots = 0;             // GL_MAX_VERTEX_ATTRIBS
+  std::vector<GLuint> client_array_buffers;  // by array slot; host-owned, never in a guest
+                                             // name space
+  uint32_t generic_array_slots = 0;          // GL_MAX_VERTEX_ATTRIBS
   // Feedback and selection buffers GL holds between glFeedbackBuffer / glSelectBuffer and
   // glRenderMode (as 32-bit values: floats or uints).
   std::vector<uint32_t> feedback_storage, select_storage;
@@ -224,6 +224,19 @@ class SessionServices {
   virtual EGLint create_image(uint64_t guest_id, EGLenum target, EGLClientBuffer buffer,
                               const EGLint* attribs) = 0;
 };
+
+// Runs a GL call whose failure must leave the program's memory alone (read-backs); true if GL
+// took it with no error. The error, or one already pending in the host GL, stays for the
+// program's glGetError.
+template <typename Call>
+bool call_checked(HostContext& ctx, Call call) {
+  const GLenum before = glGetError();
+  call();
+  const GLenum error = glGetError();
+  ctx.record_error(before);
+  ctx.record_error(error);
+  return error == GL_NO_ERROR;
+}
 
 // One command being decoded.
 struct Decoding {

@@ -247,8 +247,9 @@ bool decode_glTexCoordPointer(Decoding& d) {
   return array_pointer(d, 0, gl::kFixedTexCoordArray0);  // of the client-active unit
 }
 
-// Entries: slot, size, type, normalized, kind (0 float, 1 integer, 2 64-bit), stride, u64 start byte, blob of the bytes
-// from `start` on. The stand-in buffer holds the data at the same offsets as client memory.
+// Entries: slot, size, type, normalized, kind (0 float, 1 integer, 2 64-bit), stride, u64 start
+// byte, blob of the bytes from `start` on. The stand-in buffer holds the data at the same offsets
+// as client memory.
 bool decode_gfxrelay_ClientArrays(Decoding& d) {
   if (d.size < 16) return d.fail("command too short");
   const uint32_t count = wire::load<uint32_t>(d.cmd + 8);

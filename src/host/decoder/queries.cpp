@@ -182,7 +182,8 @@ bool decode_glGetString(Decoding& d) {
 bool decode_glGetStringi(Decoding& d) {
   if (d.size != 16) return d.fail("command size");
   const GLenum name = wire::load<uint32_t>(d.cmd + 8);
-  if (name != GL_SHADING_LANGUAGE_VERSION) return d.fail("glGetStringi of a name the guest answers");
+  if (name != GL_SHADING_LANGUAGE_VERSION)
+    return d.fail("glGetStringi of a name the guest answers");
   const GLubyte* s = glGetStringi(name, wire::load<uint32_t>(d.cmd + 12));
   const std::string value = s ? reinterpret_cast<const char*>(s) : "";
   ReplyWriter w = d.reply();
@@ -367,15 +368,13 @@ static bool read_pixels(Decoding& d, bool robust) {
       // The guest copies the pixels only if GL wrote them: an erroneous read leaves the
       // program's memory as it was. GL keeps its first error, so the one before the read (if
       // any) is the one the program will see first.
-      const GLenum before = glGetError();
       void* at = const_cast<void*>(out.data);
-      if (robust)
-        glReadnPixels(v[0], v[1], v[2], v[3], format, type, static_cast<GLsizei>(expected), at);
-      else
-        glReadPixels(v[0], v[1], v[2], v[3], format, type, at);
-      const GLenum error = glGetError();
-      done = error == GL_NO_ERROR;
-      d.ctx.record_error(before != GL_NO_ERROR ? before : error);
+      done = call_checked(d.ctx, [&] {
+        if (robust)
+          glReadnPixels(v[0], v[1], v[2], v[3], format, type, static_cast<GLsizei>(expected), at);
+        else
+          glReadPixels(v[0], v[1], v[2], v[3], format, type, at);
+      });
     }
     d.release(out);
   }
@@ -402,8 +401,9 @@ static bool get_tex_image(Decoding& d, bool compressed, bool named, bool sub = f
   GLint region[6] = {};
   for (int i = 0; sub && i < 6; ++i)
     region[i] = static_cast<GLint>(wire::load<uint32_t>(d.cmd + 32 + 4 * i));
-  const GLenum target = named ? d.ctx.host_name(ObjectKind::kTexture, wire::load<uint32_t>(d.cmd + 8))
-                              : wire::load<uint32_t>(d.cmd + 8);
+  const GLenum target = named
+                            ? d.ctx.host_name(ObjectKind::kTexture, wire::load<uint32_t>(d.cmd + 8))
+                            : wire::load<uint32_t>(d.cmd + 8);
   const GLint level = static_cast<GLint>(wire::load<uint32_t>(d.cmd + 12));
   const GLenum format = wire::load<uint32_t>(d.cmd + 16);
   const GLenum type = wire::load<uint32_t>(d.cmd + 20);
@@ -476,11 +476,8 @@ static bool get_tex_image(Decoding& d, bool compressed, bool named, bool sub = f
     // Nothing to write into: GL still validates the arguments and reports its error.
     if (expected == 0) get(nullptr, buf_size);
   } else {
-    const GLenum before = glGetError();
-    get(const_cast<void*>(out.data), static_cast<GLsizei>(out.length));
-    const GLenum error = glGetError();
-    done = error == GL_NO_ERROR;
-    d.ctx.record_error(before != GL_NO_ERROR ? before : error);
+    done = call_checked(
+        d.ctx, [&] { get(const_cast<void*>(out.data), static_cast<GLsizei>(out.length)); });
   }
   d.release(out);
   ReplyWriter w = d.reply();
@@ -620,12 +617,8 @@ static bool get_pixel_state(Decoding& d, Get get) {
     count = static_cast<size_t>(std::clamp(n, 1, 1 << 16));
   }
   std::vector<T> values(count);
-  const GLenum before = glGetError();
-  get(map, values.data());
-  const GLenum error = glGetError();
-  d.ctx.record_error(before);
-  d.ctx.record_error(error);
-  w.output(values.data(), error == GL_NO_ERROR ? count : 0);
+  const bool done = call_checked(d.ctx, [&] { get(map, values.data()); });
+  w.output(values.data(), done ? count : 0);
   return d.finish_reply(w);
 }
 
@@ -659,7 +652,8 @@ bool map_for_guest(Decoding& d, Map map, Unmap unmap, bool* was_mapped) {
   const GLbitfield access = wire_access & ~gl::kMapPreserveContents;
   wire::Reader r(d.cmd + 32, d.size - 32);
   const bool read = (access & GL_MAP_READ_BIT) || preserve;
-  Blob out = read && length > 0 ? d.output_blob(r, static_cast<size_t>(length)) : d.blob(r, 0, true);
+  Blob out =
+      read && length > 0 ? d.output_blob(r, static_cast<size_t>(length)) : d.blob(r, 0, true);
   if (!out.ok || !r.at_end()) return d.fail("mapping: destination does not match the length");
   // Unsynchronized and invalidating flags are about the guest's copy; the host only reads.
   const GLbitfield read_access =
@@ -720,7 +714,8 @@ GLenum buffer_binding(GLenum target) {
 // Replies with the guest name of the mapped buffer (0: GL refused the mapping).
 bool decode_glMapBufferRange(Decoding& d) {
   const GLenum target = d.size >= 32 ? wire::load<uint32_t>(d.cmd + 8) : 0;
-  const GLintptr offset = d.size >= 32 ? static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16)) : 0;
+  const GLintptr offset =
+      d.size >= 32 ? static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16)) : 0;
   const GLsizeiptr length =
       d.size >= 32 ? static_cast<GLsizeiptr>(wire::load<uint64_t>(d.cmd + 24)) : 0;
   bool mapped = false;
@@ -731,7 +726,8 @@ bool decode_glMapBufferRange(Decoding& d) {
   GLuint guest_buffer = 0;
   if (mapped) {
     const GLenum binding = buffer_binding(target);
-    guest_buffer = binding ? d.ctx.guest_name(ObjectKind::kBuffer, d.state().bound_buffer(binding)) : 0;
+    guest_buffer =
+        binding ? d.ctx.guest_name(ObjectKind::kBuffer, d.state().bound_buffer(binding)) : 0;
     if (!guest_buffer) guest_buffer = UINT32_MAX;  // mapped, though the name is not the guest's
   }
   ReplyWriter w = d.reply();
@@ -744,7 +740,8 @@ bool decode_glMapBufferRange(Decoding& d) {
 bool decode_glMapNamedBufferRange(Decoding& d) {
   const uint32_t guest = d.size >= 32 ? wire::load<uint32_t>(d.cmd + 8) : 0;
   const GLuint buffer = d.ctx.host_name(ObjectKind::kBuffer, guest);
-  const GLintptr offset = d.size >= 32 ? static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16)) : 0;
+  const GLintptr offset =
+      d.size >= 32 ? static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16)) : 0;
   const GLsizeiptr length =
       d.size >= 32 ? static_cast<GLsizeiptr>(wire::load<uint64_t>(d.cmd + 24)) : 0;
   bool mapped = false;
