@@ -1,6 +1,8 @@
 #!/bin/sh
-# Builds gfxrelay and runs all its tests: unit tests, native-vs-relayed frame comparison, and
-# a quick piglit GLES subset (PIGLIT_LIST=tests/piglit/gles_full.list for the broad one).
+# Builds gfxrelay and runs all its tests: unit tests, native-vs-relayed frame and window
+# comparisons, X11 programs (glxinfo, glxgears, es2gears_x11, glmark2, glmark2-es2) under a
+# private Xvfb, and quick piglit subsets: GLES on surfaceless EGL, desktop GL on GLX (the broad
+# runs are in the README).
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
