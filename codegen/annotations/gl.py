@@ -164,6 +164,9 @@ HIDDEN_EXTENSIONS = {
 # pointers, enables and the client active texture, and sends the used range with each draw.
 GUEST_HAND = {
     'glVertexAttribLPointer', 'glArrayElement', 'glEnable', 'glDisable',
+    # One multi-draw on the host (gl_DrawID counts its draws) unless client arrays need a
+    # vertex range per draw.
+    'glMultiDrawArrays',
     'glFeedbackBuffer', 'glSelectBuffer', 'glRenderMode',
     # Query results into a bound QUERY_BUFFER; invalidating a buffer the guest has mapped.
     'glGetQueryObjectiv', 'glGetQueryObjectuiv', 'glGetQueryObjecti64v', 'glGetQueryObjectui64v',
@@ -196,8 +199,9 @@ HOST_HAND = {
     'glFogCoordPointer', 'glIndexPointer', 'glEdgeFlagPointer', 'glTexCoordPointer',
 }
 GUEST_ONLY = {
-    # Multi-draws are a loop of single draws; interleaved arrays a sequence of pointer calls.
-    'glMultiDrawArrays', 'glMultiDrawElements', 'glMultiDrawElementsBaseVertex',
+    # Multi-draws of elements are a loop of single draws (gl_DrawID is then 0 for each);
+    # interleaved arrays a sequence of pointer calls.
+    'glMultiDrawElements', 'glMultiDrawElementsBaseVertex',
     'glInterleavedArrays',
     # The whole buffer, mapped in guest memory as glMapBufferRange maps a range; the named forms
     # of unmapping, flushing and the pointer query act on the guest's copy.

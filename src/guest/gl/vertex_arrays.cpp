@@ -711,29 +711,42 @@ void GL_APIENTRY glDrawElementsInstancedBaseVertexBaseInstanceEXT(GLenum mode, G
 
 // glMultiDraw* (GL 1.4, 3.2, EXT_multi_draw_arrays): one draw per entry. A negative drawcount is
 // GL's error to report, so a single draw with a negative count carries it to the host.
+// GL checks every count before drawing any: one negative count is GL_INVALID_VALUE and no draw,
+// which a single draw with that count carries to the host.
+bool negative_count(const GLsizei* count, GLsizei drawcount) {
+  for (GLsizei i = 0; i < drawcount; ++i)
+    if (count[i] < 0) return true;
+  return false;
+}
+
 void GL_APIENTRY glMultiDrawArraysEXT(GLenum mode, const GLint* first, const GLsizei* count,
                                       GLsizei drawcount) {
-  if (drawcount < 0) return glDrawArrays(mode, 0, -1);
+  if (drawcount < 0 || negative_count(count, drawcount)) return glDrawArrays(mode, 0, -1);
   for (GLsizei i = 0; i < drawcount; ++i) glDrawArrays(mode, first[i], count[i]);
 }
 
 void GL_APIENTRY glMultiDrawElementsEXT(GLenum mode, const GLsizei* count, GLenum type,
                                         const void* const* indices, GLsizei drawcount) {
-  if (drawcount < 0) return glDrawElements(mode, -1, type, nullptr);
+  if (drawcount < 0 || negative_count(count, drawcount))
+    return glDrawElements(mode, -1, type, nullptr);
   for (GLsizei i = 0; i < drawcount; ++i) glDrawElements(mode, count[i], type, indices[i]);
 }
 
 void GL_APIENTRY glMultiDrawElementsBaseVertexEXT(GLenum mode, const GLsizei* count, GLenum type,
                                                   const void* const* indices, GLsizei drawcount,
                                                   const GLint* basevertex) {
-  if (drawcount < 0) return glDrawElements(mode, -1, type, nullptr);
+  if (drawcount < 0 || negative_count(count, drawcount))
+    return glDrawElements(mode, -1, type, nullptr);
   for (GLsizei i = 0; i < drawcount; ++i)
     glDrawElementsBaseVertex(mode, count[i], type, indices[i], basevertex[i]);
 }
 
 void GL_APIENTRY glMultiDrawArrays(GLenum mode, const GLint* first, const GLsizei* count,
                                    GLsizei drawcount) {
-  glMultiDrawArraysEXT(mode, first, count, drawcount);
+  Context* ctx = current();
+  if (!ctx) return;
+  if (any_client_arrays(ctx->state)) return glMultiDrawArraysEXT(mode, first, count, drawcount);
+  encode_glMultiDrawArrays(*ctx, mode, first, count, drawcount);
 }
 void GL_APIENTRY glMultiDrawElements(GLenum mode, const GLsizei* count, GLenum type,
                                      const void* const* indices, GLsizei drawcount) {
