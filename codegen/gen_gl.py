@@ -45,14 +45,6 @@ CLASS_KINDS = {
     'transform feedback': 'kTransformFeedback', 'program pipeline': 'kProgramPipeline',
 }
 
-# Pointer parameters that may legitimately be NULL with a non-zero length (GL then allocates
-# storage without data). Any other NULL the host replaces with zeros rather than let GL read it.
-NULLABLE = {
-    ('glBufferData', 'data'), ('glTexImage2D', 'pixels'), ('glTexImage3D', 'pixels'),
-    ('glCompressedTexImage2D', 'data'), ('glCompressedTexImage3D', 'data'),
-}
-
-
 def load_annotations():
     """gles.py, then gl.py adding to its tables."""
     modules = []
@@ -165,10 +157,11 @@ def classify(cmd, ann):
     cmd.guest_only = name in ann.GUEST_ONLY
     cmd.guest_hand = name in ann.GUEST_HAND or cmd.guest_only
     cmd.host_hand = name in ann.HOST_HAND
-    cmd.offset_buffer = getattr(ann, 'OFFSET_BUFFERS', {}).get(name)
+    cmd.offset_buffer = ann.OFFSET_BUFFERS.get(name)
     cmd.unsupported = name in ann.UNSUPPORTED
     for p in cmd.params:
         p.cls = ann.PARAM_CLASSES.get((name, p.name), p.cls)
+        p.nullable = (name, p.name) in ann.NULLABLE
         if p.name in ann.SYNC_POINTERS.get(name, ()):
             p.ptype, p.pointer = 'GLsync', 0  # travels as the guest's sync id
         if p.pointer == 0:
@@ -181,8 +174,8 @@ def classify(cmd, ann):
                 p.kind = 'egl_image'
             elif p.cls in CLASS_KINDS:
                 p.kind = ('bind_name' if ann.BIND_CREATES.get(name) == p.cls else
-                          'compat_bind_name' if getattr(ann, 'COMPAT_BIND_CREATES', {}).get(name) == p.cls
-                          else 'name')
+                          'compat_bind_name' if ann.COMPAT_BIND_CREATES.get(name) == p.cls else
+                          'name')
             else:
                 p.kind = 'scalar'
             continue
@@ -459,7 +452,7 @@ def emit_decoder(cmd, out):
     for p in cmd.blobs():
         v = f'blob_{p.name}'
         if p.kind in ('in', 'in_names', 'gen_names'):
-            nullable = 'true' if (cmd.name, p.name) in NULLABLE else 'false'
+            nullable = 'true' if p.nullable else 'false'
             out.append(f'  const size_t {p.name}_bytes = elements({p.length}) * {elem_size(p)};')
             out.append(f'  Blob {v} = d_.blob(r_, {p.name}_bytes, {nullable});')
             out.append(f'  if (!{v}.ok) return d_.fail("{p.name}: bad length or reference");')
@@ -486,14 +479,14 @@ def emit_decoder(cmd, out):
             args[p.name] = f'{v}.pointers.data()'
         elif p.kind == 'unpack_image':
             f, t, w, h, dd = p.length
-            nullable = 'true' if (cmd.name, p.name) in NULLABLE else 'false'
+            nullable = 'true' if p.nullable else 'false'
             out.append(f'  Blob {v} = d_.unpack_image_blob(r_, {f}, {t}, {w}, {h}, {dd}, {nullable});')
             out.append(f'  if (!{v}.ok) return d_.fail("{p.name}: bad image data");')
             # Bitmaps are GLubyte pointers; images are void pointers.
             args[p.name] = (f'static_cast<const {p.elem_type}*>({v}.data)'
                             if p.elem_type != 'void' else f'{v}.data')
         elif p.kind == 'unpack_blob':
-            nullable = 'true' if (cmd.name, p.name) in NULLABLE else 'false'
+            nullable = 'true' if p.nullable else 'false'
             out.append(f'  Blob {v} = d_.unpack_blob(r_, elements({p.length}), {nullable});')
             out.append(f'  if (!{v}.ok) return d_.fail("{p.name}: bad image data");')
             args[p.name] = (f'static_cast<const {p.elem_type}*>({v}.data)'
@@ -654,7 +647,7 @@ def emit_carried(root, cmds, aliases, ann, opcode_names, path):
     carried |= {a for a, core in aliases.items() if core in carried}
     exts = []
     for ext in root.find('extensions'):
-        apis = extension_apis(ext)
+        apis = extension_apis(ext, ann)
         if not apis or ext.get('name') in ann.HIDDEN_EXTENSIONS:
             continue
         needed = set()
@@ -700,10 +693,9 @@ def emit_carried(root, cmds, aliases, ann, opcode_names, path):
 # Which extensions of each API the relay considers: every GLES one (the host narrows them), and
 # the multi-vendor desktop ones (vendor extensions are rare in the programs users run).
 DESKTOP_EXTENSION = re.compile(r'GL_(ARB|EXT|KHR|OES)_')
-VENDOR_EXTENSIONS = set()  # annotations' VENDOR_EXTENSIONS: other vendors' ones with commands
 
 
-def extension_apis(ext):
+def extension_apis(ext, ann):
     """The APIs among ours ('gles2', 'gl') that an extension element belongs to."""
     supported = ext.get('supported', '').split('|')
     apis = []
@@ -714,7 +706,7 @@ def extension_apis(ext):
     commandless = not ext.findall('require/command')
     if ('gl' in supported or 'glcore' in supported) and (
             commandless or DESKTOP_EXTENSION.match(ext.get('name')) or
-            ext.get('name') in VENDOR_EXTENSIONS):
+            ext.get('name') in ann.VENDOR_EXTENSIONS):
         apis.append('gl')
     return apis
 
@@ -750,14 +742,14 @@ def select_commands(root, all_cmds, ann):
     # only if that command is core in all of them.
     listed_apis = {}
     for ext in root.find('extensions'):
-        apis = extension_apis(ext)
+        apis = extension_apis(ext, ann)
         for req in ext.findall('require'):
             if apis and req.get('api') in (None, *apis):
                 for c in req.findall('command'):
                     listed_apis.setdefault(c.get('name'), set()).update(apis)
     aliases = {}
     for ext in root.find('extensions'):
-        apis = extension_apis(ext)
+        apis = extension_apis(ext, ann)
         if not apis:
             continue
         for req in ext.findall('require'):
@@ -797,8 +789,6 @@ def main():
     args = ap.parse_args()
 
     ann = load_annotations()
-    NULLABLE.update(getattr(ann, 'NULLABLE', set()))
-    VENDOR_EXTENSIONS.update(getattr(ann, 'VENDOR_EXTENSIONS', set()))
     root = ET.parse(args.gl_xml).getroot()
     all_cmds = {}
     for c in root.find('commands'):

@@ -202,6 +202,18 @@ HOST_HAND = {
 # (docs/protocol.md lists them).
 UNSUPPORTED = set()
 
+# Pointer parameters that may legitimately be NULL with a non-zero length (GL then allocates
+# storage without data). Any other NULL the host replaces with zeros rather than let GL read it.
+NULLABLE = {
+    ('glBufferData', 'data'), ('glTexImage2D', 'pixels'), ('glTexImage3D', 'pixels'),
+    ('glCompressedTexImage2D', 'data'), ('glCompressedTexImage3D', 'data'),
+}
+
+# Tables only desktop GL fills (annotations/gl.py says what they mean).
+OFFSET_BUFFERS = {}
+COMPAT_BIND_CREATES = {}
+VENDOR_EXTENSIONS = set()
+
 # Extensions never offered although their commands generate: persistent and coherent buffer
 # mappings need shared memory the host GL writes to directly (not carried yet).
 HIDDEN_EXTENSIONS = {'GL_EXT_buffer_storage'}

@@ -80,6 +80,16 @@ EGLint make_current_on_host(gles::Context& gl, uint32_t draw, uint32_t read, boo
   return reply.live() ? static_cast<EGLint>(reply.scalar<uint32_t>()) : EGL_CONTEXT_LOST;
 }
 
+bool replace_host_window(uint32_t* id, size_t config, int width, int height, EGLint* out_width,
+                         EGLint* out_height) {
+  const uint32_t fresh = Connection::new_object_id();
+  const EGLint size[] = {EGL_WIDTH, width, EGL_HEIGHT, height, EGL_NONE};
+  if (create_host_surface(fresh, config, size, out_width, out_height) != EGL_SUCCESS) return false;
+  if (*id) destroy_host_surface(*id);
+  *id = fresh;
+  return true;
+}
+
 bool present_frame(gles::Context& gl, uint32_t surface, int width, int height,
                    x11::PixelOrder order, x11::WindowPresenter& window) {
   const size_t bytes = static_cast<size_t>(width) * static_cast<size_t>(height) * 4;

@@ -33,6 +33,10 @@ EGLint create_host_context(uint32_t id, size_t config, uint32_t share_id, EGLenu
                            std::shared_ptr<gles::ShareGroup> share_group,
                            std::unique_ptr<gles::Context>* out);
 void destroy_host_surface(uint32_t id);
+// A window's host pbuffer at a new size (or config): a new surface replaces *id (0: none yet),
+// the old one is destroyed. False, with *id unchanged, if the host refused.
+bool replace_host_window(uint32_t* id, size_t config, int width, int height, EGLint* out_width,
+                         EGLint* out_height);
 void destroy_host_context(uint32_t id);
 // Binds the context's host context to the surfaces (0: none) or releases it; the EGL status.
 EGLint make_current_on_host(gles::Context& gl, uint32_t draw, uint32_t read, bool release);

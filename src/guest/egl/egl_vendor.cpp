@@ -425,20 +425,6 @@ EGLSurface EGLAPIENTRY CreatePbufferSurface(EGLDisplay dpy, EGLConfig config,
   return surface;
 }
 
-// Gives a window surface a host pbuffer of `width` x `height`; the old one (of another size)
-// goes. Lock held.
-bool make_host_window(Surface* s, int width, int height) {
-  const uint32_t id = Connection::new_object_id();
-  const EGLint size[] = {EGL_WIDTH, width, EGL_HEIGHT, height, EGL_NONE};
-  EGLint w = 0, h = 0;
-  if (create_host_surface(id, s->config, size, &w, &h) != EGL_SUCCESS) return false;
-  if (s->id) destroy_host_surface(s->id);
-  s->id = id;
-  s->width = w;
-  s->height = h;
-  return true;
-}
-
 // A window (EGL_KHR_platform_x11): a host pbuffer of the window's size, its frames put into
 // the window at eglSwapBuffers. Attributes (render buffer, colorspace) are not honoured: the
 // host surface is always back-buffered and linear.
@@ -460,7 +446,8 @@ EGLSurface create_window_surface(EGLDisplay dpy, EGLConfig config, x11::XWindow 
   auto s = std::make_unique<Surface>();
   s->config = index;
   s->window = window;
-  if (!make_host_window(s.get(), width, height)) return fail(EGL_BAD_ALLOC, EGL_NO_SURFACE);
+  if (!replace_host_window(&s->id, s->config, width, height, &s->width, &s->height))
+    return fail(EGL_BAD_ALLOC, EGL_NO_SURFACE);
   s->presenter = std::make_unique<x11::WindowPresenter>(x, window);
   Surface* surface = s.release();
   d->surfaces.insert(surface);
@@ -748,7 +735,8 @@ EGLBoolean swap_window(Display* d, Surface* s) {
     return fail(ctx->gl->alive() ? EGL_BAD_SURFACE : EGL_CONTEXT_LOST);
   int width = 0, height = 0;
   if (!x11::window_size(d->x_display, s->window, &width, &height)) return succeed();
-  if ((width != s->width || height != s->height) && make_host_window(s, width, height))
+  if ((width != s->width || height != s->height) &&
+      replace_host_window(&s->id, s->config, width, height, &s->width, &s->height))
     host_make_current(ctx, s, ctx->read, false);
   return succeed();
 }

@@ -14,6 +14,7 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -149,7 +150,16 @@ struct ShadowState {
   // Arrays of the default vertex array by slot (glcommon/client_arrays.h): generic attributes
   // below kMaxVertexAttribs, then the compatibility profile's fixed-function arrays.
   std::array<VertexAttrib, gl::kClientArraySlots> attribs;
+  // The slots that are enabled and read client memory, kept by set_client_array_state: draws
+  // look at this instead of every slot.
+  std::bitset<gl::kClientArraySlots> client_arrays;
   GLuint client_active_unit = 0;  // glClientActiveTexture
+
+  // Call after changing attribs[slot]'s enable, pointer or buffer.
+  void update_client_array(uint32_t slot) {
+    const VertexAttrib& a = attribs[slot];
+    client_arrays[slot] = a.enabled && a.buffer == 0 && a.pointer != nullptr;
+  }
 
   GLuint bound_element_buffer() const {
     return vertex_array ? vertex_array_element_buffer : element_array_buffer;

@@ -89,12 +89,13 @@ GLuint map_on_host(Context& ctx, Op op, GLenum target, GLbitfield access, GLintp
   return buffer;
 }
 
-// One glGetString round trip (the host narrows GL_EXTENSIONS to what the relay carries).
-std::string fetch_string(Context& ctx, GLenum name) {
-  uint8_t* p = ctx.begin(Op::glGetString, 16);
+// One glGetString round trip (the host narrows GL_EXTENSIONS to what the relay carries), or,
+// with an index, glGetStringi's.
+std::string fetch_string(Context& ctx, GLenum name, int index = -1) {
+  uint8_t* p = ctx.begin(index < 0 ? Op::glGetString : Op::glGetStringi, 16);
   if (!p) return {};
   wire::store<uint32_t>(p + 8, name);
-  wire::store<uint32_t>(p + 12, 0);
+  wire::store<uint32_t>(p + 12, index < 0 ? 0 : static_cast<uint32_t>(index));
   ctx.end(16);
   ReplyReader reply = ctx.sync();
   std::span<const uint8_t> bytes = reply.output_bytes();
@@ -125,17 +126,8 @@ const GLubyte* shading_language_version(Context& ctx, GLuint index) {
     ctx.shading_language_versions_fetched = true;
     GLint count = 0;
     encode_glGetIntegerv(ctx, GL_NUM_SHADING_LANGUAGE_VERSIONS, &count);
-    for (GLint i = 0; i < std::min(count, 256); ++i) {
-      uint8_t* p = ctx.begin(Op::glGetStringi, 16);
-      if (!p) break;
-      wire::store<uint32_t>(p + 8, GL_SHADING_LANGUAGE_VERSION);
-      wire::store<uint32_t>(p + 12, static_cast<uint32_t>(i));
-      ctx.end(16);
-      ReplyReader reply = ctx.sync();
-      std::span<const uint8_t> bytes = reply.output_bytes();
-      const char* text = reinterpret_cast<const char*>(bytes.data());
-      ctx.shading_language_versions.emplace_back(text, strnlen(text, bytes.size()));
-    }
+    for (GLint i = 0; i < std::min(count, 256); ++i)
+      ctx.shading_language_versions.push_back(fetch_string(ctx, GL_SHADING_LANGUAGE_VERSION, i));
   }
   if (index >= ctx.shading_language_versions.size()) {
     ctx.set_error(GL_INVALID_VALUE);
@@ -354,6 +346,34 @@ void write_back(Context& ctx, const Mapping& m, GLintptr from, GLsizeiptr length
     encode_glNamedBufferSubData(ctx, m.buffer, m.offset + from, length, m.bytes + from);
 }
 
+// The mapping made through `target`, or null.
+Mapping* target_mapping(Context& ctx, GLenum target) {
+  for (Mapping& m : ctx.mappings)
+    if (m.target == target) return &m;
+  return nullptr;
+}
+
+// glUnmapBuffer / glUnmapNamedBuffer of `m` (null: nothing mapped there).
+GLboolean unmap(Context& ctx, Mapping* m) {
+  if (!m) {
+    ctx.set_error(GL_INVALID_OPERATION);
+    return GL_FALSE;
+  }
+  if ((m->access & GL_MAP_WRITE_BIT) && !(m->access & GL_MAP_FLUSH_EXPLICIT_BIT))
+    write_back(ctx, *m, 0, m->length);
+  std::erase_if(ctx.mappings, [m](const Mapping& old) { return &old == m; });
+  return GL_TRUE;
+}
+
+// glFlushMappedBufferRange / glFlushMappedNamedBufferRange of `m` (null: nothing mapped there).
+void flush(Context& ctx, Mapping* m, GLintptr offset, GLsizeiptr length) {
+  if (!m) return ctx.set_error(GL_INVALID_OPERATION);
+  if (!(m->access & GL_MAP_FLUSH_EXPLICIT_BIT) || offset < 0 || length < 0 ||
+      offset + length > m->length)
+    return ctx.set_error(GL_INVALID_VALUE);
+  write_back(ctx, *m, offset, length);
+}
+
 void* GL_APIENTRY glMapBufferRange(GLenum target, GLintptr offset, GLsizeiptr length,
                                    GLbitfield access) {
   return map_range(Op::glMapBufferRange, target, offset, length, access);
@@ -371,27 +391,12 @@ void* GL_APIENTRY glMapNamedBuffer(GLuint buffer, GLenum access) {
 
 GLboolean GL_APIENTRY glUnmapNamedBuffer(GLuint buffer) {
   Context* ctx = current();
-  if (!ctx) return GL_FALSE;
-  Mapping* m = named_mapping(*ctx, buffer);
-  if (!m) {
-    ctx->set_error(GL_INVALID_OPERATION);
-    return GL_FALSE;
-  }
-  if ((m->access & GL_MAP_WRITE_BIT) && !(m->access & GL_MAP_FLUSH_EXPLICIT_BIT))
-    write_back(*ctx, *m, 0, m->length);
-  std::erase_if(ctx->mappings, [&](const Mapping& old) { return &old == m; });
-  return GL_TRUE;
+  return ctx ? unmap(*ctx, named_mapping(*ctx, buffer)) : GL_FALSE;
 }
 
 void GL_APIENTRY glFlushMappedNamedBufferRange(GLuint buffer, GLintptr offset, GLsizeiptr length) {
   Context* ctx = current();
-  if (!ctx) return;
-  Mapping* m = named_mapping(*ctx, buffer);
-  if (!m) return ctx->set_error(GL_INVALID_OPERATION);
-  if (!(m->access & GL_MAP_FLUSH_EXPLICIT_BIT) || offset < 0 || length < 0 ||
-      offset + length > m->length)
-    return ctx->set_error(GL_INVALID_VALUE);
-  write_back(*ctx, *m, offset, length);
+  if (ctx) flush(*ctx, named_mapping(*ctx, buffer), offset, length);
 }
 
 void GL_APIENTRY glGetNamedBufferPointerv(GLuint buffer, GLenum pname, void** params) {
@@ -404,13 +409,10 @@ void GL_APIENTRY glGetNamedBufferPointerv(GLuint buffer, GLenum pname, void** pa
 
 // Invalidating a mapped buffer is GL_INVALID_OPERATION (GL 4.6, 6.5); the mapping is the
 // guest's, so the guest says so.
-bool mapped(Context& ctx, GLuint buffer) {
-  return named_mapping(ctx, buffer) != nullptr;
-}
 void GL_APIENTRY glInvalidateBufferData(GLuint buffer) {
   Context* ctx = current();
   if (!ctx) return;
-  if (mapped(*ctx, buffer)) return ctx->set_error(GL_INVALID_OPERATION);
+  if (named_mapping(*ctx, buffer)) return ctx->set_error(GL_INVALID_OPERATION);
   encode_glInvalidateBufferData(*ctx, buffer);
 }
 void GL_APIENTRY glInvalidateBufferSubData(GLuint buffer, GLintptr offset, GLsizeiptr length) {
@@ -565,32 +567,12 @@ void* GL_APIENTRY glMapBufferOES(GLenum target, GLenum access) {
 
 void GL_APIENTRY glFlushMappedBufferRange(GLenum target, GLintptr offset, GLsizeiptr length) {
   Context* ctx = current();
-  if (!ctx) return;
-  for (Mapping& m : ctx->mappings) {
-    if (m.target != target) continue;
-    if (!(m.access & GL_MAP_FLUSH_EXPLICIT_BIT) || offset < 0 || length < 0 ||
-        offset + length > m.length) {
-      ctx->set_error(GL_INVALID_VALUE);
-      return;
-    }
-    write_back(*ctx, m, offset, length);
-    return;
-  }
-  ctx->set_error(GL_INVALID_OPERATION);
+  if (ctx) flush(*ctx, target_mapping(*ctx, target), offset, length);
 }
 
 GLboolean GL_APIENTRY glUnmapBuffer(GLenum target) {
   Context* ctx = current();
-  if (!ctx) return GL_FALSE;
-  for (auto it = ctx->mappings.begin(); it != ctx->mappings.end(); ++it) {
-    if (it->target != target) continue;
-    if ((it->access & GL_MAP_WRITE_BIT) && !(it->access & GL_MAP_FLUSH_EXPLICIT_BIT))
-      write_back(*ctx, *it, 0, it->length);
-    ctx->mappings.erase(it);
-    return GL_TRUE;
-  }
-  ctx->set_error(GL_INVALID_OPERATION);
-  return GL_FALSE;
+  return ctx ? unmap(*ctx, target_mapping(*ctx, target)) : GL_FALSE;
 }
 
 void GL_APIENTRY glGetBufferPointerv(GLenum target, GLenum pname, void** params) {
@@ -601,8 +583,7 @@ void GL_APIENTRY glGetBufferPointerv(GLenum target, GLenum pname, void** params)
     ctx->set_error(GL_INVALID_ENUM);
     return;
   }
-  for (Mapping& m : ctx->mappings)
-    if (m.target == target) *params = m.bytes;
+  if (const Mapping* m = target_mapping(*ctx, target)) *params = m->bytes;
 }
 
 const GLubyte* GL_APIENTRY glGetString(GLenum name) {

@@ -108,8 +108,8 @@ void send_client_arrays(Context& ctx, VertexRange vertices, InstanceRange instan
   std::array<Entry, gl::kClientArraySlots> entries;  // no allocation per draw
   size_t count = 0;
   for (uint32_t i = 0; i < gl::kClientArraySlots; ++i) {
+    if (!s.client_arrays[i]) continue;
     const VertexAttrib& a = s.attribs[i];
-    if (!a.enabled || a.buffer != 0 || !a.pointer) continue;
     const uint32_t element = attrib_element_bytes(a);
     if (element == 0) continue;
     const uint64_t stride = a.stride ? static_cast<uint64_t>(a.stride) : element;
@@ -149,10 +149,15 @@ void send_client_arrays(Context& ctx, VertexRange vertices, InstanceRange instan
 }
 
 bool any_client_arrays(const ShadowState& s) {
-  if (s.vertex_array != 0) return false;
-  for (const VertexAttrib& a : s.attribs)
-    if (a.enabled && a.buffer == 0 && a.pointer) return true;
-  return false;
+  return s.vertex_array == 0 && s.client_arrays.any();
+}
+
+// Follows an enable or disable of array `slot` of the default vertex array.
+void set_array_enabled(Context& ctx, uint32_t slot, bool enabled) {
+  ShadowState& s = ctx.state;
+  if (s.vertex_array != 0 || slot >= gl::kClientArraySlots) return;
+  s.attribs[slot].enabled = enabled;
+  s.update_client_array(slot);
 }
 
 // Index range of client-side indices.
@@ -258,6 +263,7 @@ void array_pointer(Op op, GLuint index, uint32_t slot, GLint size, GLenum type,
     a.pointer = pointer;
     a.buffer = s.array_buffer;
     a.kind = kind;
+    s.update_client_array(slot);
   }
   uint8_t* p = ctx->begin(op, 40);
   if (!p) return;
@@ -502,9 +508,7 @@ void client_state(GLenum array, bool enable) {
     encode_glEnableClientState(*ctx, array);
   else
     encode_glDisableClientState(*ctx, array);
-  const uint32_t slot = gl::client_state_slot(array, ctx->state.client_active_unit);
-  if (ctx->state.vertex_array == 0 && slot < gl::kClientArraySlots)
-    ctx->state.attribs[slot].enabled = enable;
+  set_array_enabled(*ctx, gl::client_state_slot(array, ctx->state.client_active_unit), enable);
 }
 void GL_APIENTRY glEnableClientState(GLenum array) {
   client_state(array, true);
@@ -519,17 +523,15 @@ void GL_APIENTRY glEnable(GLenum cap) {
   Context* ctx = current();
   if (!ctx) return;
   encode_glEnable(*ctx, cap);
-  const uint32_t slot = gl::client_state_slot(cap, ctx->state.client_active_unit);
-  if (ctx->desktop_gl && ctx->state.vertex_array == 0 && slot < gl::kClientArraySlots)
-    ctx->state.attribs[slot].enabled = true;
+  if (ctx->desktop_gl)
+    set_array_enabled(*ctx, gl::client_state_slot(cap, ctx->state.client_active_unit), true);
 }
 void GL_APIENTRY glDisable(GLenum cap) {
   Context* ctx = current();
   if (!ctx) return;
   encode_glDisable(*ctx, cap);
-  const uint32_t slot = gl::client_state_slot(cap, ctx->state.client_active_unit);
-  if (ctx->desktop_gl && ctx->state.vertex_array == 0 && slot < gl::kClientArraySlots)
-    ctx->state.attribs[slot].enabled = false;
+  if (ctx->desktop_gl)
+    set_array_enabled(*ctx, gl::client_state_slot(cap, ctx->state.client_active_unit), false);
 }
 
 // Sets the arrays of one of the interleaved formats (GL 4.6 compatibility, 10.3.4, table
@@ -607,16 +609,14 @@ void GL_APIENTRY glEnableVertexAttribArray(GLuint index) {
   Context* ctx = current();
   if (!ctx) return;
   encode_glEnableVertexAttribArray(*ctx, index);
-  if (ctx->state.vertex_array == 0 && index < kMaxVertexAttribs)
-    ctx->state.attribs[index].enabled = true;
+  set_array_enabled(*ctx, generic_slot(index), true);
 }
 
 void GL_APIENTRY glDisableVertexAttribArray(GLuint index) {
   Context* ctx = current();
   if (!ctx) return;
   encode_glDisableVertexAttribArray(*ctx, index);
-  if (ctx->state.vertex_array == 0 && index < kMaxVertexAttribs)
-    ctx->state.attribs[index].enabled = false;
+  set_array_enabled(*ctx, generic_slot(index), false);
 }
 
 void GL_APIENTRY glGetVertexAttribPointerv(GLuint index, GLenum pname, void** pointer) {
@@ -709,10 +709,9 @@ void GL_APIENTRY glDrawElementsInstancedBaseVertexBaseInstanceEXT(GLenum mode, G
                          type, indices, instancecount, basevertex, baseinstance);
 }
 
-// glMultiDraw* (GL 1.4, 3.2, EXT_multi_draw_arrays): one draw per entry. A negative drawcount is
-// GL's error to report, so a single draw with a negative count carries it to the host.
-// GL checks every count before drawing any: one negative count is GL_INVALID_VALUE and no draw,
-// which a single draw with that count carries to the host.
+// glMultiDraw* (GL 1.4, 3.2, EXT_multi_draw_arrays): one draw per entry. GL checks drawcount and
+// every count before drawing any: a negative one is GL_INVALID_VALUE and no draw, which a single
+// draw with a negative count carries to the host.
 bool negative_count(const GLsizei* count, GLsizei drawcount) {
   for (GLsizei i = 0; i < drawcount; ++i)
     if (count[i] < 0) return true;
@@ -809,9 +808,9 @@ bool read_indirect(Context& ctx, const void* indirect, GLsizei drawcount, GLsize
   std::vector<uint8_t> raw(bytes);
   if (client)
     std::memcpy(raw.data(), indirect, bytes);
-  else if (bytes)
-    encode_glGetBufferSubData(ctx, GL_DRAW_INDIRECT_BUFFER, reinterpret_cast<GLintptr>(indirect),
-                              static_cast<GLsizeiptr>(bytes), raw.data());
+  else if (bytes)  // through the transfer area when larger than a reply
+    glGetBufferSubData(GL_DRAW_INDIRECT_BUFFER, reinterpret_cast<GLintptr>(indirect),
+                       static_cast<GLsizeiptr>(bytes), raw.data());
   out->resize(drawcount);
   for (GLsizei i = 0; i < drawcount; ++i) std::memcpy(&(*out)[i], raw.data() + i * step, sizeof(T));
   return true;
@@ -929,8 +928,7 @@ void GL_APIENTRY glArrayElement(GLint i) {
   const ShadowState& s = ctx->state;
   if (!any_client_arrays(s) || i < 0) return encode_glArrayElement(*ctx, i);
   auto enabled = [&s](uint32_t slot) -> const VertexAttrib* {
-    const VertexAttrib& a = s.attribs[slot];
-    return a.enabled && a.pointer && a.buffer == 0 ? &a : nullptr;
+    return s.client_arrays[slot] ? &s.attribs[slot] : nullptr;
   };
   using namespace gl;
   if (const VertexAttrib* a = enabled(kFixedNormalArray)) {

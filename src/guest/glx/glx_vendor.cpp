@@ -390,12 +390,8 @@ bool ensure_surface(Drawable* d, const FbConfig* config) {
     return false;
   if (d->surface && d->config == config && width == d->width && height == d->height) return true;
   if (d->kind == Drawable::Kind::kPbuffer && d->surface) return d->config == config;
-  const uint32_t id = Connection::new_object_id();
   EGLint w = 0, h = 0;
-  const EGLint size[] = {EGL_WIDTH, width, EGL_HEIGHT, height, EGL_NONE};
-  if (create_host_surface(id, config->host, size, &w, &h) != EGL_SUCCESS) return false;
-  if (d->surface) destroy_host_surface(d->surface);
-  d->surface = id;
+  if (!replace_host_window(&d->surface, config->host, width, height, &w, &h)) return false;
   d->config = config;
   d->width = w;
   d->height = h;

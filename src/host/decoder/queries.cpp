@@ -317,6 +317,27 @@ bool decode_glGetObjectLabel(Decoding& d) {
 
 // x, y, width, height, format, type, bufSize (-1: glReadPixels), then the destination: an
 // offset into the bound PIXEL_PACK_BUFFER (no reply), or a transfer-area range (reply).
+// Read-backs whose destination may be an offset into the bound PIXEL_PACK_BUFFER: if the blob
+// at `r` is one, *handled is set and `read(at)` runs with it where a pack buffer is bound (else
+// the program gets GL_INVALID_OPERATION). False if the command is malformed.
+template <typename Read>
+static bool read_into_pack_buffer(Decoding& d, wire::Reader& r, bool pack_buffer, bool* handled,
+                                  Read read) {
+  wire::Reader peek = r;
+  peek.get<uint32_t>();
+  *handled = static_cast<wire::BlobMode>(peek.get<uint32_t>()) == wire::BlobMode::kOffset;
+  if (!*handled) return true;
+  r.get<uint32_t>();
+  r.get<uint32_t>();
+  const uint64_t offset = r.get<uint64_t>();
+  if (!r.at_end()) return d.fail("size does not match its arguments");
+  if (pack_buffer)
+    read(reinterpret_cast<void*>(static_cast<uintptr_t>(offset)));
+  else
+    d.ctx.record_error(GL_INVALID_OPERATION);
+  return true;
+}
+
 static bool read_pixels(Decoding& d, bool robust) {
   if (d.size < 40) return d.fail("command too short");
   GLint v[7];
@@ -324,26 +345,19 @@ static bool read_pixels(Decoding& d, bool robust) {
   const GLenum format = v[4], type = v[5];
   const GLsizei buf_size = v[6];
   wire::Reader r(d.cmd + 40, d.size - 40);
+  const bool pack_buffer = d.state().bound_buffer(GL_PIXEL_PACK_BUFFER_BINDING) != 0;
+  bool into_buffer = false;
+  if (!read_into_pack_buffer(d, r, pack_buffer, &into_buffer, [&](void* at) {
+        if (robust)
+          glReadnPixels(v[0], v[1], v[2], v[3], format, type, buf_size, at);
+        else
+          glReadPixels(v[0], v[1], v[2], v[3], format, type, at);
+      }))
+    return false;
+  if (into_buffer) return true;
   wire::Reader peek = r;
   peek.get<uint32_t>();
   const auto mode = static_cast<wire::BlobMode>(peek.get<uint32_t>());
-  const bool pack_buffer = d.state().bound_buffer(GL_PIXEL_PACK_BUFFER_BINDING) != 0;
-  if (mode == wire::BlobMode::kOffset) {
-    r.get<uint32_t>();
-    r.get<uint32_t>();
-    const uint64_t offset = r.get<uint64_t>();
-    if (!r.at_end()) return d.fail("size does not match its arguments");
-    if (!pack_buffer) {
-      d.ctx.pending_error = GL_INVALID_OPERATION;
-      return true;
-    }
-    void* at = reinterpret_cast<void*>(static_cast<uintptr_t>(offset));
-    if (robust)
-      glReadnPixels(v[0], v[1], v[2], v[3], format, type, buf_size, at);
-    else
-      glReadPixels(v[0], v[1], v[2], v[3], format, type, at);
-    return true;
-  }
   uint64_t expected = 0;
   if (!gl::image_bytes(d.state().pack_store(), format, type, v[2], v[3], 1, &expected))
     expected = 0;
@@ -433,21 +447,14 @@ static bool get_tex_image(Decoding& d, bool compressed, bool named, bool sub = f
     return v;
   };
   wire::Reader r(d.cmd + fixed, d.size - fixed);
+  const bool pack_buffer = d.state().bound_buffer(GL_PIXEL_PACK_BUFFER_BINDING) != 0;
+  bool into_buffer = false;
+  if (!read_into_pack_buffer(d, r, pack_buffer, &into_buffer, [&](void* at) { get(at, buf_size); }))
+    return false;
+  if (into_buffer) return true;
   wire::Reader peek = r;
   peek.get<uint32_t>();
   const auto mode = static_cast<wire::BlobMode>(peek.get<uint32_t>());
-  const bool pack_buffer = d.state().bound_buffer(GL_PIXEL_PACK_BUFFER_BINDING) != 0;
-  if (mode == wire::BlobMode::kOffset) {
-    r.get<uint32_t>();
-    r.get<uint32_t>();
-    const uint64_t offset = r.get<uint64_t>();
-    if (!r.at_end()) return d.fail("size does not match its arguments");
-    if (pack_buffer)
-      get(reinterpret_cast<void*>(static_cast<uintptr_t>(offset)), buf_size);
-    else
-      d.ctx.pending_error = GL_INVALID_OPERATION;
-    return true;
-  }
   uint64_t expected = 0;
   if (mode != wire::BlobMode::kNull) {
     // GL validates target and level itself when it reads; sizes of a bad one are 0 here.
@@ -638,13 +645,14 @@ bool decode_glGetPolygonStipple(Decoding& d) {
 // glMapBufferRange / glMapNamedBufferRange: u32 target (or buffer name), u32 access, u64
 // offset, u64 length, then the destination. The host maps, copies out what the guest will
 // read, and unmaps at once: the guest keeps its own copy and sends written ranges back.
-// `map(bits)` maps with those access bits; `unmap()` unmaps. Sets *mapped to whether GL
-// mapped; false if the command is malformed (the session ends).
+// `map(bits, offset, length)` maps with those access bits; `unmap()` unmaps. The caller checked
+// the command's size. Sets *was_mapped to whether GL mapped; false if the command is malformed
+// (the session ends).
 template <typename Map, typename Unmap>
 bool map_for_guest(Decoding& d, Map map, Unmap unmap, bool* was_mapped) {
   *was_mapped = false;
-  if (d.size < 32) return d.fail("command too short");
   const GLbitfield wire_access = wire::load<uint32_t>(d.cmd + 12);
+  const GLintptr offset = static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16));
   const GLsizeiptr length = static_cast<GLsizeiptr>(wire::load<uint64_t>(d.cmd + 24));
   // kMapPreserveContents: a write-only map whose untouched bytes the guest must keep, so it
   // reads them where the buffer allows reading (else its copy starts as zeros).
@@ -658,11 +666,11 @@ bool map_for_guest(Decoding& d, Map map, Unmap unmap, bool* was_mapped) {
   // Unsynchronized and invalidating flags are about the guest's copy; the host only reads.
   const GLbitfield read_access =
       (access & ~(GL_MAP_UNSYNCHRONIZED_BIT | GL_MAP_FLUSH_EXPLICIT_BIT)) | GL_MAP_READ_BIT;
-  void* mapped = map(read ? read_access : access & ~GL_MAP_FLUSH_EXPLICIT_BIT);
+  void* mapped = map(read ? read_access : access & ~GL_MAP_FLUSH_EXPLICIT_BIT, offset, length);
   bool copied = mapped != nullptr;
   if (!mapped && preserve) {
     glGetError();  // the buffer refuses reading: map as the program asked
-    mapped = map(access & ~GL_MAP_FLUSH_EXPLICIT_BIT);
+    mapped = map(access & ~GL_MAP_FLUSH_EXPLICIT_BIT, offset, length);
     copied = false;
     if (mapped && out.data) std::memset(const_cast<void*>(out.data), 0, length);
   }
@@ -713,15 +721,15 @@ GLenum buffer_binding(GLenum target) {
 
 // Replies with the guest name of the mapped buffer (0: GL refused the mapping).
 bool decode_glMapBufferRange(Decoding& d) {
-  const GLenum target = d.size >= 32 ? wire::load<uint32_t>(d.cmd + 8) : 0;
-  const GLintptr offset =
-      d.size >= 32 ? static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16)) : 0;
-  const GLsizeiptr length =
-      d.size >= 32 ? static_cast<GLsizeiptr>(wire::load<uint64_t>(d.cmd + 24)) : 0;
+  if (d.size < 32) return d.fail("command too short");
+  const GLenum target = wire::load<uint32_t>(d.cmd + 8);
   bool mapped = false;
   if (!map_for_guest(
-          d, [&](GLbitfield bits) { return glMapBufferRange(target, offset, length, bits); },
-          [&] { glUnmapBuffer(target); }, &mapped))
+          d,
+          [target](GLbitfield bits, GLintptr offset, GLsizeiptr length) {
+            return glMapBufferRange(target, offset, length, bits);
+          },
+          [target] { glUnmapBuffer(target); }, &mapped))
     return false;
   GLuint guest_buffer = 0;
   if (mapped) {
@@ -738,16 +746,16 @@ bool decode_glMapBufferRange(Decoding& d) {
 // glMapNamedBufferRange (GL 4.5): as glMapBufferRange, with the buffer's name for the target;
 // replies with that name (0: GL refused the mapping).
 bool decode_glMapNamedBufferRange(Decoding& d) {
-  const uint32_t guest = d.size >= 32 ? wire::load<uint32_t>(d.cmd + 8) : 0;
+  if (d.size < 32) return d.fail("command too short");
+  const uint32_t guest = wire::load<uint32_t>(d.cmd + 8);
   const GLuint buffer = d.ctx.host_name(ObjectKind::kBuffer, guest);
-  const GLintptr offset =
-      d.size >= 32 ? static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16)) : 0;
-  const GLsizeiptr length =
-      d.size >= 32 ? static_cast<GLsizeiptr>(wire::load<uint64_t>(d.cmd + 24)) : 0;
   bool mapped = false;
   if (!map_for_guest(
-          d, [&](GLbitfield bits) { return glMapNamedBufferRange(buffer, offset, length, bits); },
-          [&] { glUnmapNamedBuffer(buffer); }, &mapped))
+          d,
+          [buffer](GLbitfield bits, GLintptr offset, GLsizeiptr length) {
+            return glMapNamedBufferRange(buffer, offset, length, bits);
+          },
+          [buffer] { glUnmapNamedBuffer(buffer); }, &mapped))
     return false;
   ReplyWriter w = d.reply();
   w.scalar<uint32_t>(mapped ? guest : 0);
