@@ -93,18 +93,37 @@ bool replace_host_window(uint32_t* id, size_t config, int width, int height, EGL
 bool present_frame(gles::Context& gl, uint32_t surface, int width, int height,
                    x11::PixelOrder order, x11::WindowPresenter& window) {
   const size_t bytes = static_cast<size_t>(width) * static_cast<size_t>(height) * 4;
+  // One frame in flight per window: the X server has had the whole last frame to read the
+  // previous one, so this rarely waits.
+  window.finish_frame();
   gles::Blob blob = gl.output_blob(bytes);
   if (blob.mode != wire::BlobMode::kTransfer) return false;
   const size_t size = 16 + blob.wire_size();
   uint8_t* p = gl.begin(wire::Op::gfxrelay_PresentFrame, size);
   if (!p) return false;
+  uint32_t format = order == x11::PixelOrder::kBgra ? wire::kPresentBgra : wire::kPresentRgba;
+  if (window.can_share_memory()) format |= wire::kPresentTopDownBgra;
   wire::store<uint32_t>(p + 8, surface);
-  wire::store<uint32_t>(p + 12, order == x11::PixelOrder::kBgra ? 0 : 1);
+  wire::store<uint32_t>(p + 12, format);
   gl.write_blob(p + 16, blob);
   gl.end(size);
   gles::ReplyReader reply = gl.sync();
-  if (!reply.live() || !reply.scalar<uint32_t>()) return false;
-  window.present(gl.transfer_bytes(blob), width, height, order);
+  const auto result = static_cast<wire::PresentResult>(reply.scalar<uint32_t>());
+  if (!reply.live() || result == wire::PresentResult::kNotCurrent) return false;
+  if (result == wire::PresentResult::kTopDownBgra) {
+    // The X server reads the frame where the host wrote it (the context id names the file),
+    // while the program goes on; the transfer allocator waits for it before reusing the range.
+    std::function<void()> frame_taken;
+    if (window.present_shared(gl.memory_fd(), gl.id(), gl.memory_offset(blob), width, height,
+                              &frame_taken)) {
+      gl.hold_transfer(blob, std::move(frame_taken));
+      return true;
+    }
+    window.present(gl.transfer_bytes(blob), width, height, x11::PixelOrder::kBgra,
+                   x11::RowOrder::kTopFirst);
+    return true;
+  }
+  window.present(gl.transfer_bytes(blob), width, height, order, x11::RowOrder::kBottomFirst);
   return true;
 }
 

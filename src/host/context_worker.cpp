@@ -44,6 +44,8 @@ void ContextWorker::read_context_api() {
     glGetIntegerv(GL_CONTEXT_PROFILE_MASK, &profile);
   state_.api = gl::current_context_api(version, profile);
   state_.state.desktop_pack_images = !state_.api.es;
+  state_.pack_invert = epoxy_has_gl_extension("GL_MESA_pack_invert");
+  state_.reads_bgra = !state_.api.es || epoxy_has_gl_extension("GL_EXT_read_format_bgra");
   available_ = gl::available_opcodes(state_.api, state_.carried_extensions);
   const std::vector<bool>& relay = relay_opcodes_only();
   for (uint32_t op = 0; op < wire::kOpcodeCount; ++op) available_[op] = available_[op] || relay[op];

@@ -24,4 +24,15 @@ constexpr size_t align_up(size_t n) {
 // when a command would not fit before the end of the ring and continues at the start.
 inline constexpr uint32_t kOpcodePad = 0;
 
+// gfxrelay_PresentFrame. The format word's low byte is the pixel order the guest takes
+// (kPresentBgra: B,G,R,A bytes; kPresentRgba: R,G,B,A); kPresentTopDownBgra asks for rows top
+// first in B,G,R,A where the host can read them so, which the guest hands to its X server
+// without copying. The reply says what the host wrote.
+inline constexpr uint32_t kPresentBgra = 0, kPresentRgba = 1, kPresentTopDownBgra = 1u << 8;
+enum class PresentResult : uint32_t {
+  kNotCurrent = 0,   // the surface is not the context's current draw surface: nothing written
+  kBottomUp = 1,     // bottom row first, in the order asked for
+  kTopDownBgra = 2,  // top row first, B,G,R,A
+};
+
 }  // namespace gfxrelay::wire

@@ -167,14 +167,23 @@ void Context::deliver_debug_messages() {
   delivering_debug_messages_ = false;
 }
 
+namespace {
+constexpr std::chrono::microseconds kReplySpin{20};
+}  // namespace
+
 bool Context::wait_for_reply(std::span<const uint8_t>* reply) {
   ring_.publish();
   const uint32_t expected = ++syncs_sent_;
   auto* control = region_.control();
-  // Spin briefly: most replies come back within microseconds on the same host.
-  for (int i = 0; i < 4000; ++i) {
+  // Spin briefly: most replies come back within microseconds on the same host. Bounded by
+  // time, not by count (a pause instruction lasts from 10 to 150 cycles by CPU model): a reply
+  // that takes longer (a read-back waiting for rendering) is waited for on the futex, leaving
+  // the core to the renderer.
+  const auto spin_until = std::chrono::steady_clock::now() + kReplySpin;
+  for (int i = 0;; ++i) {
     if (control->reply_seq.load(std::memory_order_acquire) == expected) goto ready;
     transport::cpu_relax();
+    if (i % 64 == 63 && std::chrono::steady_clock::now() >= spin_until) break;
   }
   for (;;) {
     control->reply_waiting.store(1, std::memory_order_seq_cst);
@@ -231,6 +240,8 @@ Blob Context::output_blob(size_t length) {
       (static_cast<uint32_t>(length) + kTransferAlignment - 1) & ~(kTransferAlignment - 1);
   const uint32_t offset = transfer_head_ % capacity;
   const uint32_t skip = offset + aligned > capacity ? capacity - offset : 0;
+  if (release_held_transfer_ && transfer_head_ + skip + aligned - held_transfer_ > capacity)
+    std::exchange(release_held_transfer_, nullptr)();
   if (!wait_for_transfer(skip + aligned)) return b;
   transfer_head_ += skip;
   b.mode = wire::BlobMode::kTransfer;
@@ -243,6 +254,17 @@ Blob Context::output_blob(size_t length) {
 const uint8_t* Context::transfer_bytes(const Blob& b) const {
   const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
   return region_.transfer().data() + (static_cast<uint32_t>(b.ref) % capacity);
+}
+
+void Context::hold_transfer(const Blob& b, std::function<void()> release) {
+  if (release_held_transfer_) std::exchange(release_held_transfer_, nullptr)();
+  held_transfer_ = static_cast<uint32_t>(b.ref);
+  release_held_transfer_ = std::move(release);
+}
+
+size_t Context::memory_offset(const Blob& b) const {
+  const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
+  return region_.layout().transfer_offset() + static_cast<uint32_t>(b.ref) % capacity;
 }
 
 Blob Context::blob(const void* data, size_t length) {

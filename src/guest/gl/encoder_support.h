@@ -17,6 +17,7 @@
 #include <bitset>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -221,6 +222,14 @@ class Context {
   // Allocates `length` bytes of the transfer area for the host to write into (read-backs).
   Blob output_blob(size_t length);
   const uint8_t* transfer_bytes(const Blob& b) const;
+  // The context's shared memory file and where a transfer blob lies in it (for an X server that
+  // maps the file itself).
+  int memory_fd() const { return region_.fd(); }
+  size_t memory_offset(const Blob& b) const;
+  // Keeps a transfer blob's bytes as they are for a reader outside the relay (the X server
+  // showing a frame): before the allocator reaches the range again, `release` runs (it waits
+  // for that reader). One at a time: holding another releases the last.
+  void hold_transfer(const Blob& b, std::function<void()> release);
   size_t write_blob(uint8_t* at, const Blob& b);
 
   NameAllocator& names(ObjectKind kind) {
@@ -269,6 +278,8 @@ class Context {
   Connection* connection_;
   uint32_t syncs_sent_ = 0;
   uint32_t transfer_head_ = 0;
+  uint32_t held_transfer_ = 0;  // start of the held blob (a transfer position)
+  std::function<void()> release_held_transfer_;
   std::array<NameAllocator, 16> names_;  // kinds each context has its own of
   std::shared_ptr<ShareGroup> share_group_;
   bool fence_since_flush_ = false;

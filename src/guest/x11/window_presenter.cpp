@@ -1,10 +1,13 @@
 #include "guest/x11/window_presenter.h"
 
+#include <X11/Xlib-xcb.h>
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 #include <X11/extensions/XShm.h>
+#include <fcntl.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <xcb/shm.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -56,6 +59,10 @@ struct WindowPresenter::XState {
   bool use_shm = false;
   XImage* image = nullptr;
   XShmSegmentInfo shm{};
+  // Frames in the guest's shared memory files, which the server maps itself.
+  int share_memory = -1;  // -1: not asked yet, 0: no, 1: yes
+  xcb_shm_seg_t shared_segment = 0;
+  uint64_t shared_key = 0;
 };
 
 XDisplay* open_default_display() {
@@ -109,7 +116,29 @@ WindowPresenter::WindowPresenter(XDisplay* display, XWindow window)
   x_->use_shm = XShmQueryExtension(display) && !std::getenv("GFXRELAY_NO_MIT_SHM");
 }
 
+// A frame the X server may not have read yet. Shared with the relay's transfer allocator, which
+// waits for it before reusing the frame's memory; the presenter finishes it first when it goes
+// away (its display may close after that).
+struct WindowPresenter::PendingFrame {
+  xcb_connection_t* connection = nullptr;
+  unsigned int sequence = 0;
+  bool taken = false;
+  bool refused = false;  // the server refused the put (an X error)
+
+  void wait() {
+    if (taken) return;
+    taken = true;
+    xcb_generic_error_t* error = xcb_request_check(connection, xcb_void_cookie_t{sequence});
+    if (error) {
+      refused = true;
+      std::free(error);
+    }
+  }
+};
+
 WindowPresenter::~WindowPresenter() {
+  finish_frame();
+  detach_shared();
   free_image();
   if (x_->gc) XFreeGC(x_->display, x_->gc);
 }
@@ -166,16 +195,101 @@ bool WindowPresenter::ensure_image(int width, int height) {
   return true;
 }
 
-void WindowPresenter::present(const uint8_t* pixels, int width, int height, PixelOrder order) {
+bool WindowPresenter::can_share_memory() {
+  XState& x = *x_;
+  if (x.share_memory >= 0) return x.share_memory == 1;
+  x.share_memory = 0;
+  if (std::getenv("GFXRELAY_NO_SHARED_FRAMES")) return false;
+  // Frames are B,G,R,A bytes, 4 per pixel: the layout of a little-endian 8-bit TrueColor
+  // visual's ZPixmap with 32 bits per pixel.
+  if (!x.use_shm || !x.visual || x.depth < 24 || ImageByteOrder(x.display) != LSBFirst ||
+      x.visual->red_mask != 0xff0000 || x.visual->green_mask != 0xff00 ||
+      x.visual->blue_mask != 0xff)
+    return false;
+  int count = 0;
+  XPixmapFormatValues* formats = XListPixmapFormats(x.display, &count);
+  bool four_bytes = false;
+  for (int i = 0; i < count; ++i)
+    if (formats[i].depth == x.depth) four_bytes = formats[i].bits_per_pixel == 32;
+  if (formats) XFree(formats);
+  if (!four_bytes) return false;
+  xcb_connection_t* c = XGetXCBConnection(x.display);
+  xcb_shm_query_version_reply_t* version =
+      xcb_shm_query_version_reply(c, xcb_shm_query_version(c), nullptr);
+  if (!version) return false;
+  // AttachFd came with MIT-SHM 1.2.
+  x.share_memory = version->major_version > 1 ||
+                   (version->major_version == 1 && version->minor_version >= 2);
+  std::free(version);
+  return x.share_memory == 1;
+}
+
+void WindowPresenter::detach_shared() {
+  XState& x = *x_;
+  if (!x.shared_segment) return;
+  xcb_shm_detach(XGetXCBConnection(x.display), x.shared_segment);
+  x.shared_segment = 0;
+}
+
+void WindowPresenter::finish_frame() {
+  if (!pending_) return;
+  pending_->wait();
+  if (pending_->refused) {
+    // Shown nothing; later frames take the copying path.
+    detach_shared();
+    x_->share_memory = 0;
+  }
+  pending_.reset();
+}
+
+bool WindowPresenter::present_shared(int memory_fd, uint64_t memory_key, size_t offset, int width,
+                                     int height, std::function<void()>* frame_taken) {
+  finish_frame();
+  if (width <= 0 || height <= 0 || offset > UINT32_MAX || !can_share_memory()) return false;
+  XState& x = *x_;
+  xcb_connection_t* c = XGetXCBConnection(x.display);
+  if (!x.shared_segment || x.shared_key != memory_key) {
+    detach_shared();
+    // xcb sends the descriptor and closes it: it gets a copy.
+    const int fd = fcntl(memory_fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return false;
+    const xcb_shm_seg_t segment = xcb_generate_id(c);
+    xcb_generic_error_t* error =
+        xcb_request_check(c, xcb_shm_attach_fd_checked(c, segment, fd, /*read_only=*/1));
+    if (error) {
+      std::free(error);
+      x.share_memory = 0;
+      return false;
+    }
+    x.shared_segment = segment;
+    x.shared_key = memory_key;
+  }
+  const uint16_t w = static_cast<uint16_t>(width), h = static_cast<uint16_t>(height);
+  // Checked: an error comes back to finish_frame() instead of ending the program.
+  const xcb_void_cookie_t put = xcb_shm_put_image_checked(
+      c, static_cast<xcb_drawable_t>(x.window), static_cast<xcb_gcontext_t>(XGContextFromGC(x.gc)),
+      w, h, 0, 0, w, h, 0, 0, static_cast<uint8_t>(x.depth), XCB_IMAGE_FORMAT_Z_PIXMAP, 0,
+      x.shared_segment, static_cast<uint32_t>(offset));
+  xcb_flush(c);
+  pending_ = std::make_shared<PendingFrame>();
+  pending_->connection = c;
+  pending_->sequence = put.sequence;
+  *frame_taken = [frame = pending_] { frame->wait(); };
+  return true;
+}
+
+void WindowPresenter::present(const uint8_t* pixels, int width, int height, PixelOrder order,
+                              RowOrder rows) {
   if (width <= 0 || height <= 0 || !ensure_image(width, height)) return;
   XState& x = *x_;
   // A 24/32-bit TrueColor ZPixmap on a little-endian client is B,G,R,X per pixel: B,G,R,A
-  // frames are one copy per row, R,G,B,A ones swap red and blue on the way. Rows are flipped:
-  // GL's origin is bottom-left.
+  // frames are one copy per row, R,G,B,A ones swap red and blue on the way. Rows read bottom
+  // first (GL's origin is bottom-left) are flipped.
   const size_t row = static_cast<size_t>(width) * 4;
   for (int y = 0; y < height; ++y) {
     char* to = x.image->data + static_cast<size_t>(y) * x.image->bytes_per_line;
-    const uint8_t* from = pixels + static_cast<size_t>(height - 1 - y) * row;
+    const int from_row = rows == RowOrder::kBottomFirst ? height - 1 - y : y;
+    const uint8_t* from = pixels + static_cast<size_t>(from_row) * row;
     if (order == PixelOrder::kBgra)
       std::memcpy(to, from, row);
     else

@@ -1,10 +1,13 @@
-// Puts frames that the host rendered into an X window: through a MIT-SHM image where the X
-// server has the extension (one copy, into memory the server reads), else with XPutImage.
+// Puts frames that the host rendered into an X window. Best: the host wrote the frame, top row
+// first, into shared memory that the X server maps itself (MIT-SHM 1.2's AttachFd), so the
+// guest copies nothing. Else through a MIT-SHM image (one copy in the guest, into memory the
+// server reads), else with XPutImage.
 // Shared by the GLX vendor and EGL's X11 platform. The header names Xlib's types by their
 // C names so that its users need not include Xlib (whose macros clash with GL and EGL code).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 struct _XDisplay;
@@ -33,6 +36,11 @@ enum class PixelOrder {
   kRgba,  // R,G,B,A bytes: what every GL can read back
 };
 
+enum class RowOrder {
+  kBottomFirst,  // as GL reads them
+  kTopFirst,     // as X wants them
+};
+
 class WindowPresenter {
  public:
   WindowPresenter(XDisplay* display, XWindow window);
@@ -40,16 +48,32 @@ class WindowPresenter {
   WindowPresenter(const WindowPresenter&) = delete;
   WindowPresenter& operator=(const WindowPresenter&) = delete;
 
-  // `pixels`: width * height pixels of 4 bytes in `order`, bottom row first (as GL reads them).
-  // The window gets them top row first. Returns when the X server has taken the pixels.
-  void present(const uint8_t* pixels, int width, int height, PixelOrder order);
+  // `pixels`: width * height pixels of 4 bytes in `order`, rows in `rows` order. Returns when
+  // the X server has taken the pixels.
+  void present(const uint8_t* pixels, int width, int height, PixelOrder order, RowOrder rows);
+
+  // Whether the X server can map the guest's shared memory files (a local server with MIT-SHM
+  // 1.2); asked once per window.
+  bool can_share_memory();
+  // A frame of B,G,R,A pixels, top row first, at `offset` in the shared memory file `memory_fd`
+  // (attached once while `memory_key` stays the same; the fd is not taken). Returns once the
+  // request is sent: the X server reads the pixels later (requests the program sends on the
+  // same connection afterwards see the frame), so the memory must stay as it is until
+  // `frame_taken` has run. False if the server refused the file (nothing is pending then).
+  bool present_shared(int memory_fd, uint64_t memory_key, size_t offset, int width, int height,
+                      std::function<void()>* frame_taken);
+  // Waits until the X server has read the last frame present_shared sent (at once if it has).
+  void finish_frame();
 
  private:
   struct XState;
   bool ensure_image(int width, int height);
   void free_image();
+  void detach_shared();
 
   std::unique_ptr<XState> x_;
+  struct PendingFrame;
+  std::shared_ptr<PendingFrame> pending_;  // the last shared frame, until the server took it
 };
 
 }  // namespace gfxrelay::guest::x11

@@ -145,6 +145,9 @@ class HostContext {
   std::vector<uint32_t> feedback_storage, select_storage;
   std::vector<std::string> carried_extensions;  // host's, narrowed to what the relay carries
   gl::ContextApi api;                           // what the context is (read when first current)
+  // Presentation: can glReadPixels write rows top first (MESA_pack_invert) and read B,G,R,A?
+  bool pack_invert = false;
+  bool reads_bgra = false;
   DebugLog debug_log;
 
  private:

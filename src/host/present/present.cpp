@@ -13,8 +13,12 @@ class ReadbackState {
  public:
   // OpenGL ES 2.0 has one framebuffer binding, no read buffer, no pack buffers and only the
   // pack alignment (libepoxy aborts on glReadBuffer there).
-  explicit ReadbackState(const gl::ContextApi& api)
-      : desktop_(!api.es), es2_(api.es && api.version < 30) {
+  ReadbackState(const gl::ContextApi& api, bool pack_invert)
+      : desktop_(!api.es), es2_(api.es && api.version < 30), pack_invert_(pack_invert) {
+    if (pack_invert_) {
+      glGetIntegerv(GL_PACK_INVERT_MESA, &invert_);
+      glPixelStorei(GL_PACK_INVERT_MESA, GL_FALSE);
+    }
     const size_t modes = es2_ ? 1 : kPackModes.size();
     for (size_t i = 0; i < modes; ++i) glGetIntegerv(kPackModes[i], &pack_[i]);
     for (size_t i = 0; i < modes; ++i)
@@ -34,6 +38,7 @@ class ReadbackState {
     if (desktop_) glPixelStorei(GL_PACK_SWAP_BYTES, GL_FALSE);
   }
   ~ReadbackState() {
+    if (pack_invert_) glPixelStorei(GL_PACK_INVERT_MESA, invert_);
     const size_t modes = es2_ ? 1 : kPackModes.size();
     for (size_t i = 0; i < modes; ++i) glPixelStorei(kPackModes[i], pack_[i]);
     if (es2_) {
@@ -49,20 +54,22 @@ class ReadbackState {
  private:
   static constexpr std::array<GLenum, 4> kPackModes = {GL_PACK_ALIGNMENT, GL_PACK_ROW_LENGTH,
                                                        GL_PACK_SKIP_PIXELS, GL_PACK_SKIP_ROWS};
-  bool desktop_, es2_;
+  bool desktop_, es2_, pack_invert_;
+  GLint invert_ = 0;
   GLint read_framebuffer_ = 0, read_buffer_ = GL_BACK, pack_buffer_ = 0, swap_bytes_ = 0;
   std::array<GLint, 4> pack_{};
 };
 
 }  // namespace
 
-// u32 surface id, u32 pixel format (0: B,G,R,A bytes; 1: R,G,B,A), then the destination blob:
-// width * height * 4 bytes of the transfer area, bottom row first. Replies u32 1 when the
-// pixels were written, 0 when the surface is not the context's current draw surface.
+// u32 surface id, u32 format (wire::kPresent*), then the destination blob: width * height * 4
+// bytes of the transfer area. Replies a wire::PresentResult.
 bool decode_gfxrelay_PresentFrame(Decoding& d) {
   if (d.size < 16) return d.fail("command too short");
   const uint32_t format = wire::load<uint32_t>(d.cmd + 12);
-  if (format > 1) return d.fail("unknown pixel format");
+  const uint32_t order = format & 0xff;
+  if (order > wire::kPresentRgba || (format & ~(0xffu | wire::kPresentTopDownBgra)) != 0)
+    return d.fail("unknown pixel format");
   const EGLSurface surface = d.session.surface(wire::load<uint32_t>(d.cmd + 8));
   if (surface == EGL_NO_SURFACE) return d.fail("unknown surface");
   EGLint width = 0, height = 0;
@@ -71,16 +78,22 @@ bool decode_gfxrelay_PresentFrame(Decoding& d) {
   wire::Reader r(d.cmd + 16, d.size - 16);
   Blob out = d.output_blob(r, static_cast<size_t>(width) * static_cast<size_t>(height) * 4);
   if (!out.ok || !r.at_end()) return d.fail("frame does not match the surface's size");
-  const bool current = eglGetCurrentSurface(EGL_DRAW) == surface;
-  if (current) {
-    ReadbackState saved(d.ctx.api);
-    glReadPixels(0, 0, width, height, format == 0 ? GL_BGRA_EXT : GL_RGBA, GL_UNSIGNED_BYTE,
+  wire::PresentResult result = wire::PresentResult::kNotCurrent;
+  if (eglGetCurrentSurface(EGL_DRAW) == surface) {
+    ReadbackState saved(d.ctx.api, d.ctx.pack_invert);
+    // MESA_pack_invert makes GL write the rows top first, as the window wants them.
+    const bool top_down = (format & wire::kPresentTopDownBgra) && d.ctx.pack_invert &&
+                          d.ctx.reads_bgra;
+    if (top_down) glPixelStorei(GL_PACK_INVERT_MESA, GL_TRUE);
+    const bool bgra = top_down || order == wire::kPresentBgra;
+    glReadPixels(0, 0, width, height, bgra ? GL_BGRA_EXT : GL_RGBA, GL_UNSIGNED_BYTE,
                  const_cast<void*>(out.data));
     eglSwapBuffers(d.session.display(), surface);
+    result = top_down ? wire::PresentResult::kTopDownBgra : wire::PresentResult::kBottomUp;
   }
   d.release(out);
   ReplyWriter w = d.reply();
-  w.scalar<uint32_t>(current ? 1 : 0);
+  w.scalar<uint32_t>(static_cast<uint32_t>(result));
   return d.finish_reply(w);
 }
 
