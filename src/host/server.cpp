@@ -1,5 +1,6 @@
 #include "host/server.h"
 
+#include <malloc.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,9 +22,21 @@ struct RunningSession {
   std::thread thread;
 };
 
+// Software renderers (llvmpipe) allocate and free megabytes of vertex data per draw on the
+// context workers' threads. glibc's defaults give each such block to the kernel and take it
+// back at every draw (munmap, or trimming the thread's heap: page faults and zeroing each
+// frame); a GL program's own thread keeps them, because glibc raises its thresholds after the
+// first free. Measured on glmark2's bump high-poly scene: 131 FPS before, 193 after (native
+// 214). Freed memory up to these sizes stays in the process.
+void keep_freed_memory_for_renderers() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum for the dynamic threshold
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
+}
+
 }  // namespace
 
 int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
+  keep_freed_memory_for_renderers();
   EglBackend backend;
   std::string error;
   if (!backend.open(&error)) {
