@@ -3,9 +3,24 @@
 //   async_commands: small commands encoded into the ring and decoded + executed by the host
 //                   (glUniform1i(-1, 0): GL ignores location -1, so the host GL does ~nothing)
 //   sync_round_trip: one synchronous command (gfxrelay_Ping) and its reply
+//   memcpy_64mb: the machine's copy bandwidth from memory to memory (larger than the caches,
+//                as the uploads below are), the yardstick for the three below
+//   texture_upload: 2048x2048 RGBA glTexSubImage2D, four in flight: the guest copies the
+//                   pixels into the transfer area, the host GL copies them into the texture
+//   read_pixels: 2048x2048 RGBA glReadPixels into the transfer area, waited for
+//   present_frame: gfxrelay_PresentFrame of a 2048x2048 surface, waited for (the host's part
+//                  of a window frame: read-back into the transfer area)
+//   async_commands/threads:N: async_commands from N guests at once, each its own session
 #include <benchmark/benchmark.h>
 
+#include <array>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <vector>
+
 #include "support/raw_guest.h"
+#include "wire/command.h"
 
 namespace gfxrelay {
 namespace {
@@ -25,8 +40,24 @@ Fixture& fixture() {
   return *f;
 }
 
+// One guest per benchmark thread, each its own session on the shared server, with a large
+// surface for the bandwidth benchmarks.
+constexpr int kSide = 2048;
+constexpr uint32_t kImageBytes = kSide * kSide * 4;
+RawGuest& thread_guest(int index) {
+  static std::array<std::unique_ptr<RawGuest>, 8> guests;
+  static std::mutex lock;
+  std::lock_guard hold(lock);
+  auto& g = guests.at(static_cast<size_t>(index));
+  if (!g) {
+    g = std::make_unique<RawGuest>(fixture().server.path(), kSide, kSide);
+    g->make_current();
+  }
+  return *g;
+}
+
 void async_commands(benchmark::State& state) {
-  RawGuest& g = fixture().guest;
+  RawGuest& g = state.threads() == 1 ? fixture().guest : thread_guest(state.thread_index());
   const int batch = 10000;
   for (auto _ : state) {
     for (int i = 0; i < batch; ++i) g.command(Op::glUniform1i, {0xFFFFFFFFu, 0});
@@ -35,7 +66,7 @@ void async_commands(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * batch);
 }
-BENCHMARK(async_commands)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(async_commands)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2)->Threads(4);
 
 void sync_round_trip(benchmark::State& state) {
   RawGuest& g = fixture().guest;
@@ -45,6 +76,64 @@ void sync_round_trip(benchmark::State& state) {
   }
 }
 BENCHMARK(sync_round_trip)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void memcpy_64mb(benchmark::State& state) {
+  std::vector<uint8_t> from(4 * kImageBytes, 1), to(4 * kImageBytes);
+  for (auto _ : state) {
+    std::memcpy(to.data(), from.data(), from.size());
+    benchmark::DoNotOptimize(to.data());
+  }
+  state.SetBytesProcessed(state.iterations() * 4 * int64_t{kImageBytes});
+}
+BENCHMARK(memcpy_64mb)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void texture_upload(benchmark::State& state) {
+  RawGuest& g = thread_guest(0);
+  std::vector<uint8_t> pixels(kImageBytes, 0x80);
+  g.command(Op::glBindTexture, {GL_TEXTURE_2D, 7});
+  g.command(Op::glTexStorage2D, {GL_TEXTURE_2D, 1, GL_RGBA8, kSide, kSide});
+  const int in_flight = 4;
+  for (auto _ : state) {
+    for (int i = 0; i < in_flight; ++i) {
+      uint8_t* at = g.command_with_transfer(
+          Op::glTexSubImage2D, {GL_TEXTURE_2D, 0, 0, 0, kSide, kSide, GL_RGBA, GL_UNSIGNED_BYTE},
+          kImageBytes);
+      std::memcpy(at, pixels.data(), pixels.size());  // what the guest library does
+    }
+    g.command(Op::gfxrelay_Ping, {});
+    if (!g.wait_reply()) state.SkipWithError("the host closed the stream");
+    g.rewind_transfers();
+  }
+  state.SetBytesProcessed(state.iterations() * in_flight * int64_t{kImageBytes});
+}
+BENCHMARK(texture_upload)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void read_pixels(benchmark::State& state) {
+  RawGuest& g = thread_guest(0);
+  for (auto _ : state) {
+    // x, y, width, height, format, type, bufSize (none), pad.
+    g.command_with_transfer(Op::glReadPixels,
+                            {0, 0, kSide, kSide, GL_RGBA, GL_UNSIGNED_BYTE, 0xFFFFFFFFu, 0},
+                            kImageBytes);
+    if (!g.wait_reply()) state.SkipWithError("the host closed the stream");
+    g.rewind_transfers();
+  }
+  state.SetBytesProcessed(state.iterations() * int64_t{kImageBytes});
+}
+BENCHMARK(read_pixels)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void present_frame(benchmark::State& state) {
+  RawGuest& g = thread_guest(0);
+  for (auto _ : state) {
+    // Surface 1 (current), B,G,R,A, top row first where the host can.
+    g.command_with_transfer(Op::gfxrelay_PresentFrame, {1, wire::kPresentTopDownBgra},
+                            kImageBytes);
+    if (!g.wait_reply()) state.SkipWithError("the host closed the stream");
+    g.rewind_transfers();
+  }
+  state.SetBytesProcessed(state.iterations() * int64_t{kImageBytes});
+}
+BENCHMARK(present_frame)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace gfxrelay

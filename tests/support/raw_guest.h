@@ -57,10 +57,10 @@ class Server {
   std::thread thread_;
 };
 
-// A guest with one pbuffer surface and one context, writing raw commands.
+// A guest with one pbuffer surface (16 x 16 unless told) and one context, writing raw commands.
 class RawGuest {
  public:
-  explicit RawGuest(const std::string& socket_path) {
+  explicit RawGuest(const std::string& socket_path, int32_t width = 16, int32_t height = 16) {
     std::string error;
     socket_ = transport::connect_unix(socket_path, &error);
     check(static_cast<bool>(socket_), error);
@@ -83,7 +83,8 @@ class RawGuest {
     surface.put<uint32_t>(1);
     surface.put<uint32_t>(static_cast<uint32_t>(config));
     surface.put<uint32_t>(2);
-    for (int32_t v : {0x3057 /* EGL_WIDTH */, 16, 0x3056 /* EGL_HEIGHT */, 16}) surface.put(v);
+    for (int32_t v : {0x3057 /* EGL_WIDTH */, width, 0x3056 /* EGL_HEIGHT */, height})
+      surface.put(v);
     reply = request(wire::Control::kCreateSurface, surface);
     check(wire::load<uint32_t>(reply.data()) == 0x3000u /* EGL_SUCCESS */, "");
 
@@ -197,6 +198,33 @@ class RawGuest {
     transfer_position_ += 4096;
     return true;
   }
+
+  // A command of 32-bit words followed by one transfer blob of `length` bytes at the next
+  // transfer position (returned), which the caller fills before publishing.
+  uint8_t* command_with_transfer(Op op, std::initializer_list<uint32_t> words, uint32_t length) {
+    const size_t size = 8 + 4 * words.size() + 16;
+    uint8_t* p = ring_.reserve(wire::align_up(size));
+    if (!p) return nullptr;
+    wire::store<uint32_t>(p, static_cast<uint32_t>(op));
+    wire::store<uint32_t>(p + 4, static_cast<uint32_t>(wire::align_up(size)));
+    size_t at = 8;
+    for (uint32_t w : words) {
+      wire::store<uint32_t>(p + at, w);
+      at += 4;
+    }
+    const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
+    if (transfer_position_ % capacity + length > capacity)
+      transfer_position_ += capacity - transfer_position_ % capacity;
+    wire::store<uint32_t>(p + at, length);
+    wire::store<uint32_t>(p + at + 4, static_cast<uint32_t>(wire::BlobMode::kTransfer));
+    wire::store<uint64_t>(p + at + 8, transfer_position_);
+    ring_.commit(wire::align_up(size));
+    uint8_t* bytes = region_.transfer().data() + transfer_position_ % capacity;
+    transfer_position_ += (length + 4095) & ~4095u;
+    return bytes;
+  }
+  // The transfer area may be reused from the start (after a reply: the host is done with it).
+  void rewind_transfers() { transfer_position_ = 0; }
 
   bool closed() const { return region_.control()->closed.load() != 0; }
   std::string close_reason() const { return region_.control()->close_reason; }

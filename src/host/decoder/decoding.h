@@ -146,8 +146,13 @@ class HostContext {
   std::vector<std::string> carried_extensions;  // host's, narrowed to what the relay carries
   gl::ContextApi api;                           // what the context is (read when first current)
   // Presentation: can glReadPixels write rows top first (MESA_pack_invert) and read B,G,R,A?
+  // Without pack_invert, a flipped blit into a host-owned renderbuffer turns the frame
+  // (flip_* below; OpenGL ES 3.0 and OpenGL 3.0 have glBlitFramebuffer).
   bool pack_invert = false;
   bool reads_bgra = false;
+  bool blit_flip = false;
+  GLuint flip_framebuffer = 0, flip_renderbuffer = 0;
+  GLint flip_width = 0, flip_height = 0;
   DebugLog debug_log;
 
  private:

@@ -60,6 +60,45 @@ class ReadbackState {
   std::array<GLint, 4> pack_{};
 };
 
+// Draws the current draw surface's back buffer upside down into the context's flip
+// renderbuffer (made or resized here) and leaves that bound for reading; false (nothing
+// changed) where GL cannot: multisampled surfaces resolve only unflipped. The caller's
+// ReadbackState restores the read binding.
+bool flip_into_renderbuffer(HostContext& ctx, GLint width, GLint height) {
+  GLint samples = 0;
+  glGetIntegerv(GL_SAMPLE_BUFFERS, &samples);
+  if (samples != 0) return false;
+  if (!ctx.flip_framebuffer) {
+    glGenFramebuffers(1, &ctx.flip_framebuffer);
+    glGenRenderbuffers(1, &ctx.flip_renderbuffer);
+  }
+  GLint draw_framebuffer = 0, renderbuffer = 0;
+  glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &draw_framebuffer);
+  glGetIntegerv(GL_RENDERBUFFER_BINDING, &renderbuffer);
+  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, ctx.flip_framebuffer);
+  if (ctx.flip_width != width || ctx.flip_height != height) {
+    glBindRenderbuffer(GL_RENDERBUFFER, ctx.flip_renderbuffer);
+    glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, width, height);
+    glBindRenderbuffer(GL_RENDERBUFFER, static_cast<GLuint>(renderbuffer));
+    glFramebufferRenderbuffer(GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
+                              ctx.flip_renderbuffer);
+    ctx.flip_width = width;
+    ctx.flip_height = height;
+  }
+  // The scissor test (and, on desktop GL, sRGB conversion) applies to blits.
+  const GLboolean scissor = glIsEnabled(GL_SCISSOR_TEST);
+  const GLboolean srgb = !ctx.api.es && glIsEnabled(GL_FRAMEBUFFER_SRGB);
+  if (scissor) glDisable(GL_SCISSOR_TEST);
+  if (srgb) glDisable(GL_FRAMEBUFFER_SRGB);
+  glBlitFramebuffer(0, 0, width, height, 0, height, width, 0, GL_COLOR_BUFFER_BIT, GL_NEAREST);
+  if (scissor) glEnable(GL_SCISSOR_TEST);
+  if (srgb) glEnable(GL_FRAMEBUFFER_SRGB);
+  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(draw_framebuffer));
+  glBindFramebuffer(GL_READ_FRAMEBUFFER, ctx.flip_framebuffer);
+  if (!ctx.api.es || ctx.api.version >= 30) glReadBuffer(GL_COLOR_ATTACHMENT0);
+  return true;
+}
+
 }  // namespace
 
 // u32 surface id, u32 format (wire::kPresent*), then the destination blob: width * height * 4
@@ -81,10 +120,13 @@ bool decode_gfxrelay_PresentFrame(Decoding& d) {
   wire::PresentResult result = wire::PresentResult::kNotCurrent;
   if (eglGetCurrentSurface(EGL_DRAW) == surface) {
     ReadbackState saved(d.ctx.api, d.ctx.pack_invert);
-    // MESA_pack_invert makes GL write the rows top first, as the window wants them.
-    const bool top_down = (format & wire::kPresentTopDownBgra) && d.ctx.pack_invert &&
-                          d.ctx.reads_bgra;
-    if (top_down) glPixelStorei(GL_PACK_INVERT_MESA, GL_TRUE);
+    // Rows top first, as the window wants them: MESA_pack_invert makes glReadPixels write them
+    // so; else a flipped blit turns the frame first.
+    bool top_down = (format & wire::kPresentTopDownBgra) && d.ctx.reads_bgra;
+    if (top_down && d.ctx.pack_invert)
+      glPixelStorei(GL_PACK_INVERT_MESA, GL_TRUE);
+    else if (top_down)
+      top_down = d.ctx.blit_flip && flip_into_renderbuffer(d.ctx, width, height);
     const bool bgra = top_down || order == wire::kPresentBgra;
     glReadPixels(0, 0, width, height, bgra ? GL_BGRA_EXT : GL_RGBA, GL_UNSIGNED_BYTE,
                  const_cast<void*>(out.data));
