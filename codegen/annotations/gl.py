@@ -164,6 +164,8 @@ HIDDEN_EXTENSIONS = {
 # pointers, enables and the client active texture, and sends the used range with each draw.
 GUEST_HAND = {
     'glVertexAttribLPointer', 'glArrayElement', 'glEnable', 'glDisable',
+    # Primitive restart indices are left out of client-array vertex ranges.
+    'glPrimitiveRestartIndex', 'glPrimitiveRestartIndexNV',
     # One multi-draw on the host (gl_DrawID counts its draws) unless client arrays need a
     # vertex range per draw.
     'glMultiDrawArrays',

@@ -155,6 +155,11 @@ struct ShadowState {
   // look at this instead of every slot.
   std::bitset<gl::kClientArraySlots> client_arrays;
   GLuint client_active_unit = 0;  // glClientActiveTexture
+  // Primitive restart: restart indices are no vertices, so the range of vertices a draw reads
+  // from client arrays leaves them out.
+  bool restart_fixed_index = false;  // GL_PRIMITIVE_RESTART_FIXED_INDEX: the type's largest
+  bool restart = false;              // GL_PRIMITIVE_RESTART (or NV's): restart_index
+  GLuint restart_index = 0;
 
   // Call after changing attribs[slot]'s enable, pointer or buffer.
   void update_client_array(uint32_t slot) {

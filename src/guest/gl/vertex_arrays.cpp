@@ -160,13 +160,21 @@ void set_array_enabled(Context& ctx, uint32_t slot, bool enabled) {
   s.update_client_array(slot);
 }
 
-// Index range of client-side indices.
-VertexRange scan_indices(const void* indices, GLsizei count, GLenum type) {
+// Index range of client-side indices, leaving out primitive restart indices (GL reads no
+// vertex for them; counting one could make the range reach past the program's arrays).
+VertexRange scan_indices(const ShadowState& state, const void* indices, GLsizei count,
+                         GLenum type) {
   VertexRange r;
   if (!indices || count <= 0) return r;
+  const uint64_t type_max = type == GL_UNSIGNED_BYTE    ? 0xff
+                            : type == GL_UNSIGNED_SHORT ? 0xffff
+                                                        : 0xffffffffu;
+  const bool skip = state.restart_fixed_index || state.restart;
+  const uint64_t restart = state.restart_fixed_index ? type_max : state.restart_index;
   int64_t lo = INT64_MAX, hi = -1;
   auto scan = [&](auto* p) {
     for (GLsizei i = 0; i < count; ++i) {
+      if (skip && p[i] == restart) continue;
       lo = std::min<int64_t>(lo, p[i]);
       hi = std::max<int64_t>(hi, p[i]);
     }
@@ -217,7 +225,7 @@ void indexed_draw(Op op, std::initializer_list<uint32_t> scalars, const void* in
   if (!ctx) return;
   const bool client_indices = ctx->state.bound_element_buffer() == 0;
   if (any_client_arrays(ctx->state)) {
-    VertexRange range = client_indices ? scan_indices(indices, count, type)
+    VertexRange range = client_indices ? scan_indices(ctx->state, indices, count, type)
                                        : host_index_range(*ctx, indices, count, type);
     range.first += base_vertex;
     range.last += base_vertex;
@@ -508,6 +516,7 @@ void client_state(GLenum array, bool enable) {
     encode_glEnableClientState(*ctx, array);
   else
     encode_glDisableClientState(*ctx, array);
+  if (array == GL_PRIMITIVE_RESTART_NV) ctx->state.restart = enable;  // NV_primitive_restart
   set_array_enabled(*ctx, gl::client_state_slot(array, ctx->state.client_active_unit), enable);
 }
 void GL_APIENTRY glEnableClientState(GLenum array) {
@@ -519,19 +528,36 @@ void GL_APIENTRY glDisableClientState(GLenum array) {
 
 // Mesa's compatibility profile (like other GLs of old) also takes the client array names in
 // glEnable / glDisable; the guest follows them there too.
+// Primitive restart, for the vertex range of draws from client arrays.
+void follow_capability(Context& ctx, GLenum cap, bool enabled) {
+  if (cap == GL_PRIMITIVE_RESTART_FIXED_INDEX) ctx.state.restart_fixed_index = enabled;
+  if (cap == GL_PRIMITIVE_RESTART || cap == GL_PRIMITIVE_RESTART_NV) ctx.state.restart = enabled;
+  if (ctx.desktop_gl)
+    set_array_enabled(ctx, gl::client_state_slot(cap, ctx.state.client_active_unit), enabled);
+}
 void GL_APIENTRY glEnable(GLenum cap) {
   Context* ctx = current();
   if (!ctx) return;
   encode_glEnable(*ctx, cap);
-  if (ctx->desktop_gl)
-    set_array_enabled(*ctx, gl::client_state_slot(cap, ctx->state.client_active_unit), true);
+  follow_capability(*ctx, cap, true);
 }
 void GL_APIENTRY glDisable(GLenum cap) {
   Context* ctx = current();
   if (!ctx) return;
   encode_glDisable(*ctx, cap);
-  if (ctx->desktop_gl)
-    set_array_enabled(*ctx, gl::client_state_slot(cap, ctx->state.client_active_unit), false);
+  follow_capability(*ctx, cap, false);
+}
+void GL_APIENTRY glPrimitiveRestartIndex(GLuint index) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glPrimitiveRestartIndex(*ctx, index);
+  ctx->state.restart_index = index;
+}
+void GL_APIENTRY glPrimitiveRestartIndexNV(GLuint index) {
+  Context* ctx = current();
+  if (!ctx) return;
+  encode_glPrimitiveRestartIndexNV(*ctx, index);
+  ctx->state.restart_index = index;
 }
 
 // Sets the arrays of one of the interleaved formats (GL 4.6 compatibility, 10.3.4, table
@@ -926,7 +952,9 @@ void GL_APIENTRY glArrayElement(GLint i) {
   Context* ctx = current();
   if (!ctx) return;
   const ShadowState& s = ctx->state;
-  if (!any_client_arrays(s) || i < 0) return encode_glArrayElement(*ctx, i);
+  // The restart index reads no element: the host GL restarts the primitive.
+  if (!any_client_arrays(s) || i < 0 || (s.restart && static_cast<GLuint>(i) == s.restart_index))
+    return encode_glArrayElement(*ctx, i);
   auto enabled = [&s](uint32_t slot) -> const VertexAttrib* {
     return s.client_arrays[slot] ? &s.attribs[slot] : nullptr;
   };

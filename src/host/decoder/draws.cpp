@@ -299,6 +299,26 @@ bool decode_gfxrelay_IndexRange(Decoding& d) {
   GLint64 buffer_size = 0;
   if (d.ctx.state.bound_buffer(GL_ELEMENT_ARRAY_BUFFER_BINDING))
     glGetBufferParameteri64v(GL_ELEMENT_ARRAY_BUFFER, GL_BUFFER_SIZE, &buffer_size);
+  // Primitive restart indices are no vertices (the guest reads client arrays for the range).
+  bool restart = false;
+  uint32_t restart_index = 0;
+  const gl::ContextApi& api = d.ctx.api;
+  if ((api.es ? api.version >= 30 : api.version >= 43) &&
+      glIsEnabled(GL_PRIMITIVE_RESTART_FIXED_INDEX)) {
+    restart = true;
+    restart_index = bytes == 1 ? 0xff : bytes == 2 ? 0xffff : 0xffffffffu;
+  } else if (!api.es && api.version >= 31 && glIsEnabled(GL_PRIMITIVE_RESTART)) {
+    GLint index = 0;
+    glGetIntegerv(GL_PRIMITIVE_RESTART_INDEX, &index);
+    restart = true;
+    restart_index = static_cast<uint32_t>(index);
+  } else if (!api.es && epoxy_has_gl_extension("GL_NV_primitive_restart") &&
+             glIsEnabled(GL_PRIMITIVE_RESTART_NV)) {
+    GLint index = 0;
+    glGetIntegerv(GL_PRIMITIVE_RESTART_INDEX_NV, &index);
+    restart = true;
+    restart_index = static_cast<uint32_t>(index);
+  }
   if (bytes && count > 0 &&
       offset + uint64_t{bytes} * count <= static_cast<uint64_t>(buffer_size)) {
     const void* p = glMapBufferRange(GL_ELEMENT_ARRAY_BUFFER, static_cast<GLintptr>(offset),
@@ -308,6 +328,7 @@ bool decode_gfxrelay_IndexRange(Decoding& d) {
         const uint32_t v = bytes == 1   ? static_cast<const uint8_t*>(p)[i]
                            : bytes == 2 ? static_cast<const uint16_t*>(p)[i]
                                         : static_cast<const uint32_t*>(p)[i];
+        if (restart && v == restart_index) continue;
         lo = std::min(lo, v);
         hi = std::max(hi, v);
       }
