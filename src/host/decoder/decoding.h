@@ -174,13 +174,10 @@ class HostContext {
   bool shader_writes_possible = false;
   gl::ContextApi api;                           // what the context is (read when first current)
   // Presentation: can glReadPixels write rows top first (MESA_pack_invert) and read B,G,R,A?
-  // Without pack_invert, a flipped blit into a host-owned renderbuffer turns the frame
-  // (flip_* below; OpenGL ES 3.0 and OpenGL 3.0 have glBlitFramebuffer).
+  // Without pack_invert, frames are read into flip_staging and their rows copied in reverse.
   bool pack_invert = false;
   bool reads_bgra = false;
-  bool blit_flip = false;
-  GLuint flip_framebuffer = 0, flip_renderbuffer = 0;
-  GLint flip_width = 0, flip_height = 0;
+  std::vector<uint8_t> flip_staging;
   DebugLog debug_log;
 
  private:

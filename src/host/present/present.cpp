@@ -1,6 +1,8 @@
 // Presentation of window surfaces (DESIGN.md, "Presentation"): a guest window is a host pbuffer;
 // at SwapBuffers the host reads its back buffer into the transfer area, where the guest driver
 // takes it and puts it into the window.
+#include <cstring>
+
 #include "host/decoder/decoding.h"
 
 namespace gfxrelay::host::gles {
@@ -60,45 +62,6 @@ class ReadbackState {
   std::array<GLint, 4> pack_{};
 };
 
-// Draws the current draw surface's back buffer upside down into the context's flip
-// renderbuffer (made or resized here) and leaves that bound for reading; false (nothing
-// changed) where GL cannot: multisampled surfaces resolve only unflipped. The caller's
-// ReadbackState restores the read binding.
-bool flip_into_renderbuffer(HostContext& ctx, GLint width, GLint height) {
-  GLint samples = 0;
-  glGetIntegerv(GL_SAMPLE_BUFFERS, &samples);
-  if (samples != 0) return false;
-  if (!ctx.flip_framebuffer) {
-    glGenFramebuffers(1, &ctx.flip_framebuffer);
-    glGenRenderbuffers(1, &ctx.flip_renderbuffer);
-  }
-  GLint draw_framebuffer = 0, renderbuffer = 0;
-  glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &draw_framebuffer);
-  glGetIntegerv(GL_RENDERBUFFER_BINDING, &renderbuffer);
-  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, ctx.flip_framebuffer);
-  if (ctx.flip_width != width || ctx.flip_height != height) {
-    glBindRenderbuffer(GL_RENDERBUFFER, ctx.flip_renderbuffer);
-    glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, width, height);
-    glBindRenderbuffer(GL_RENDERBUFFER, static_cast<GLuint>(renderbuffer));
-    glFramebufferRenderbuffer(GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
-                              ctx.flip_renderbuffer);
-    ctx.flip_width = width;
-    ctx.flip_height = height;
-  }
-  // The scissor test (and, on desktop GL, sRGB conversion) applies to blits.
-  const GLboolean scissor = glIsEnabled(GL_SCISSOR_TEST);
-  const GLboolean srgb = !ctx.api.es && glIsEnabled(GL_FRAMEBUFFER_SRGB);
-  if (scissor) glDisable(GL_SCISSOR_TEST);
-  if (srgb) glDisable(GL_FRAMEBUFFER_SRGB);
-  glBlitFramebuffer(0, 0, width, height, 0, height, width, 0, GL_COLOR_BUFFER_BIT, GL_NEAREST);
-  if (scissor) glEnable(GL_SCISSOR_TEST);
-  if (srgb) glEnable(GL_FRAMEBUFFER_SRGB);
-  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(draw_framebuffer));
-  glBindFramebuffer(GL_READ_FRAMEBUFFER, ctx.flip_framebuffer);
-  if (!ctx.api.es || ctx.api.version >= 30) glReadBuffer(GL_COLOR_ATTACHMENT0);
-  return true;
-}
-
 }  // namespace
 
 // u32 surface id, u32 format (wire::kPresent*), then the destination blob: width * height * 4
@@ -121,15 +84,26 @@ bool decode_gfxrelay_PresentFrame(Decoding& d) {
   if (eglGetCurrentSurface(EGL_DRAW) == surface) {
     ReadbackState saved(d.ctx.api, d.ctx.pack_invert);
     // Rows top first, as the window wants them: MESA_pack_invert makes glReadPixels write them
-    // so; else a flipped blit turns the frame first.
-    bool top_down = (format & wire::kPresentTopDownBgra) && d.ctx.reads_bgra;
-    if (top_down && d.ctx.pack_invert)
-      glPixelStorei(GL_PACK_INVERT_MESA, GL_TRUE);
-    else if (top_down)
-      top_down = d.ctx.blit_flip && flip_into_renderbuffer(d.ctx, width, height);
+    // so; elsewhere the host reads into its own memory and copies the rows in reverse (a
+    // flipped glBlitFramebuffer would spare that copy, but on llvmpipe's compatibility profile
+    // it left garbage in later feedback-mode results).
+    const bool top_down = (format & wire::kPresentTopDownBgra) && d.ctx.reads_bgra;
     const bool bgra = top_down || order == wire::kPresentBgra;
-    glReadPixels(0, 0, width, height, bgra ? GL_BGRA_EXT : GL_RGBA, GL_UNSIGNED_BYTE,
-                 const_cast<void*>(out.data));
+    const GLenum pixel_format = bgra ? GL_BGRA_EXT : GL_RGBA;
+    auto* frame = static_cast<uint8_t*>(const_cast<void*>(out.data));
+    if (top_down && d.ctx.pack_invert) {
+      glPixelStorei(GL_PACK_INVERT_MESA, GL_TRUE);
+      glReadPixels(0, 0, width, height, pixel_format, GL_UNSIGNED_BYTE, frame);
+    } else if (top_down) {
+      const size_t row = static_cast<size_t>(width) * 4;
+      d.ctx.flip_staging.resize(row * static_cast<size_t>(height));
+      glReadPixels(0, 0, width, height, pixel_format, GL_UNSIGNED_BYTE, d.ctx.flip_staging.data());
+      for (EGLint y = 0; y < height; ++y)
+        std::memcpy(frame + static_cast<size_t>(y) * row,
+                    d.ctx.flip_staging.data() + static_cast<size_t>(height - 1 - y) * row, row);
+    } else {
+      glReadPixels(0, 0, width, height, pixel_format, GL_UNSIGNED_BYTE, frame);
+    }
     eglSwapBuffers(d.session.display(), surface);
     result = top_down ? wire::PresentResult::kTopDownBgra : wire::PresentResult::kBottomUp;
   }
