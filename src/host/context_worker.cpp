@@ -145,12 +145,10 @@ bool ContextWorker::decode_batch(std::span<const uint8_t> bytes, std::string* er
     }
     if (opcode != wire::kOpcodePad) {
       Decoding d{state_, region_, *this, bytes.data() + at, size, {}};
-      gles::before_command(opcode, d, &pending_buffer_write_);
       if (!gles::dispatch(opcode, d)) {
         *error = std::string(wire::opcode_name(opcode)) + ": " + d.error;
         return false;
       }
-      gles::after_command(d, &pending_buffer_write_);
     }
     at += size;
   }

@@ -58,7 +58,6 @@ class ContextWorker : public SessionServices {
   std::vector<bool> allowed_;
   std::set<uint32_t> refused_logged_;  // opcodes refused so far (each is logged once)
   std::vector<uint8_t> batch_;         // private copy: the guest can rewrite the ring at any time
-  gles::PendingBufferWrite pending_buffer_write_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -101,36 +101,12 @@ class DebugLog {
   bool enabled_ = false;
 };
 
-// Buffer contents the host knows without reading the buffer back (buffer_contents.cpp): kept
-// for buffers the guest maps write-only without invalidating, whose untouched bytes the guest
-// copy must start with. Such a map is then answered from here instead of from the buffer (a
-// wait for the GPU, and on a discrete GPU a read from video memory). Everything is forgotten
-// whenever the GPU may have written buffers. Safe for concurrent workers.
-class KnownBufferContents {
- public:
-  bool empty() const { return !any_.load(std::memory_order_acquire); }
-  bool knows(GLuint buffer);
-  // Copies [offset, offset + length) of the buffer into `out`; false if not known there.
-  bool read(GLuint buffer, size_t offset, size_t length, void* out);
-  void remember(GLuint buffer, const void* data, size_t size);
-  // A write the host GL carried out; ignored for buffers not known, forgets one it overruns.
-  void write(GLuint buffer, size_t offset, const void* data, size_t length);
-  void forget(GLuint buffer);
-  void forget_all();
-
- private:
-  std::mutex mutex_;
-  std::unordered_map<GLuint, std::vector<uint8_t>> by_buffer_;
-  std::atomic<bool> any_{false};
-};
-
 // What the contexts of one EGL share group have in common on the host: the name maps of shared
 // kinds (gl::shared_kind) and the sync objects. Their workers run concurrently, hence the lock.
 struct HostShareGroup {
   std::mutex mutex;
   std::array<NameMap, 16> maps;
   std::map<uint64_t, GLsync> syncs;
-  KnownBufferContents known_buffers;
 };
 
 // The host side of one guest GL context.
@@ -168,10 +144,6 @@ class HostContext {
   // glRenderMode (as 32-bit values: floats or uints).
   std::vector<uint32_t> feedback_storage, select_storage;
   std::vector<std::string> carried_extensions;  // host's, narrowed to what the relay carries
-  // Set once the context binds anything shaders or transform feedback can write to (storage,
-  // atomic counter, transform feedback buffers, images): from then on every command of this
-  // context may write buffers (KnownBufferContents).
-  bool shader_writes_possible = false;
   gl::ContextApi api;                           // what the context is (read when first current)
   // Presentation: can glReadPixels write rows top first (MESA_pack_invert) and read B,G,R,A?
   // Without pack_invert, frames are read into flip_staging and their rows copied in reverse.
@@ -315,20 +287,6 @@ struct Decoding {
 // The generated dispatch: decodes and executes one command. False ends the session.
 namespace gles {
 bool dispatch(uint32_t opcode, Decoding& d);
-
-// The binding that names the buffer bound to `target` (0 for an unknown target).
-GLenum buffer_binding(GLenum target);
-
-// KnownBufferContents around each command (buffer_contents.cpp): before it, forgets what the
-// command may let the GPU overwrite and notes a glBufferSubData of a known buffer; after it,
-// applies that write if GL took it.
-struct PendingBufferWrite {
-  GLuint buffer = 0;
-  size_t offset = 0;
-  std::vector<uint8_t> bytes;
-};
-void before_command(uint32_t opcode, Decoding& d, PendingBufferWrite* pending);
-void after_command(Decoding& d, PendingBufferWrite* pending);
-}  // namespace gles
+}
 
 }  // namespace gfxrelay::host

@@ -648,13 +648,8 @@ bool decode_glGetPolygonStipple(Decoding& d) {
 // `map(bits, offset, length)` maps with those access bits; `unmap()` unmaps. The caller checked
 // the command's size. Sets *was_mapped to whether GL mapped; false if the command is malformed
 // (the session ends).
-// `buffer`: the host name of the buffer mapped (0 if none is bound); `buffer_size()` its size.
-// A preserving map of a buffer whose contents the host knows (KnownBufferContents) takes them
-// from there, and GL maps only to check the arguments, unsynchronized (no wait for the GPU, no
-// read-back); a preserving map of a whole buffer read back makes its contents known.
-template <typename Map, typename Unmap, typename Size>
-bool map_for_guest(Decoding& d, GLuint buffer, Map map, Unmap unmap, Size buffer_size,
-                   bool* was_mapped) {
+template <typename Map, typename Unmap>
+bool map_for_guest(Decoding& d, Map map, Unmap unmap, bool* was_mapped) {
   *was_mapped = false;
   const GLbitfield wire_access = wire::load<uint32_t>(d.cmd + 12);
   const GLintptr offset = static_cast<GLintptr>(wire::load<uint64_t>(d.cmd + 16));
@@ -668,17 +663,6 @@ bool map_for_guest(Decoding& d, GLuint buffer, Map map, Unmap unmap, Size buffer
   Blob out =
       read && length > 0 ? d.output_blob(r, static_cast<size_t>(length)) : d.blob(r, 0, true);
   if (!out.ok || !r.at_end()) return d.fail("mapping: destination does not match the length");
-  KnownBufferContents& known = d.ctx.share_group()->known_buffers;
-  if (preserve && buffer && out.data && offset >= 0 && length > 0 &&
-      known.read(buffer, static_cast<size_t>(offset), static_cast<size_t>(length),
-                 const_cast<void*>(out.data))) {
-    void* checked =
-        map((access & ~GL_MAP_FLUSH_EXPLICIT_BIT) | GL_MAP_UNSYNCHRONIZED_BIT, offset, length);
-    if (checked) unmap();
-    d.release(out);
-    *was_mapped = checked != nullptr;
-    return true;
-  }
   // Unsynchronized and invalidating flags are about the guest's copy; the host only reads.
   const GLbitfield read_access =
       (access & ~(GL_MAP_UNSYNCHRONIZED_BIT | GL_MAP_FLUSH_EXPLICIT_BIT)) | GL_MAP_READ_BIT;
@@ -693,8 +677,6 @@ bool map_for_guest(Decoding& d, GLuint buffer, Map map, Unmap unmap, Size buffer
   if (mapped) {
     if (copied && out.data) std::memcpy(const_cast<void*>(out.data), mapped, length);
     unmap();
-    if (preserve && copied && out.data && buffer && offset == 0 && length == buffer_size())
-      known.remember(buffer, out.data, static_cast<size_t>(length));
   }
   d.release(out);
   *was_mapped = mapped != nullptr;
@@ -741,25 +723,19 @@ GLenum buffer_binding(GLenum target) {
 bool decode_glMapBufferRange(Decoding& d) {
   if (d.size < 32) return d.fail("command too short");
   const GLenum target = wire::load<uint32_t>(d.cmd + 8);
-  const GLenum binding = buffer_binding(target);
-  const GLuint buffer = binding ? d.state().bound_buffer(binding) : 0;
   bool mapped = false;
   if (!map_for_guest(
-          d, buffer,
+          d,
           [target](GLbitfield bits, GLintptr offset, GLsizeiptr length) {
             return glMapBufferRange(target, offset, length, bits);
           },
-          [target] { glUnmapBuffer(target); },
-          [target] {
-            GLint size = 0;  // OpenGL ES 2.0 has only the 32-bit query
-            glGetBufferParameteriv(target, GL_BUFFER_SIZE, &size);
-            return static_cast<GLsizeiptr>(size);
-          },
-          &mapped))
+          [target] { glUnmapBuffer(target); }, &mapped))
     return false;
   GLuint guest_buffer = 0;
   if (mapped) {
-    guest_buffer = buffer ? d.ctx.guest_name(ObjectKind::kBuffer, buffer) : 0;
+    const GLenum binding = buffer_binding(target);
+    guest_buffer =
+        binding ? d.ctx.guest_name(ObjectKind::kBuffer, d.state().bound_buffer(binding)) : 0;
     if (!guest_buffer) guest_buffer = UINT32_MAX;  // mapped, though the name is not the guest's
   }
   ReplyWriter w = d.reply();
@@ -775,17 +751,11 @@ bool decode_glMapNamedBufferRange(Decoding& d) {
   const GLuint buffer = d.ctx.host_name(ObjectKind::kBuffer, guest);
   bool mapped = false;
   if (!map_for_guest(
-          d, buffer,
+          d,
           [buffer](GLbitfield bits, GLintptr offset, GLsizeiptr length) {
             return glMapNamedBufferRange(buffer, offset, length, bits);
           },
-          [buffer] { glUnmapNamedBuffer(buffer); },
-          [buffer] {
-            GLint64 size = 0;
-            glGetNamedBufferParameteri64v(buffer, GL_BUFFER_SIZE, &size);
-            return static_cast<GLsizeiptr>(size);
-          },
-          &mapped))
+          [buffer] { glUnmapNamedBuffer(buffer); }, &mapped))
     return false;
   ReplyWriter w = d.reply();
   w.scalar<uint32_t>(mapped ? guest : 0);
