@@ -4,7 +4,8 @@
 // context in the share group, and a deleted buffer whose name comes back. Each case maps the
 // whole buffer write-only first (the relay then keeps its contents), lets the buffer change,
 // writes 4 bytes through a second write-only mapping and prints what the buffer holds. The
-// output must be the same natively and through the relay (same_output_test.sh).
+// output must be the same natively and through the relay (same_output_test.sh): a relay that
+// answered such mappings from contents it remembered, without noticing the change, fails here.
 #include <GLES3/gl31.h>
 
 #include <cstdint>
