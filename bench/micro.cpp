@@ -66,7 +66,12 @@ void async_commands(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * batch);
 }
-BENCHMARK(async_commands)->Unit(benchmark::kMillisecond)->UseRealTime()->Threads(1)->Threads(2)->Threads(4);
+BENCHMARK(async_commands)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Threads(1)
+    ->Threads(2)
+    ->Threads(4);
 
 void sync_round_trip(benchmark::State& state) {
   RawGuest& g = fixture().guest;
@@ -126,8 +131,7 @@ void present_frame(benchmark::State& state) {
   RawGuest& g = thread_guest(0);
   for (auto _ : state) {
     // Surface 1 (current), B,G,R,A, top row first where the host can.
-    g.command_with_transfer(Op::gfxrelay_PresentFrame, {1, wire::kPresentTopDownBgra},
-                            kImageBytes);
+    g.command_with_transfer(Op::gfxrelay_PresentFrame, {1, wire::kPresentTopDownBgra}, kImageBytes);
     if (!g.wait_reply()) state.SkipWithError("the host closed the stream");
     g.rewind_transfers();
   }

@@ -46,8 +46,8 @@ void ContextWorker::read_context_api() {
   state_.api = gl::current_context_api(version, profile);
   state_.state.desktop_pack_images = !state_.api.es;
   // GFXRELAY_HOST_NO_PACK_INVERT: present as on hosts without it (rows reversed by the host).
-  state_.pack_invert = epoxy_has_gl_extension("GL_MESA_pack_invert") &&
-                       !std::getenv("GFXRELAY_HOST_NO_PACK_INVERT");
+  state_.pack_invert =
+      epoxy_has_gl_extension("GL_MESA_pack_invert") && !std::getenv("GFXRELAY_HOST_NO_PACK_INVERT");
   state_.reads_bgra = !state_.api.es || epoxy_has_gl_extension("GL_EXT_read_format_bgra");
   available_ = gl::available_opcodes(state_.api, state_.carried_extensions);
   const std::vector<bool>& relay = relay_opcodes_only();

@@ -218,8 +218,8 @@ bool WindowPresenter::can_share_memory() {
       xcb_shm_query_version_reply(c, xcb_shm_query_version(c), nullptr);
   if (!version) return false;
   // AttachFd came with MIT-SHM 1.2.
-  x.share_memory = version->major_version > 1 ||
-                   (version->major_version == 1 && version->minor_version >= 2);
+  x.share_memory =
+      version->major_version > 1 || (version->major_version == 1 && version->minor_version >= 2);
   std::free(version);
   return x.share_memory == 1;
 }
