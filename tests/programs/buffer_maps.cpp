@@ -13,6 +13,7 @@
 #include <cstring>
 #include <thread>
 
+#include "gl_helpers.h"
 #include "surfaceless.h"
 
 const char* const kProgramName = "buffer_maps";
@@ -59,16 +60,6 @@ void print(const char* name, GLuint buffer) {
   std::printf("\n");
   glUnmapBuffer(GL_COPY_READ_BUFFER);
   check(name);
-}
-
-GLuint compile(GLenum type, const char* source) {
-  GLuint shader = glCreateShader(type);
-  glShaderSource(shader, 1, &source, nullptr);
-  glCompileShader(shader);
-  GLint ok = 0;
-  glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-  if (!ok) fail("glCompileShader");
-  return shader;
 }
 
 GLuint link(GLuint program) {
@@ -166,14 +157,7 @@ int main() {
   const EGLint attribs[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, 1, EGL_NONE};
   EGLContext context = create_context(egl, EGL_NO_CONTEXT, attribs);
   make_current(egl, context);
-  // Draws need a complete framebuffer (there is no surface).
-  GLuint renderbuffer = 0, framebuffer = 0;
-  glGenRenderbuffers(1, &renderbuffer);
-  glBindRenderbuffer(GL_RENDERBUFFER, renderbuffer);
-  glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, 4, 4);
-  glGenFramebuffers(1, &framebuffer);
-  glBindFramebuffer(GL_FRAMEBUFFER, framebuffer);
-  glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, renderbuffer);
+  bind_renderbuffer_framebuffer(4, 4);  // transform feedback draws need a framebuffer
   after_copy();
   after_transform_feedback();
   after_compute();

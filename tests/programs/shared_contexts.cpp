@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "gl_helpers.h"
 #include "surfaceless.h"
 
 const char* const kProgramName = "shared_contexts";
@@ -19,16 +20,6 @@ Surfaceless egl;
 EGLContext make_context(EGLContext share) {
   const EGLint attribs[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_NONE};
   return create_context(egl, share, attribs);
-}
-
-GLuint compile(GLenum type, const char* source) {
-  GLuint shader = glCreateShader(type);
-  glShaderSource(shader, 1, &source, nullptr);
-  glCompileShader(shader);
-  GLint ok = 0;
-  glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-  if (!ok) fail("glCompileShader");
-  return shader;
 }
 
 struct Shared {
@@ -78,14 +69,7 @@ void use_objects(EGLContext context, const Shared& s) {
   std::printf("second context sees: texture %d, buffer %d, program %d, vertex array %d\n",
               glIsTexture(s.texture), glIsBuffer(s.buffer), glIsProgram(s.program),
               glIsVertexArray(s.vertex_array));
-  GLuint renderbuffer, framebuffer;
-  glGenRenderbuffers(1, &renderbuffer);
-  glBindRenderbuffer(GL_RENDERBUFFER, renderbuffer);
-  glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, 4, 4);
-  glGenFramebuffers(1, &framebuffer);
-  glBindFramebuffer(GL_FRAMEBUFFER, framebuffer);
-  glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, renderbuffer);
-  if (glCheckFramebufferStatus(GL_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) fail("framebuffer");
+  bind_renderbuffer_framebuffer(4, 4);
   glViewport(0, 0, 4, 4);
   glUseProgram(s.program);
   glBindTexture(GL_TEXTURE_2D, s.texture);
