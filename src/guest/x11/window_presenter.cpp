@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
 #include <xcb/shm.h>
 
 #include <algorithm>
@@ -214,6 +215,14 @@ bool WindowPresenter::can_share_memory() {
   if (formats) XFree(formats);
   if (!four_bytes) return false;
   xcb_connection_t* c = XGetXCBConnection(x.display);
+  // Descriptors pass only over a local (unix) socket: xcb closes a connection whose descriptor
+  // passing fails, so a remote server (ssh -X, TCP) is never asked.
+  sockaddr_storage address{};
+  socklen_t address_length = sizeof address;
+  if (getsockname(xcb_get_file_descriptor(c), reinterpret_cast<sockaddr*>(&address),
+                  &address_length) != 0 ||
+      address.ss_family != AF_UNIX)
+    return false;
   xcb_shm_query_version_reply_t* version =
       xcb_shm_query_version_reply(c, xcb_shm_query_version(c), nullptr);
   if (!version) return false;
