@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <new>
+#include <thread>
 #include <utility>
 
 #include "wire/command.h"
@@ -29,10 +31,8 @@ constexpr uint32_t kMaxRingBytes = 1u << 30;
 constexpr uint32_t kPageBytes = 4096;
 constexpr unsigned kRequiredSeals = F_SEAL_SHRINK | F_SEAL_GROW;
 
-// Spin budgets before sleeping: a busy peer usually answers within a few microseconds, and a
-// futex round trip costs more than that.
+// The producer's spin before sleeping on a full ring: the consumer frees space as it goes.
 constexpr int kProducerSpins = 2000;
-constexpr int kConsumerSpins = 256;
 // The producer re-checks `closed` at this interval while it sleeps on a full ring.
 constexpr std::chrono::microseconds kProducerSleep{10'000};
 
@@ -199,6 +199,16 @@ std::span<uint8_t> ShmRegion::transfer() const {
   return {base_ + layout_.transfer_offset(), layout_.transfer_bytes};
 }
 
+std::chrono::microseconds spin_budget() {
+  static const std::chrono::microseconds budget = [] {
+    if (const char* set = std::getenv("GFXRELAY_SPIN_US"))  // for measurements
+      return std::chrono::microseconds(std::strtoul(set, nullptr, 10));
+    const unsigned cores = std::thread::hardware_concurrency();
+    return std::chrono::microseconds(cores >= 8 ? 200 : cores >= 4 ? 50 : 20);
+  }();
+  return budget;
+}
+
 void futex_wake_all(std::atomic<uint32_t>* word) {
   syscall(SYS_futex, futex_word(word), FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
 }
@@ -298,13 +308,14 @@ RingConsumer::Status RingConsumer::acquire(std::chrono::microseconds timeout,
   const auto deadline = Clock::now() + timeout;
   acquired_ = 0;
   uint32_t head = 0;
-  int spins = timeout.count() > 0 ? kConsumerSpins : 0;
-  for (;;) {
+  const bool spin = timeout.count() > 0;
+  const auto spin_until = Clock::now() + std::min(spin_budget(), timeout);
+  for (int spins = 0;; ++spins) {
     if (control_->closed.load(std::memory_order_acquire) != 0) return Status::kClosed;
     head = control_->ring_head.load(std::memory_order_acquire);
     if (head != tail_) break;
-    if (spins > 0) {
-      --spins;
+    // The clock is read every 64 pauses only.
+    if (spin && (spins % 64 != 63 || Clock::now() < spin_until)) {
       cpu_relax();
       continue;
     }

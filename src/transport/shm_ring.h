@@ -116,6 +116,14 @@ void futex_wake_all(std::atomic<uint32_t>* word);
 // Returns when *word != expected, on a wake-up, or after timeout (spurious returns allowed).
 void futex_wait(std::atomic<uint32_t>* word, uint32_t expected, std::chrono::microseconds timeout);
 
+// How long a side spins for its peer before sleeping on a futex. A futex wake-up costs tens of
+// microseconds of latency (more on large machines), which a program waiting once per frame
+// (glFinish, a mapping) pays twice per round trip; spinning costs a core. So: long where
+// cores are plentiful, short where the spinning core is one the renderer needs (llvmpipe runs
+// a thread per core). 200 µs from 8 cores, 50 µs from 4, else 20 µs; GFXRELAY_SPIN_US sets
+// it (both sides read it: the guest library and `gfxrelay serve`).
+std::chrono::microseconds spin_budget();
+
 // A pause for spin-wait loops (before sleeping on a futex).
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)

@@ -167,19 +167,15 @@ void Context::deliver_debug_messages() {
   delivering_debug_messages_ = false;
 }
 
-namespace {
-constexpr std::chrono::microseconds kReplySpin{20};
-}  // namespace
-
 bool Context::wait_for_reply(std::span<const uint8_t>* reply) {
   ring_.publish();
   const uint32_t expected = ++syncs_sent_;
   auto* control = region_.control();
   // Spin briefly: most replies come back within microseconds on the same host. Bounded by
   // time, not by count (a pause instruction lasts from 10 to 150 cycles by CPU model): a reply
-  // that takes longer (a read-back waiting for rendering) is waited for on the futex, leaving
-  // the core to the renderer.
-  const auto spin_until = std::chrono::steady_clock::now() + kReplySpin;
+  // that takes longer (a read-back waiting for rendering) is waited for on the futex
+  // (transport::spin_budget says how long is brief on this machine).
+  const auto spin_until = std::chrono::steady_clock::now() + transport::spin_budget();
   for (int i = 0;; ++i) {
     if (control->reply_seq.load(std::memory_order_acquire) == expected) goto ready;
     transport::cpu_relax();
