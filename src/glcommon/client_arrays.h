@@ -19,6 +19,11 @@ inline constexpr uint32_t kFixedTexCoordArray0 = 71;  // + the client active tex
 inline constexpr uint32_t kFixedTexCoordUnits = 8;
 inline constexpr uint32_t kClientArraySlots = kFixedTexCoordArray0 + kFixedTexCoordUnits;
 
+// How an attribute's values reach the shader: glVertexAttribPointer (converted to float),
+// glVertexAttribIPointer (integers) or glVertexAttribLPointer (64-bit). Also the `kind` word of
+// gfxrelay_ClientArrays entries.
+enum class AttribKind : uint32_t { kFloat = 0, kInteger = 1, kLong = 2 };
+
 constexpr bool is_fixed_function_array(uint32_t slot) {
   return slot >= kFixedVertexArray && slot < kClientArraySlots;
 }

@@ -308,17 +308,18 @@ RingConsumer::Status RingConsumer::acquire(std::chrono::microseconds timeout,
   const auto deadline = Clock::now() + timeout;
   acquired_ = 0;
   uint32_t head = 0;
-  const bool spin = timeout.count() > 0;
-  const auto spin_until = Clock::now() + std::min(spin_budget(), timeout);
-  for (int spins = 0;; ++spins) {
+  if (timeout.count() > 0) {
+    spin_until(
+        [&] {
+          return control_->closed.load(std::memory_order_acquire) != 0 ||
+                 control_->ring_head.load(std::memory_order_acquire) != tail_;
+        },
+        std::min(spin_budget(), timeout));
+  }
+  for (;;) {
     if (control_->closed.load(std::memory_order_acquire) != 0) return Status::kClosed;
     head = control_->ring_head.load(std::memory_order_acquire);
     if (head != tail_) break;
-    // The clock is read every 64 pauses only.
-    if (spin && (spins % 64 != 63 || Clock::now() < spin_until)) {
-      cpu_relax();
-      continue;
-    }
     const auto now = Clock::now();
     if (now >= deadline) return Status::kTimeout;
     control_->consumer_sleeping.store(1, std::memory_order_seq_cst);

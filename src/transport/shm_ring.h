@@ -133,6 +133,18 @@ inline void cpu_relax() {
 #endif
 }
 
+// Spins until `ready()` is true or `budget` has passed (the clock is read every 64 pauses);
+// whether it became ready. The caller sleeps on its futex after a false.
+template <typename Ready>
+bool spin_until(Ready ready, std::chrono::microseconds budget = spin_budget()) {
+  const auto until = std::chrono::steady_clock::now() + budget;
+  for (int i = 0;; ++i) {
+    if (ready()) return true;
+    cpu_relax();
+    if (i % 64 == 63 && std::chrono::steady_clock::now() >= until) return false;
+  }
+}
+
 // Guest side of the command ring. Not thread-safe: one per guest context, used by the thread
 // that has the context current.
 class RingProducer {

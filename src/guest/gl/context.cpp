@@ -171,16 +171,11 @@ bool Context::wait_for_reply(std::span<const uint8_t>* reply) {
   ring_.publish();
   const uint32_t expected = ++syncs_sent_;
   auto* control = region_.control();
-  // Spin briefly: most replies come back within microseconds on the same host. Bounded by
-  // time, not by count (a pause instruction lasts from 10 to 150 cycles by CPU model): a reply
-  // that takes longer (a read-back waiting for rendering) is waited for on the futex
-  // (transport::spin_budget says how long is brief on this machine).
-  const auto spin_until = std::chrono::steady_clock::now() + transport::spin_budget();
-  for (int i = 0;; ++i) {
-    if (control->reply_seq.load(std::memory_order_acquire) == expected) goto ready;
-    transport::cpu_relax();
-    if (i % 64 == 63 && std::chrono::steady_clock::now() >= spin_until) break;
-  }
+  // Spin briefly: most replies come back within microseconds on the same host; one that takes
+  // longer (a read-back waiting for rendering) is waited for on the futex.
+  if (transport::spin_until(
+          [&] { return control->reply_seq.load(std::memory_order_acquire) == expected; }))
+    goto ready;
   for (;;) {
     control->reply_waiting.store(1, std::memory_order_seq_cst);
     const uint32_t seen = control->reply_seq.load(std::memory_order_seq_cst);

@@ -118,9 +118,7 @@ struct ShareGroup {
   std::atomic<uint64_t> next_sync_id{1};
 };
 
-// How an attribute's values reach the shader: glVertexAttribPointer (converted to float),
-// glVertexAttribIPointer (integers) or glVertexAttribLPointer (64-bit); the wire's `integer`.
-enum class AttribKind : uint32_t { kFloat = 0, kInteger = 1, kLong = 2 };
+using gl::AttribKind;
 
 struct VertexAttrib {
   bool enabled = false;

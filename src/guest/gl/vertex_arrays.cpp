@@ -526,9 +526,9 @@ void GL_APIENTRY glDisableClientState(GLenum array) {
   client_state(array, false);
 }
 
-// Mesa's compatibility profile (like other GLs of old) also takes the client array names in
-// glEnable / glDisable; the guest follows them there too.
-// Primitive restart, for the vertex range of draws from client arrays.
+// glEnable / glDisable: the guest follows primitive restart (for the vertex range of draws from
+// client arrays) and, since Mesa's compatibility profile (like other GLs of old) also takes the
+// client array names there, the arrays' enables.
 void follow_capability(Context& ctx, GLenum cap, bool enabled) {
   if (cap == GL_PRIMITIVE_RESTART_FIXED_INDEX) ctx.state.restart_fixed_index = enabled;
   if (cap == GL_PRIMITIVE_RESTART || cap == GL_PRIMITIVE_RESTART_NV) ctx.state.restart = enabled;
@@ -547,17 +547,17 @@ void GL_APIENTRY glDisable(GLenum cap) {
   encode_glDisable(*ctx, cap);
   follow_capability(*ctx, cap, false);
 }
-void GL_APIENTRY glPrimitiveRestartIndex(GLuint index) {
+void set_restart_index(void (*encode)(Context&, GLuint), GLuint index) {
   Context* ctx = current();
   if (!ctx) return;
-  encode_glPrimitiveRestartIndex(*ctx, index);
+  encode(*ctx, index);
   ctx->state.restart_index = index;
 }
+void GL_APIENTRY glPrimitiveRestartIndex(GLuint index) {
+  set_restart_index(encode_glPrimitiveRestartIndex, index);
+}
 void GL_APIENTRY glPrimitiveRestartIndexNV(GLuint index) {
-  Context* ctx = current();
-  if (!ctx) return;
-  encode_glPrimitiveRestartIndexNV(*ctx, index);
-  ctx->state.restart_index = index;
+  set_restart_index(encode_glPrimitiveRestartIndexNV, index);
 }
 
 // Sets the arrays of one of the interleaved formats (GL 4.6 compatibility, 10.3.4, table

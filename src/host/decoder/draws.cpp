@@ -28,14 +28,13 @@ GLuint client_array_buffer(HostContext& ctx, uint32_t slot) {
 }
 
 // Sets the pointer of array `slot` (a generic attribute or a fixed-function array).
-// `kind`: 0 glVertexAttribPointer, 1 glVertexAttribIPointer, 2 glVertexAttribLPointer.
 void set_array_pointer(uint32_t slot, GLint size, GLenum type, GLboolean normalized, GLsizei stride,
-                       uint32_t kind, const void* pointer) {
+                       gl::AttribKind kind, const void* pointer) {
   using namespace gl;
   if (slot < kGenericArraySlots) {
-    if (kind == 2)
+    if (kind == AttribKind::kLong)
       glVertexAttribLPointer(slot, size, type, stride, pointer);
-    else if (kind == 1)
+    else if (kind == AttribKind::kInteger)
       glVertexAttribIPointer(slot, size, type, stride, pointer);
     else
       glVertexAttribPointer(slot, size, type, normalized, stride, pointer);
@@ -70,7 +69,7 @@ void set_array_pointer(uint32_t slot, GLint size, GLenum type, GLboolean normali
 // Points array `slot` of the default vertex array at its stand-in buffer; called only while no
 // ARRAY_BUFFER is bound, which it leaves so.
 void point_at_client_buffer(HostContext& ctx, uint32_t slot, GLint size, GLenum type,
-                            GLboolean normalized, GLsizei stride, uint32_t kind) {
+                            GLboolean normalized, GLsizei stride, gl::AttribKind kind) {
   const GLuint buffer = client_array_buffer(ctx, slot);
   if (!buffer) return;
   glBindBuffer(GL_ARRAY_BUFFER, buffer);
@@ -86,7 +85,7 @@ bool has_fixed_function_arrays(const HostContext& ctx) {
 // glVertexAttrib*Pointer and gl*Pointer: index, size, type, normalized, stride, client flag,
 // u64 offset. `fixed_slot` is the fixed-function array of the command, or kClientArraySlots
 // for the generic ones, whose index is on the wire.
-bool array_pointer(Decoding& d, uint32_t kind, uint32_t fixed_slot = gl::kClientArraySlots) {
+bool array_pointer(Decoding& d, gl::AttribKind kind, uint32_t fixed_slot = gl::kClientArraySlots) {
   if (d.size != 40) return d.fail("command size");
   GLuint index = wire::load<uint32_t>(d.cmd + 8);
   if (fixed_slot == gl::kFixedTexCoordArray0) {
@@ -214,37 +213,38 @@ bool read_indexed_draw(Decoding& d, int scalars, IndexedDraw* draw,
 }  // namespace
 
 bool decode_glVertexAttribPointer(Decoding& d) {
-  return array_pointer(d, 0);
+  return array_pointer(d, gl::AttribKind::kFloat);
 }
 bool decode_glVertexAttribIPointer(Decoding& d) {
-  return array_pointer(d, 1);
+  return array_pointer(d, gl::AttribKind::kInteger);
 }
 bool decode_glVertexAttribLPointer(Decoding& d) {
-  return array_pointer(d, 2);
+  return array_pointer(d, gl::AttribKind::kLong);
 }
 bool decode_glVertexPointer(Decoding& d) {
-  return array_pointer(d, 0, gl::kFixedVertexArray);
+  return array_pointer(d, gl::AttribKind::kFloat, gl::kFixedVertexArray);
 }
 bool decode_glNormalPointer(Decoding& d) {
-  return array_pointer(d, 0, gl::kFixedNormalArray);
+  return array_pointer(d, gl::AttribKind::kFloat, gl::kFixedNormalArray);
 }
 bool decode_glColorPointer(Decoding& d) {
-  return array_pointer(d, 0, gl::kFixedColorArray);
+  return array_pointer(d, gl::AttribKind::kFloat, gl::kFixedColorArray);
 }
 bool decode_glSecondaryColorPointer(Decoding& d) {
-  return array_pointer(d, 0, gl::kFixedSecondaryColorArray);
+  return array_pointer(d, gl::AttribKind::kFloat, gl::kFixedSecondaryColorArray);
 }
 bool decode_glFogCoordPointer(Decoding& d) {
-  return array_pointer(d, 0, gl::kFixedFogCoordArray);
+  return array_pointer(d, gl::AttribKind::kFloat, gl::kFixedFogCoordArray);
 }
 bool decode_glIndexPointer(Decoding& d) {
-  return array_pointer(d, 0, gl::kFixedIndexArray);
+  return array_pointer(d, gl::AttribKind::kFloat, gl::kFixedIndexArray);
 }
 bool decode_glEdgeFlagPointer(Decoding& d) {
-  return array_pointer(d, 0, gl::kFixedEdgeFlagArray);
+  return array_pointer(d, gl::AttribKind::kFloat, gl::kFixedEdgeFlagArray);
 }
 bool decode_glTexCoordPointer(Decoding& d) {
-  return array_pointer(d, 0, gl::kFixedTexCoordArray0);  // of the client-active unit
+  return array_pointer(d, gl::AttribKind::kFloat,
+                       gl::kFixedTexCoordArray0);  // of the client-active unit
 }
 
 // Entries: slot, size, type, normalized, kind (0 float, 1 integer, 2 64-bit), stride, u64 start
@@ -261,7 +261,7 @@ bool decode_gfxrelay_ClientArrays(Decoding& d) {
     const GLint size = static_cast<GLint>(r.get<uint32_t>());
     const GLenum type = r.get<uint32_t>();
     const GLboolean normalized = r.get<uint32_t>() ? GL_TRUE : GL_FALSE;
-    const uint32_t kind = r.get<uint32_t>();  // float, integer or 64-bit
+    const auto kind = static_cast<gl::AttribKind>(r.get<uint32_t>());
     const GLsizei stride = static_cast<GLsizei>(r.get<uint32_t>());
     const uint64_t start = r.get<uint64_t>();
     if (!r.ok()) return d.fail("client array entry truncated");

@@ -523,17 +523,10 @@ static bool set_render_buffer(Decoding& d, bool feedback) {
   GLint mode = GL_RENDER;
   glGetIntegerv(GL_RENDER_MODE, &mode);
   const bool in_use = mode == (feedback ? GL_FEEDBACK : GL_SELECT);
-  if (size < 0 || size > kMaxValues || in_use) {
-    // GL's own error (INVALID_VALUE, or INVALID_OPERATION while the mode is on); the buffer GL
-    // holds stays as it was.
-    if (size > kMaxValues) return d.fail("feedback or selection buffer too large");
-    if (feedback)
-      glFeedbackBuffer(size, type, reinterpret_cast<GLfloat*>(storage.data()));
-    else
-      glSelectBuffer(size, storage.data());
-    return true;
-  }
-  storage.assign(static_cast<size_t>(std::max(size, 1)), 0);
+  if (size > kMaxValues) return d.fail("feedback or selection buffer too large");
+  // A negative size, or a new buffer while the mode is on, is GL's own error (INVALID_VALUE,
+  // INVALID_OPERATION): GL gets the call, and the buffer it holds stays as it was.
+  if (size >= 0 && !in_use) storage.assign(static_cast<size_t>(std::max(size, 1)), 0);
   if (feedback)
     glFeedbackBuffer(size, type, reinterpret_cast<GLfloat*>(storage.data()));
   else
