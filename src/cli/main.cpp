@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "host/server.h"
+#include "transport/channel.h"
+#include "transport/ivshmem.h"
 #include "transport/socket.h"
 #include "wire/caps.h"
 #include "wire/handshake.h"
@@ -30,9 +32,16 @@ constexpr const char* kUsage =
     "usage:\n"
     "  gfxrelay run [--socket PATH] -- PROGRAM [ARGS...]\n"
     "      Runs PROGRAM with its EGL/OpenGL ES calls relayed to a host renderer: the one at\n"
-    "      PATH (or $GFXRELAY_SOCKET), else an embedded one started for this run.\n"
-    "  gfxrelay serve --socket PATH\n"
-    "      Runs the host renderer for any number of guests.\n"
+    "      PATH (or $GFXRELAY_SOCKET), else, inside a VM, the host behind its ivshmem device\n"
+    "      ($GFXRELAY_IVSHMEM or found on the PCI bus), else an embedded one for this run.\n"
+    "  gfxrelay serve [--socket PATH] [--ivshmem FILE [--ivshmem-size BYTES]\n"
+    "                 [--ivshmem-server SOCKET]]\n"
+    "      Runs the host renderer for any number of guests: processes of this machine on\n"
+    "      PATH, and those of the QEMU VM sharing FILE (default size 512M; with\n"
+    "      --ivshmem-server, also its ivshmem server, so guests ring instead of the host "
+    "polling).\n"
+    "  gfxrelay vm-args --ivshmem FILE [--ivshmem-size BYTES] [--ivshmem-server SOCKET]\n"
+    "      Prints the QEMU arguments that give a VM that region.\n"
     "  gfxrelay info [--socket PATH]\n"
     "      Prints what a guest sees: the host GPU's strings, versions, extensions.\n";
 
@@ -146,12 +155,16 @@ bool parse_socket(int argc, char** argv, int* i, std::string* socket) {
   return true;
 }
 
-// Finds or starts a host: the socket given, $GFXRELAY_SOCKET, or an embedded server.
-bool find_host(std::string* socket, TempDir& dir, EmbeddedServer& server, std::string* error) {
+// Finds or starts a host: the socket given, $GFXRELAY_SOCKET, a VM's ivshmem device (*socket
+// stays empty, *ivshmem names it), or an embedded server.
+bool find_host(std::string* socket, std::string* ivshmem, TempDir& dir, EmbeddedServer& server,
+               std::string* error) {
   if (socket->empty()) {
     if (const char* env = std::getenv("GFXRELAY_SOCKET"); env && *env) *socket = env;
   }
   if (!socket->empty()) return true;
+  *ivshmem = gfxrelay::transport::ivshmem::find_device();
+  if (!ivshmem->empty()) return true;
   if (dir.path.empty()) {
     *error = "cannot create a temporary folder";
     return false;
@@ -173,7 +186,8 @@ int cmd_run(int argc, char** argv) {
   EmbeddedServer server;
   std::string error;
   install_signal_handlers();
-  if (!find_host(&socket, dir, server, &error)) return fail(error);
+  std::string ivshmem;
+  if (!find_host(&socket, &ivshmem, dir, server, &error)) return fail(error);
 
   // GLVND picks our EGL vendor from this file: no LD_PRELOAD, no replaced system library.
   const fs::path vendor_json = dir.path / "egl_vendor_gfxrelay.json";
@@ -185,7 +199,7 @@ int cmd_run(int argc, char** argv) {
 
   const pid_t child = fork();
   if (child == 0) {
-    setenv("GFXRELAY_SOCKET", socket.c_str(), 1);
+    if (!socket.empty()) setenv("GFXRELAY_SOCKET", socket.c_str(), 1);
     setenv("__EGL_VENDOR_LIBRARY_FILENAMES", vendor_json.c_str(), 1);
     unsetenv("__EGL_VENDOR_LIBRARY_DIRS");
     // GLVND's libGLX loads the vendor named here as libGLX_<name>.so.0 from the library path.
@@ -210,6 +224,61 @@ int cmd_run(int argc, char** argv) {
   return 1;
 }
 
+// Sizes as QEMU writes them: a number of bytes with an optional K, M or G.
+bool parse_size(const std::string& text, uint64_t* bytes) {
+  char* end = nullptr;
+  uint64_t value = std::strtoull(text.c_str(), &end, 10);
+  const std::string unit = end ? end : "";
+  if (unit == "K" || unit == "k")
+    value <<= 10;
+  else if (unit == "M" || unit == "m")
+    value <<= 20;
+  else if (unit == "G" || unit == "g")
+    value <<= 30;
+  else if (!unit.empty())
+    return false;
+  *bytes = value;
+  return end != text.c_str();
+}
+
+// --ivshmem FILE, --ivshmem-size BYTES, --ivshmem-server SOCKET at argv[*i]; false if it is none.
+bool parse_ivshmem_option(int argc, char** argv, int* i, gfxrelay::host::ServerOptions* options) {
+  const std::string a = argv[*i];
+  if (*i + 1 >= argc) return false;
+  if (a == "--ivshmem") {
+    options->ivshmem_path = argv[++*i];
+  } else if (a == "--ivshmem-server") {
+    options->ivshmem_server_path = argv[++*i];
+  } else if (a == "--ivshmem-size") {
+    return parse_size(argv[++*i], &options->ivshmem_bytes);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+int cmd_vm_args(int argc, char** argv) {
+  gfxrelay::host::ServerOptions options;
+  for (int i = 2; i < argc; ++i) {
+    if (!parse_ivshmem_option(argc, argv, &i, &options))
+      return fail(std::string("vm-args: unknown argument ") + argv[i] + "\n" + kUsage);
+  }
+  if (options.ivshmem_path.empty())
+    return fail(std::string("vm-args: --ivshmem FILE is required\n") + kUsage);
+  if (!options.ivshmem_server_path.empty()) {
+    // The memory comes from the server (`gfxrelay serve --ivshmem-server`), with the doorbell.
+    std::printf(
+        "-chardev socket,path=%s,id=gfxrelay -device ivshmem-doorbell,chardev=gfxrelay,vectors=1\n",
+        options.ivshmem_server_path.c_str());
+  } else {
+    std::printf(
+        "-object memory-backend-file,id=gfxrelay,share=on,mem-path=%s,size=%llu "
+        "-device ivshmem-plain,memdev=gfxrelay\n",
+        options.ivshmem_path.c_str(), static_cast<unsigned long long>(options.ivshmem_bytes));
+  }
+  return 0;
+}
+
 int cmd_serve(int argc, char** argv) {
   gfxrelay::host::ServerOptions options;
   for (int i = 2; i < argc; ++i) {
@@ -218,12 +287,12 @@ int cmd_serve(int argc, char** argv) {
       options.socket_path = argv[++i];
     } else if (a == "--ready-fd" && i + 1 < argc) {
       options.ready_fd = std::atoi(argv[++i]);
-    } else {
+    } else if (!parse_ivshmem_option(argc, argv, &i, &options)) {
       return fail("serve: unknown argument " + a + "\n" + kUsage);
     }
   }
-  if (options.socket_path.empty())
-    return fail(std::string("serve: --socket PATH is required\n") + kUsage);
+  if (options.socket_path.empty() && options.ivshmem_path.empty())
+    return fail(std::string("serve: --socket PATH or --ivshmem FILE is required\n") + kUsage);
   install_signal_handlers();
   signal(SIGPIPE, SIG_IGN);
   return gfxrelay::host::serve(options, stop_requested);
@@ -237,26 +306,27 @@ int cmd_info(int argc, char** argv) {
   TempDir dir;
   EmbeddedServer server;
   std::string error;
-  if (!find_host(&socket, dir, server, &error)) return fail(error);
-  gfxrelay::transport::UniqueFd fd = gfxrelay::transport::connect_unix(socket, &error);
-  if (!fd) return fail(error);
-  gfxrelay::wire::MessageWriter hello;
-  hello.put<uint32_t>(gfxrelay::wire::kHelloMagic);
-  hello.put<uint32_t>(gfxrelay::wire::kProtocolVersion);
-  hello.put<uint32_t>(static_cast<uint32_t>(gfxrelay::wire::Api::kEglGles));
-  uint32_t op = 0;
+  std::string ivshmem;
+  if (!find_host(&socket, &ivshmem, dir, server, &error)) return fail(error);
+  std::unique_ptr<gfxrelay::transport::GuestChannel> channel;
+  if (!socket.empty()) {
+    gfxrelay::transport::UniqueFd fd = gfxrelay::transport::connect_unix(socket, &error);
+    if (!fd) return fail(error);
+    channel = gfxrelay::transport::socket_guest_channel(std::move(fd), socket);
+  } else {
+    auto device = gfxrelay::transport::ivshmem::GuestDevice::open(ivshmem, &error);
+    if (device) channel = device->connect(&error);
+    if (!channel) return fail(error);
+  }
   std::vector<uint8_t> reply;
-  gfxrelay::transport::UniqueFd none;
   gfxrelay::wire::Caps caps;
-  if (!gfxrelay::transport::send_message(fd.get(), 1, hello.bytes()) ||
-      !gfxrelay::transport::receive_message(fd.get(), &op, &reply, &none, &error) ||
-      op != static_cast<uint32_t>(gfxrelay::wire::Control::kCaps) ||
-      !gfxrelay::wire::Caps::decode(reply, &caps))
-    return fail("no capabilities from the host at " + socket + (error.empty() ? "" : ": " + error));
+  if (!gfxrelay::transport::guest_handshake(*channel, &reply, &error)) return fail(error);
+  if (!gfxrelay::wire::Caps::decode(reply, &caps))
+    return fail(channel->where() + " sent no valid capabilities");
   const std::string extensions = caps.get("gl_extensions");
   size_t count = extensions.empty() ? 0 : 1;
   for (char c : extensions) count += c == ' ';
-  std::printf("host socket: %s\n", socket.c_str());
+  std::printf("host: %s\n", channel->where().c_str());
   std::printf("EGL API version: 1.5 (host EGL %s, %s)\n", caps.get("egl_version").c_str(),
               caps.get("egl_vendor").c_str());
   std::printf("EGL client APIs: OpenGL_ES\n");
@@ -279,6 +349,7 @@ int main(int argc, char** argv) {
   if (command == "run") return cmd_run(argc, argv);
   if (command == "serve") return cmd_serve(argc, argv);
   if (command == "info") return cmd_info(argc, argv);
+  if (command == "vm-args") return cmd_vm_args(argc, argv);
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;

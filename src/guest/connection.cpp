@@ -1,10 +1,9 @@
 #include "guest/connection.h"
 
-#include <poll.h>
-
 #include <cstdio>
 #include <cstdlib>
 
+#include "transport/ivshmem.h"
 #include "wire/message.h"
 
 namespace gfxrelay::guest {
@@ -15,62 +14,61 @@ void log_error(const std::string& message) {
 
 Connection* Connection::get() {
   static Connection* connection = [] {
-    const char* path = std::getenv("GFXRELAY_SOCKET");
-    if (!path || !*path) {
-      log_error("GFXRELAY_SOCKET is not set: start programs with `gfxrelay run -- PROGRAM`");
-      return static_cast<Connection*>(nullptr);
-    }
     auto* c = new Connection;  // lives for the whole process: contexts may outlive main()
     std::string error;
-    if (!c->open(path, &error)) {
+    if (!c->open(&error)) {
       log_error(error);
       delete c;
       return static_cast<Connection*>(nullptr);
     }
+    // A VM's session slot is given back when the process ends (a socket closes by itself).
+    std::atexit([] { connection->close_at_exit(); });
     return c;
   }();
   return connection;
 }
 
-bool Connection::open(const std::string& path, std::string* error) {
-  socket_ = transport::connect_unix(path, error);
-  if (!socket_) return false;
-  wire::MessageWriter hello;
-  hello.put<uint32_t>(wire::kHelloMagic);
-  hello.put<uint32_t>(wire::kProtocolVersion);
-  hello.put<uint32_t>(static_cast<uint32_t>(wire::Api::kEglGles));
-  std::vector<uint8_t> reply;
-  uint32_t op = 0;
-  transport::UniqueFd no_fd;
-  if (!transport::send_message(socket_.get(), static_cast<uint32_t>(wire::Control::kHello),
-                               hello.bytes()) ||
-      !transport::receive_message(socket_.get(), &op, &reply, &no_fd, error)) {
-    *error = "handshake with the host at " + path + " failed: " + *error;
+bool Connection::open(std::string* error) {
+  if (const char* path = std::getenv("GFXRELAY_SOCKET"); path && *path) {
+    transport::UniqueFd socket = transport::connect_unix(path, error);
+    if (!socket) return false;
+    channel_ = transport::socket_guest_channel(std::move(socket), path);
+  } else if (const std::string device = transport::ivshmem::find_device(); !device.empty()) {
+    auto opened = transport::ivshmem::GuestDevice::open(device, error);
+    if (!opened) return false;
+    channel_ = opened->connect(error);
+    if (!channel_) return false;
+  } else {
+    *error =
+        "no host renderer: GFXRELAY_SOCKET is not set and there is no gfxrelay ivshmem device "
+        "(start programs with `gfxrelay run -- PROGRAM`)";
     return false;
   }
-  if (op == static_cast<uint32_t>(wire::Control::kError)) {
-    *error = "the host refused the session: " +
-             std::string(reinterpret_cast<const char*>(reply.data()), reply.size());
-    return false;
-  }
-  if (op != static_cast<uint32_t>(wire::Control::kCaps) || !wire::Caps::decode(reply, &caps_)) {
-    *error = "the host at " + path + " sent no valid capabilities";
+  std::vector<uint8_t> caps;
+  if (!transport::guest_handshake(*channel_, &caps, error)) return false;
+  if (!wire::Caps::decode(caps, &caps_)) {
+    *error = channel_->where() + " sent no valid capabilities";
     return false;
   }
   return true;
 }
 
+void Connection::close_at_exit() {
+  dead_ = true;
+  channel_->leave();
+}
+
 bool Connection::request(wire::Control op, std::span<const uint8_t> payload,
-                         std::vector<uint8_t>* reply, transport::UniqueFd* fd) {
+                         std::vector<uint8_t>* reply, transport::ShmRegion* region) {
   std::lock_guard lock(mutex_);
   if (dead_) return false;
   uint32_t reply_op = 0;
   std::string error;
-  transport::UniqueFd received;
-  if (!transport::send_message(socket_.get(), static_cast<uint32_t>(op), payload) ||
-      !transport::receive_message(socket_.get(), &reply_op, reply, &received, &error)) {
+  transport::ShmRegion received;
+  if (!channel_->send(static_cast<uint32_t>(op), payload) ||
+      !channel_->receive(&reply_op, reply, &received, &error)) {
     dead_ = true;
-    log_error("lost the connection to the host renderer");
+    log_error("lost the connection to the host renderer" + (error.empty() ? "" : ": " + error));
     return false;
   }
   if (reply_op == static_cast<uint32_t>(wire::Control::kError)) {
@@ -79,14 +77,13 @@ bool Connection::request(wire::Control op, std::span<const uint8_t> payload,
               std::string(reinterpret_cast<const char*>(reply->data()), reply->size()));
     return false;
   }
-  if (fd) *fd = std::move(received);
+  if (region) *region = std::move(received);
   return true;
 }
 
 bool Connection::host_alive() {
-  if (dead_) return false;
-  pollfd p{socket_.get(), POLLRDHUP, 0};
-  if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR))) dead_ = true;
+  // Without the lock: a context's thread asks while another thread waits for a reply.
+  if (!dead_ && !channel_->host_alive()) dead_ = true;
   return !dead_;
 }
 

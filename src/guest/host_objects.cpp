@@ -5,9 +5,9 @@
 namespace gfxrelay::guest {
 
 bool request_host(wire::Control op, const wire::MessageWriter& w, std::vector<uint8_t>* reply,
-                  transport::UniqueFd* fd) {
+                  transport::ShmRegion* region) {
   Connection* c = Connection::get();
-  return c && c->request(op, w.bytes(), reply, fd);
+  return c && c->request(op, w.bytes(), reply, region);
 }
 
 EGLint create_host_surface(uint32_t id, size_t config, const EGLint* attribs, EGLint* width,
@@ -36,16 +36,14 @@ EGLint create_host_context(uint32_t id, size_t config, uint32_t share_id, EGLenu
   w.put<uint32_t>(api);
   wire::put_attribs(w, attribs);
   std::vector<uint8_t> reply;
-  transport::UniqueFd fd;
-  if (!request_host(wire::Control::kCreateContext, w, &reply, &fd)) return EGL_BAD_ALLOC;
+  transport::ShmRegion region;
+  if (!request_host(wire::Control::kCreateContext, w, &reply, &region)) return EGL_BAD_ALLOC;
   wire::Reader r(reply);
   const EGLint status = r.get<uint32_t>();
   if (!r.ok()) return EGL_BAD_ALLOC;
   if (status != EGL_SUCCESS) return status;
-  std::string error;
-  transport::ShmRegion region = transport::ShmRegion::attach(fd.release(), &error);
   if (!region) {
-    log_error("cannot map the context's stream: " + error);
+    log_error("the host sent no stream for the new context");
     return EGL_BAD_ALLOC;
   }
   *out = std::make_unique<gles::Context>(id, api_major, std::move(region), Connection::get(),

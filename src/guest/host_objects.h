@@ -20,7 +20,7 @@ namespace gfxrelay::guest {
 // Sends a control message on the process's connection and waits for the reply; false if there
 // is no host.
 bool request_host(wire::Control op, const wire::MessageWriter& w, std::vector<uint8_t>* reply,
-                  transport::UniqueFd* fd = nullptr);
+                  transport::ShmRegion* region = nullptr);
 
 // A pbuffer on the host (also what a window is there); `attribs` ends with EGL_NONE (or is
 // null). Returns the EGL status; *width and *height get the size the host made.

@@ -64,6 +64,13 @@ void ContextWorker::start() {
   thread_ = std::thread([this] { run(); });
 }
 
+void ContextWorker::close_stream() {
+  stop_ = true;
+  auto* control = region_.control();
+  control->closed.store(1, std::memory_order_seq_cst);
+  transport::futex_wake_all(&control->ring_head);
+}
+
 EGLDisplay ContextWorker::display() {
   return session_.display();
 }
@@ -86,7 +93,11 @@ void ContextWorker::run() {
     std::span<const uint8_t> bytes;
     const auto status = ring_.acquire(std::chrono::milliseconds(50), &bytes);
     if (status == transport::RingConsumer::Status::kTimeout) continue;
-    if (status == transport::RingConsumer::Status::kClosed) break;
+    if (status == transport::RingConsumer::Status::kClosed) {
+      // Only the host closes a stream, and it stops the worker first.
+      if (!stop_) error = "the guest wrote over its stream's control block (closed flag)";
+      break;
+    }
     if (status == transport::RingConsumer::Status::kCorrupt) {
       error = "command ring positions are impossible (ring head overwritten)";
       break;

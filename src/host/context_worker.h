@@ -27,6 +27,8 @@ class ContextWorker : public SessionServices {
   const transport::ShmRegion& region() const { return region_; }
   EGLenum api() const { return api_; }
   void start();
+  // The session is ending: tells the guest (the stream's closed flag) and the thread to stop.
+  void close_stream();
 
   // SessionServices
   EGLDisplay display() override;

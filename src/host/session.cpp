@@ -1,7 +1,5 @@
 #include "host/session.h"
 
-#include <sys/socket.h>
-
 #include <cstdio>
 
 #include "host/context_worker.h"
@@ -24,8 +22,8 @@ std::vector<uint8_t> status_only(EGLint status) {
 
 }  // namespace
 
-Session::Session(uint64_t id, transport::UniqueFd socket, EglBackend& backend)
-    : id_(id), socket_(std::move(socket)), backend_(backend) {}
+Session::Session(uint64_t id, std::unique_ptr<transport::HostChannel> channel, EglBackend& backend)
+    : id_(id), channel_(std::move(channel)), backend_(backend) {}
 
 Session::~Session() {
   cleanup();
@@ -37,7 +35,7 @@ void Session::end(const std::string& reason) {
     if (end_reason_.empty()) end_reason_ = reason;
   }
   // Wakes run() out of its receive; it tells the guest and frees everything.
-  shutdown(socket_.get(), SHUT_RD);
+  channel_->interrupt();
 }
 
 EGLSurface Session::surface(uint32_t guest_id) {
@@ -74,11 +72,7 @@ void Session::run() {
   for (;;) {
     uint32_t opcode = 0;
     std::vector<uint8_t> payload;
-    transport::UniqueFd unexpected_fd;  // guests pass none; closed on scope exit
-    if (!transport::receive_message(socket_.get(), &opcode, &payload, &unexpected_fd, &error)) {
-      if (error == "connection closed") error.clear();  // the guest left
-      break;
-    }
+    if (!channel_->receive(&opcode, &payload, &error)) break;  // error empty: the guest left
     if (!hello) {
       wire::Reader r(payload);
       const uint32_t magic = r.get<uint32_t>(), version = r.get<uint32_t>(),
@@ -92,9 +86,7 @@ void Session::run() {
       }
       hello = true;
       const std::vector<uint8_t> caps = backend_.caps().encode();
-      if (!transport::send_message(socket_.get(), static_cast<uint32_t>(wire::Control::kCaps),
-                                   caps))
-        break;
+      if (!channel_->send(static_cast<uint32_t>(wire::Control::kCaps), caps)) break;
       continue;
     }
     if (!handle(opcode, payload, &error)) break;
@@ -106,8 +98,8 @@ void Session::run() {
   }
   if (!reason.empty()) {
     log("session " + std::to_string(id_) + " ended: " + reason);
-    transport::send_message(socket_.get(), static_cast<uint32_t>(wire::Control::kError),
-                            {reinterpret_cast<const uint8_t*>(reason.data()), reason.size()});
+    channel_->send(static_cast<uint32_t>(wire::Control::kError),
+                   {reinterpret_cast<const uint8_t*>(reason.data()), reason.size()});
   }
   cleanup();
   finished_ = true;
@@ -115,9 +107,9 @@ void Session::run() {
 
 bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::string* error) {
   wire::Reader r(payload);
-  const int sock = socket_.get();
-  auto send = [sock](const std::vector<uint8_t>& bytes, int fd = -1) {
-    return transport::send_message(sock, static_cast<uint32_t>(wire::Control::kReply), bytes, fd);
+  auto send = [this](const std::vector<uint8_t>& bytes,
+                     const transport::ShmRegion* region = nullptr) {
+    return channel_->send(static_cast<uint32_t>(wire::Control::kReply), bytes, region);
   };
   switch (static_cast<wire::Control>(opcode)) {
     case wire::Control::kChooseConfig: {
@@ -225,19 +217,19 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
           display(), c, shared_with ? shared_with->context() : EGL_NO_CONTEXT, attribs.data());
       if (ctx == EGL_NO_CONTEXT) return send(status_only(eglGetError()));
       std::string region_error;
-      transport::ShmRegion region = transport::ShmRegion::create({}, &region_error);
+      transport::ShmRegion region = channel_->create_region(&region_error);
       if (!region) {
         eglDestroyContext(display(), ctx);
         log("session " + std::to_string(id_) + ": " + region_error);
         return send(status_only(EGL_BAD_ALLOC));
       }
-      const int fd = region.fd();
       auto worker =
           std::make_unique<ContextWorker>(*this, id, api, ctx, std::move(region),
                                           shared_with ? shared_with->share_group() : nullptr);
       worker->start();
+      const transport::ShmRegion& stream = worker->region();
       contexts_[id] = std::move(worker);
-      return send(status_only(EGL_SUCCESS), fd);
+      return send(status_only(EGL_SUCCESS), &stream);
     }
     case wire::Control::kDestroyImage: {
       const uint32_t id = r.get<uint32_t>();
@@ -276,11 +268,7 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
 
 void Session::cleanup() {
   // Workers first (they may be using surfaces), then surfaces.
-  for (auto& [id, worker] : contexts_) {
-    auto* control = worker->region().control();
-    control->closed.store(1, std::memory_order_seq_cst);
-    transport::futex_wake_all(&control->ring_head);
-  }
+  for (auto& [id, worker] : contexts_) worker->close_stream();
   contexts_.clear();
   std::lock_guard lock(mutex_);
   for (auto& [id, image] : images_) backend_.destroy_image(image);

@@ -1,4 +1,4 @@
-// One guest connection: its control messages (configs, surfaces, contexts) and one
+// One guest session (a process): its control messages (configs, surfaces, contexts) and one
 // ContextWorker thread per guest GL context. A bad message or command ends this session only.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "host/backend/egl_backend.h"
-#include "transport/socket.h"
+#include "transport/channel.h"
 
 namespace gfxrelay::host {
 
@@ -18,7 +18,7 @@ class ContextWorker;
 
 class Session {
  public:
-  Session(uint64_t id, transport::UniqueFd socket, EglBackend& backend);
+  Session(uint64_t id, std::unique_ptr<transport::HostChannel> channel, EglBackend& backend);
   ~Session();
 
   // Serves the connection until the guest leaves or breaks a rule; then frees everything.
@@ -40,7 +40,7 @@ class Session {
   void cleanup();
 
   uint64_t id_;
-  transport::UniqueFd socket_;
+  std::unique_ptr<transport::HostChannel> channel_;
   EglBackend& backend_;
   std::mutex mutex_;  // surfaces_ and images_ (workers look them up)
   std::map<uint32_t, EGLSurface> surfaces_;

@@ -61,7 +61,9 @@ ShmRegion::ShmRegion(ShmRegion&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       base_(std::exchange(other.base_, nullptr)),
       size_(std::exchange(other.size_, 0)),
-      layout_(other.layout_) {}
+      layout_(other.layout_),
+      wakeups_(std::move(other.wakeups_)),
+      on_release_(std::exchange(other.on_release_, nullptr)) {}
 
 ShmRegion& ShmRegion::operator=(ShmRegion&& other) noexcept {
   if (this != &other) {
@@ -70,13 +72,98 @@ ShmRegion& ShmRegion::operator=(ShmRegion&& other) noexcept {
     base_ = std::exchange(other.base_, nullptr);
     size_ = std::exchange(other.size_, 0);
     layout_ = other.layout_;
+    wakeups_ = std::move(other.wakeups_);
+    on_release_ = std::exchange(other.on_release_, nullptr);
   }
   return *this;
 }
 
 ShmRegion::~ShmRegion() {
-  if (base_) munmap(base_, size_);
+  if (on_release_) {
+    on_release_();  // memory mapped by someone else
+  } else if (base_) {
+    munmap(base_, size_);
+  }
   if (fd_ >= 0) close(fd_);
+}
+
+void ShmRegion::wake(std::atomic<uint32_t>* word) const {
+  futex_wake_all(word);
+  if (wakeups_.doorbell) wakeups_.doorbell();
+}
+
+namespace {
+
+ControlBlock* init_control_block(void* base, const RegionLayout& layout) {
+  // Value-initialisation zeroes every counter, the closed flag and the reason.
+  ControlBlock* control = new (base) ControlBlock();
+  control->magic = ControlBlock::kMagic;
+  control->version = ControlBlock::kVersion;
+  control->layout = layout;
+  return control;
+}
+
+// Reads the header fields once (the peer may change them at any time) and checks them.
+bool read_header(const void* base, RegionLayout* layout, std::string* error) {
+  const auto* control = static_cast<const ControlBlock*>(base);
+  uint32_t magic = 0;
+  uint32_t version = 0;
+  std::memcpy(&magic, &control->magic, sizeof(magic));
+  std::memcpy(&version, &control->version, sizeof(version));
+  std::memcpy(layout, &control->layout, sizeof(*layout));
+  if (magic != ControlBlock::kMagic) {
+    set_error(error, "bad region magic");
+    return false;
+  }
+  if (version != ControlBlock::kVersion) {
+    set_error(error, "unsupported region version " + std::to_string(version));
+    return false;
+  }
+  if (!layout->valid()) {
+    set_error(error, "invalid region layout");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ShmRegion ShmRegion::create_in(uint8_t* base, size_t size, const RegionLayout& layout,
+                               Wakeups wakeups, std::function<void()> on_release,
+                               std::string* error) {
+  if (!layout.valid() || layout.total_bytes() > size) {
+    set_error(error, "invalid region layout");
+    if (on_release) on_release();
+    return {};
+  }
+  ShmRegion region;
+  region.base_ = base;
+  region.size_ = layout.total_bytes();
+  region.layout_ = layout;
+  region.wakeups_ = std::move(wakeups);
+  region.on_release_ = std::move(on_release);
+  init_control_block(base, layout);
+  return region;
+}
+
+ShmRegion ShmRegion::attach_in(uint8_t* base, size_t size, Wakeups wakeups, std::string* error) {
+  if (size < RegionLayout::kControlBytes) {
+    set_error(error, "region smaller than its control block");
+    return {};
+  }
+  RegionLayout layout;
+  if (!read_header(base, &layout, error)) return {};
+  if (layout.total_bytes() > size) {
+    set_error(error, "region layout larger than its block");
+    return {};
+  }
+  ShmRegion region;
+  region.base_ = base;
+  region.size_ = layout.total_bytes();
+  region.layout_ = layout;
+  region.wakeups_ = std::move(wakeups);
+  region.on_release_ = [] {};  // the mapping belongs to the channel
+  return region;
 }
 
 ShmRegion ShmRegion::create(const RegionLayout& layout, std::string* error) {
@@ -109,12 +196,7 @@ ShmRegion ShmRegion::create(const RegionLayout& layout, std::string* error) {
   }
   region.base_ = static_cast<uint8_t*>(base);
   region.size_ = size;
-
-  // Value-initialisation zeroes every counter, the closed flag and the reason.
-  ControlBlock* control = new (base) ControlBlock();
-  control->magic = ControlBlock::kMagic;
-  control->version = ControlBlock::kVersion;
-  control->layout = layout;
+  init_control_block(base, layout);
   return region;
 }
 
@@ -141,8 +223,6 @@ ShmRegion ShmRegion::attach(int fd, std::string* error) {
   }
 
   // Read the header once into locals; only the validated copy is used afterwards.
-  uint32_t magic = 0;
-  uint32_t version = 0;
   RegionLayout layout;
   {
     void* head = mmap(nullptr, RegionLayout::kControlBytes, PROT_READ, MAP_SHARED, fd, 0);
@@ -150,23 +230,9 @@ ShmRegion ShmRegion::attach(int fd, std::string* error) {
       set_error(error, errno_message("mmap control block"));
       return {};
     }
-    const auto* control = static_cast<const ControlBlock*>(head);
-    std::memcpy(&magic, &control->magic, sizeof(magic));
-    std::memcpy(&version, &control->version, sizeof(version));
-    std::memcpy(&layout, &control->layout, sizeof(layout));
+    const bool ok = read_header(head, &layout, error);
     munmap(head, RegionLayout::kControlBytes);
-  }
-  if (magic != ControlBlock::kMagic) {
-    set_error(error, "bad region magic");
-    return {};
-  }
-  if (version != ControlBlock::kVersion) {
-    set_error(error, "unsupported region version " + std::to_string(version));
-    return {};
-  }
-  if (!layout.valid()) {
-    set_error(error, "invalid region layout");
-    return {};
+    if (!ok) return {};
   }
   if (layout.total_bytes() != static_cast<size_t>(st.st_size)) {
     set_error(error, "region size does not match its layout");
@@ -213,6 +279,18 @@ void futex_wake_all(std::atomic<uint32_t>* word) {
   syscall(SYS_futex, futex_word(word), FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
 }
 
+void Sleeper::sleep(std::atomic<uint32_t>* word, uint32_t expected,
+                    std::chrono::microseconds timeout) {
+  if (cap_.count() == 0) {
+    futex_wait(word, expected, timeout);
+    return;
+  }
+  // A futex wait with a timeout is the poll's sleep: it also returns early where a wake-up does
+  // reach this side (the ivshmem doorbell on the host; a guest process on the host, in tests).
+  futex_wait(word, expected, std::min(timeout, step_));
+  step_ = std::min(step_ * 2, cap_);
+}
+
 void futex_wait(std::atomic<uint32_t>* word, uint32_t expected, std::chrono::microseconds timeout) {
   if (timeout.count() <= 0) return;
   const auto secs = std::chrono::duration_cast<std::chrono::seconds>(timeout);
@@ -225,7 +303,8 @@ void futex_wait(std::atomic<uint32_t>* word, uint32_t expected, std::chrono::mic
 }
 
 RingProducer::RingProducer(const ShmRegion& region)
-    : control_(region.control()),
+    : region_(&region),
+      control_(region.control()),
       ring_(region.ring().data()),
       capacity_(region.layout().ring_bytes) {}
 
@@ -259,7 +338,7 @@ void RingProducer::publish() {
   // side sees the other's write, so a sleeping consumer is never missed.
   control_->ring_head.store(published_head_, std::memory_order_seq_cst);
   if (control_->consumer_sleeping.load(std::memory_order_seq_cst) != 0) {
-    futex_wake_all(&control_->ring_head);
+    region_->wake(&control_->ring_head);
   }
 }
 
@@ -279,6 +358,7 @@ bool RingProducer::wait_for_space(uint32_t bytes) {
   }
 
   control_->producer_sleeping.store(1, std::memory_order_seq_cst);
+  Sleeper sleeper(region_->wakeups());
   bool ok = false;
   for (;;) {
     // Re-read after raising the flag (see publish() for the pairing).
@@ -289,14 +369,15 @@ bool RingProducer::wait_for_space(uint32_t bytes) {
       break;
     }
     if (control_->closed.load(std::memory_order_acquire) != 0) break;
-    futex_wait(&control_->ring_tail, tail, kProducerSleep);
+    sleeper.sleep(&control_->ring_tail, tail, kProducerSleep);
   }
   control_->producer_sleeping.store(0, std::memory_order_relaxed);
   return ok;
 }
 
 RingConsumer::RingConsumer(const ShmRegion& region)
-    : control_(region.control()),
+    : region_(&region),
+      control_(region.control()),
       ring_(region.ring().data()),
       capacity_(region.layout().ring_bytes) {}
 
@@ -316,6 +397,7 @@ RingConsumer::Status RingConsumer::acquire(std::chrono::microseconds timeout,
         },
         std::min(spin_budget(), timeout));
   }
+  Sleeper sleeper(region_->wakeups());
   for (;;) {
     if (control_->closed.load(std::memory_order_acquire) != 0) return Status::kClosed;
     head = control_->ring_head.load(std::memory_order_acquire);
@@ -325,8 +407,8 @@ RingConsumer::Status RingConsumer::acquire(std::chrono::microseconds timeout,
     control_->consumer_sleeping.store(1, std::memory_order_seq_cst);
     // Re-check after raising the flag (see RingProducer::publish() for the pairing).
     if (control_->ring_head.load(std::memory_order_seq_cst) == tail_) {
-      futex_wait(&control_->ring_head, tail_,
-                 std::chrono::ceil<std::chrono::microseconds>(deadline - now));
+      sleeper.sleep(&control_->ring_head, tail_,
+                    std::chrono::ceil<std::chrono::microseconds>(deadline - now));
     }
     control_->consumer_sleeping.store(0, std::memory_order_relaxed);
   }
@@ -347,7 +429,7 @@ void RingConsumer::release(size_t bytes) {
   tail_ += static_cast<uint32_t>(bytes);
   control_->ring_tail.store(tail_, std::memory_order_seq_cst);
   if (control_->producer_sleeping.load(std::memory_order_seq_cst) != 0) {
-    futex_wake_all(&control_->ring_tail);
+    region_->wake(&control_->ring_tail);
   }
 }
 

@@ -1,5 +1,6 @@
-// Same-host shared-memory stream: one region per guest context, created by the host as a sealed
-// memfd and passed to the guest over the session's unix socket (SCM_RIGHTS).
+// Shared-memory stream: one region per guest context. Same host: created by the host as a sealed
+// memfd and passed to the guest over the session's unix socket (SCM_RIGHTS). Virtual machines: a
+// block of the ivshmem region (transport/ivshmem.h), named to the guest by its offset.
 //
 // Region layout (all offsets 4 KiB aligned):
 //   [ControlBlock][command ring: ring_bytes][reply area: reply_bytes][transfer area:
@@ -13,13 +14,15 @@
 //
 // Wake-ups: futexes on the shared counters (not FUTEX_PRIVATE, the two sides are different
 // processes). A side that is about to sleep sets its *_sleeping flag, re-checks, then waits; the
-// other side wakes it only when that flag is set, so the hot path makes no syscall.
+// other side wakes it only when that flag is set, so the hot path makes no syscall. Across a VM
+// boundary a futex wake-up does not reach the other kernel (Wakeups).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 
@@ -77,7 +80,31 @@ struct ControlBlock {
 };
 static_assert(sizeof(ControlBlock) <= RegionLayout::kControlBytes);
 
-// RAII memfd + shared mapping.
+// How the two sides of a region wake each other. On one host, futexes on the shared words reach
+// the peer. A guest in a VM has its own kernel: its futex wake-ups never reach the host, and the
+// host's never reach it. There the guest rings the ivshmem doorbell instead (when the VM has one),
+// and a side that no wake-up reaches polls, sleeping a little longer each time up to poll_cap.
+struct Wakeups {
+  // 0: the peer's wake-ups reach this side, sleep as long as asked. Else the longest sleep
+  // between two looks at the shared word.
+  std::chrono::microseconds poll_cap{0};
+  std::function<void()> doorbell;  // rung along with every futex wake-up of the peer
+};
+
+// One wait's sleeps on a shared word: the whole timeout where the peer's wake-ups reach this
+// side, else polls of 50 µs doubling up to the cap.
+class Sleeper {
+ public:
+  explicit Sleeper(const Wakeups& wakeups) : cap_(wakeups.poll_cap) {}
+  void sleep(std::atomic<uint32_t>* word, uint32_t expected, std::chrono::microseconds timeout);
+
+ private:
+  std::chrono::microseconds cap_;
+  std::chrono::microseconds step_{50};
+};
+
+// A region's memory: a memfd this object maps (same host), or a block of memory mapped by someone
+// else (an ivshmem region), which it neither unmaps nor closes.
 class ShmRegion {
  public:
   ShmRegion() = default;
@@ -95,10 +122,21 @@ class ShmRegion {
   // unsealed file could be truncated under the mapping, and touching it would then SIGBUS),
   // magic, version, layout. Takes ownership of fd, also on failure.
   static ShmRegion attach(int fd, std::string* error);
+  // Host: a region in `size` bytes at `base` (memory of an ivshmem region), control block
+  // initialised as create() does; `on_release` runs when the region is destroyed (the block goes
+  // back to its allocator).
+  static ShmRegion create_in(uint8_t* base, size_t size, const RegionLayout& layout,
+                             Wakeups wakeups, std::function<void()> on_release, std::string* error);
+  // Guest: the region the host made at `base`, with at most `size` bytes there; checks magic,
+  // version and layout as attach() does.
+  static ShmRegion attach_in(uint8_t* base, size_t size, Wakeups wakeups, std::string* error);
 
   explicit operator bool() const { return base_ != nullptr; }
-  int fd() const { return fd_; }
+  int fd() const { return fd_; }  // -1 for a region in an ivshmem block
   const RegionLayout& layout() const { return layout_; }
+  const Wakeups& wakeups() const { return wakeups_; }
+  // Wakes the peer waiting on `word` (futex, and the doorbell where there is one).
+  void wake(std::atomic<uint32_t>* word) const;
   ControlBlock* control() const { return reinterpret_cast<ControlBlock*>(base_); }
   std::span<uint8_t> ring() const;
   std::span<uint8_t> reply() const;
@@ -109,6 +147,8 @@ class ShmRegion {
   uint8_t* base_ = nullptr;
   size_t size_ = 0;
   RegionLayout layout_;  // the host's own copy: never re-read from shared memory
+  Wakeups wakeups_;
+  std::function<void()> on_release_;
 };
 
 // Futex helpers on a shared 32-bit word.
@@ -169,6 +209,7 @@ class RingProducer {
   // Waits until `bytes` are free past local_head_; false if the region was closed meanwhile.
   bool wait_for_space(uint32_t bytes);
 
+  const ShmRegion* region_ = nullptr;
   ControlBlock* control_ = nullptr;
   uint8_t* ring_ = nullptr;
   uint32_t capacity_ = 0;
@@ -194,6 +235,7 @@ class RingConsumer {
   void release(size_t bytes);
 
  private:
+  const ShmRegion* region_ = nullptr;
   ControlBlock* control_ = nullptr;
   const uint8_t* ring_ = nullptr;
   uint32_t capacity_ = 0;

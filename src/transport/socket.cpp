@@ -25,34 +25,6 @@ UniqueFd::~UniqueFd() {
 
 namespace {
 
-bool write_all(int socket, const uint8_t* data, size_t size, int fd_to_pass) {
-  while (size > 0) {
-    iovec iov{const_cast<uint8_t*>(data), size};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    if (fd_to_pass >= 0) {
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      std::memcpy(CMSG_DATA(c), &fd_to_pass, sizeof(int));
-    }
-    const ssize_t n = sendmsg(socket, &msg, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    fd_to_pass = -1;  // sent with the first bytes
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
 bool read_all(int socket, uint8_t* data, size_t size, UniqueFd* fd) {
   while (size > 0) {
     iovec iov{data, size};
@@ -90,12 +62,42 @@ bool read_all(int socket, uint8_t* data, size_t size, UniqueFd* fd) {
 
 }  // namespace
 
+bool send_bytes(int socket, std::span<const uint8_t> bytes, int fd_to_pass) {
+  const uint8_t* data = bytes.data();
+  size_t size = bytes.size();
+  while (size > 0) {
+    iovec iov{const_cast<uint8_t*>(data), size};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    if (fd_to_pass >= 0) {
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      cmsghdr* c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(c), &fd_to_pass, sizeof(int));
+    }
+    const ssize_t n = sendmsg(socket, &msg, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    fd_to_pass = -1;  // sent with the first bytes
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
 bool send_message(int socket, uint32_t opcode, std::span<const uint8_t> payload, int fd_to_pass) {
   std::vector<uint8_t> frame(sizeof(wire::CommandHeader) + payload.size());
   const wire::CommandHeader header{opcode, static_cast<uint32_t>(frame.size())};
   std::memcpy(frame.data(), &header, sizeof header);
   if (!payload.empty()) std::memcpy(frame.data() + sizeof header, payload.data(), payload.size());
-  return write_all(socket, frame.data(), frame.size(), fd_to_pass);
+  return send_bytes(socket, frame, fd_to_pass);
 }
 
 bool receive_message(int socket, uint32_t* opcode, std::vector<uint8_t>* payload, UniqueFd* fd,

@@ -34,6 +34,9 @@ class UniqueFd {
   int fd_ = -1;
 };
 
+// Sends all of `bytes` (and fd_to_pass >= 0 with the first of them). False on a broken
+// connection.
+bool send_bytes(int socket, std::span<const uint8_t> bytes, int fd_to_pass = -1);
 // Sends one message (and fd_to_pass when >= 0). False on a broken connection.
 bool send_message(int socket, uint32_t opcode, std::span<const uint8_t> payload,
                   int fd_to_pass = -1);

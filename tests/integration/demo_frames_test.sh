@@ -3,16 +3,20 @@
 # be byte-identical: the demo is deterministic (time is the frame index), so any difference is
 # something the relay changed.
 #
-#   demo_frames_test.sh BUILD_DIR
+#   demo_frames_test.sh BUILD_DIR [--ivshmem]
+#
+# --ivshmem: the relayed run goes through a VM's channel (a `gfxrelay serve --ivshmem` region
+# file, mapped by the guest as a VM maps the device's memory) instead of the same-host socket.
 #
 # MESA_EGL_VENDOR_JSON overrides where Mesa's GLVND vendor file is (Debian's path by default).
 set -eu
 
-if [ "$#" -ne 1 ]; then
-  echo "usage: $0 BUILD_DIR" >&2
+if [ "$#" -lt 1 ] || [ "$#" -gt 2 ] || { [ "$#" -eq 2 ] && [ "$2" != --ivshmem ]; }; then
+  echo "usage: $0 BUILD_DIR [--ivshmem]" >&2
   exit 2
 fi
 build_dir=$1
+via_ivshmem=${2:-}
 demo=$build_dir/bin/gfxrelay-demo-gles3
 gfxrelay=$build_dir/bin/gfxrelay
 mesa_vendor=${MESA_EGL_VENDOR_JSON:-/usr/share/glvnd/egl_vendor.d/50_mesa.json}
@@ -30,7 +34,8 @@ if [ ! -r "$mesa_vendor" ]; then
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gfxrelay-demo-frames.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+server=
+trap 'if [ -n "$server" ]; then kill "$server"; wait "$server"; fi; rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 native=$work/native
@@ -47,9 +52,26 @@ if ! (
   exit 1
 fi
 
-echo "== relayed run (gfxrelay)"
+if [ -n "$via_ivshmem" ]; then
+  echo "== host serving a VM region"
+  "$gfxrelay" serve --ivshmem "$work/region" --ivshmem-size 128M &
+  server=$!
+  GFXRELAY_IVSHMEM=$work/region
+  export GFXRELAY_IVSHMEM
+  tries=0
+  until "$gfxrelay" info >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    if [ "$tries" -gt 100 ]; then
+      echo "FAIL: the host never answered in $work/region" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+fi
+
+echo "== relayed run (gfxrelay${via_ivshmem:+ through the VM channel})"
 if ! (
-  unset __EGL_VENDOR_LIBRARY_FILENAMES
+  unset __EGL_VENDOR_LIBRARY_FILENAMES GFXRELAY_SOCKET
   exec "$gfxrelay" run -- "$demo" --frames "$frames" --out "$relayed"
 ); then
   echo "FAIL: relayed run of $demo failed" >&2

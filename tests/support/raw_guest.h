@@ -16,6 +16,8 @@
 
 #include "host/server.h"
 #include "opcodes_gen.h"
+#include "transport/channel.h"
+#include "transport/ivshmem.h"
 #include "transport/shm_ring.h"
 #include "transport/socket.h"
 #include "wire/caps.h"
@@ -30,15 +32,24 @@ inline void check(bool ok, const std::string& what) {
   if (!ok) throw std::runtime_error("raw guest: " + what);
 }
 
+// With `ivshmem_bytes`, it also serves a VM region in a file of that size (ivshmem_path()),
+// which guests of this host can use as a VM's guests do (GFXRELAY_IVSHMEM names the file).
 class Server {
  public:
-  Server() {
+  explicit Server(uint64_t ivshmem_bytes = 0) {
     char tmpl[] = "/tmp/gfxrelay-test-XXXXXX";
     dir_ = mkdtemp(tmpl);
     path_ = dir_ + "/socket";
     int fds[2];
     check(pipe(fds) == 0, "");
-    host::ServerOptions options{path_, fds[1]};
+    host::ServerOptions options;
+    options.socket_path = path_;
+    options.ready_fd = fds[1];
+    if (ivshmem_bytes) {
+      ivshmem_path_ = dir_ + "/ivshmem";
+      options.ivshmem_path = ivshmem_path_;
+      options.ivshmem_bytes = ivshmem_bytes;
+    }
     thread_ = std::thread([this, options] { host::serve(options, stop_); });
     char byte;
     check(read(fds[0], &byte, 1) == 1, "");
@@ -50,25 +61,42 @@ class Server {
     std::filesystem::remove_all(dir_);
   }
   const std::string& path() const { return path_; }
+  const std::string& ivshmem_path() const { return ivshmem_path_; }
 
  private:
-  std::string dir_, path_;
+  std::string dir_, path_, ivshmem_path_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 
+inline std::unique_ptr<transport::GuestChannel> socket_channel(const std::string& path) {
+  std::string error;
+  transport::UniqueFd socket = transport::connect_unix(path, &error);
+  check(static_cast<bool>(socket), error);
+  return transport::socket_guest_channel(std::move(socket), path);
+}
+
+// A session in a slot of the VM region in `file`, as a guest process of the VM would have.
+inline std::unique_ptr<transport::GuestChannel> ivshmem_channel(const std::string& file) {
+  std::string error;
+  auto device = transport::ivshmem::GuestDevice::open(file, &error);
+  check(static_cast<bool>(device), error);
+  auto channel = device->connect(&error);
+  check(static_cast<bool>(channel), error);
+  return channel;
+}
+
 // A guest with one pbuffer surface (16 x 16 unless told) and one context, writing raw commands.
 class RawGuest {
  public:
-  explicit RawGuest(const std::string& socket_path, int32_t width = 16, int32_t height = 16) {
+  explicit RawGuest(const std::string& socket_path, int32_t width = 16, int32_t height = 16)
+      : RawGuest(socket_channel(socket_path), width, height) {}
+  explicit RawGuest(std::unique_ptr<transport::GuestChannel> channel, int32_t width = 16,
+                    int32_t height = 16)
+      : channel_(std::move(channel)) {
     std::string error;
-    socket_ = transport::connect_unix(socket_path, &error);
-    check(static_cast<bool>(socket_), error);
-    wire::MessageWriter hello;
-    hello.put<uint32_t>(wire::kHelloMagic);
-    hello.put<uint32_t>(wire::kProtocolVersion);
-    hello.put<uint32_t>(static_cast<uint32_t>(wire::Api::kEglGles));
-    std::vector<uint8_t> reply = request(wire::Control::kHello, hello);
+    std::vector<uint8_t> reply;
+    check(transport::guest_handshake(*channel_, &reply, &error), error);
     check(static_cast<bool>(wire::Caps::decode(reply, &caps_)), "");
 
     // The first config with 8-bit RGBA.
@@ -95,27 +123,21 @@ class RawGuest {
     context.put<uint32_t>(0x30A0);  // EGL_OPENGL_ES_API
     context.put<uint32_t>(1);
     for (int32_t v : {0x3098 /* EGL_CONTEXT_MAJOR_VERSION */, 3}) context.put(v);
-    transport::UniqueFd fd;
-    reply = request(wire::Control::kCreateContext, context, &fd);
+    reply = request(wire::Control::kCreateContext, context, &region_);
     check(wire::load<uint32_t>(reply.data()) == 0x3000u, "");
-    region_ = transport::ShmRegion::attach(fd.release(), &error);
-    check(static_cast<bool>(region_), error);
+    check(static_cast<bool>(region_), "no context stream");
     ring_ = transport::RingProducer(region_);
   }
 
   std::vector<uint8_t> request(wire::Control op, const wire::MessageWriter& w,
-                               transport::UniqueFd* fd = nullptr) {
-    check(static_cast<bool>(
-              transport::send_message(socket_.get(), static_cast<uint32_t>(op), w.bytes())),
-          "");
+                               transport::ShmRegion* region = nullptr) {
+    check(channel_->send(static_cast<uint32_t>(op), w.bytes()), "send");
     uint32_t reply_op = 0;
     std::vector<uint8_t> reply;
-    transport::UniqueFd received;
+    transport::ShmRegion received;
     std::string error;
-    check(static_cast<bool>(
-              transport::receive_message(socket_.get(), &reply_op, &reply, &received, &error)),
-          "");
-    if (fd) *fd = std::move(received);
+    check(channel_->receive(&reply_op, &reply, &received, &error), error);
+    if (region) *region = std::move(received);
     return reply;
   }
 
@@ -230,7 +252,7 @@ class RawGuest {
   std::string close_reason() const { return region_.control()->close_reason; }
 
  private:
-  transport::UniqueFd socket_;
+  std::unique_ptr<transport::GuestChannel> channel_;
   wire::Caps caps_;
   transport::ShmRegion region_;
   transport::RingProducer ring_;

@@ -176,7 +176,7 @@ bool Context::wait_for_reply(std::span<const uint8_t>* reply) {
   if (transport::spin_until(
           [&] { return control->reply_seq.load(std::memory_order_acquire) == expected; }))
     goto ready;
-  for (;;) {
+  for (transport::Sleeper sleeper(region_.wakeups());;) {
     control->reply_waiting.store(1, std::memory_order_seq_cst);
     const uint32_t seen = control->reply_seq.load(std::memory_order_seq_cst);
     if (seen == expected) break;
@@ -188,7 +188,7 @@ bool Context::wait_for_reply(std::span<const uint8_t>* reply) {
       report_closed();
       return false;
     }
-    transport::futex_wait(&control->reply_seq, seen, std::chrono::milliseconds(100));
+    sleeper.sleep(&control->reply_seq, seen, std::chrono::milliseconds(100));
   }
   control->reply_waiting.store(0, std::memory_order_relaxed);
 ready : {
@@ -201,6 +201,7 @@ ready : {
 bool Context::wait_for_transfer(size_t length) {
   auto* control = region_.control();
   const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
+  transport::Sleeper sleeper(region_.wakeups());
   for (int spins = 0;; ++spins) {
     const uint32_t released = control->transfer_released.load(std::memory_order_acquire);
     if (transfer_head_ - released + length <= capacity) return true;
@@ -215,7 +216,7 @@ bool Context::wait_for_transfer(size_t length) {
     }
     control->transfer_waiting.store(1, std::memory_order_seq_cst);
     if (control->transfer_released.load(std::memory_order_seq_cst) == released)
-      transport::futex_wait(&control->transfer_released, released, std::chrono::milliseconds(10));
+      sleeper.sleep(&control->transfer_released, released, std::chrono::milliseconds(10));
     control->transfer_waiting.store(0, std::memory_order_relaxed);
   }
 }
