@@ -241,20 +241,22 @@ bool parse_size(const std::string& text, uint64_t* bytes) {
   return end != text.c_str();
 }
 
-// --ivshmem FILE, --ivshmem-size BYTES, --ivshmem-server SOCKET at argv[*i]; false if it is none.
+// --ivshmem FILE (a new VM), --ivshmem-size BYTES, --ivshmem-server SOCKET (of the last VM) at
+// argv[*i]; false if it is none of them, or misplaced.
 bool parse_ivshmem_option(int argc, char** argv, int* i, gfxrelay::host::ServerOptions* options) {
   const std::string a = argv[*i];
   if (*i + 1 >= argc) return false;
   if (a == "--ivshmem") {
-    options->ivshmem_path = argv[++*i];
-  } else if (a == "--ivshmem-server") {
-    options->ivshmem_server_path = argv[++*i];
-  } else if (a == "--ivshmem-size") {
-    return parse_size(argv[++*i], &options->ivshmem_bytes);
-  } else {
-    return false;
+    options->vms.emplace_back().path = argv[++*i];
+    return true;
   }
-  return true;
+  if (options->vms.empty()) return false;
+  if (a == "--ivshmem-server") {
+    options->vms.back().server_path = argv[++*i];
+    return true;
+  }
+  if (a == "--ivshmem-size") return parse_size(argv[++*i], &options->vms.back().bytes);
+  return false;
 }
 
 int cmd_vm_args(int argc, char** argv) {
@@ -263,18 +265,19 @@ int cmd_vm_args(int argc, char** argv) {
     if (!parse_ivshmem_option(argc, argv, &i, &options))
       return fail(std::string("vm-args: unknown argument ") + argv[i] + "\n" + kUsage);
   }
-  if (options.ivshmem_path.empty())
-    return fail(std::string("vm-args: --ivshmem FILE is required\n") + kUsage);
-  if (!options.ivshmem_server_path.empty()) {
+  if (options.vms.size() != 1)
+    return fail(std::string("vm-args: one --ivshmem FILE is required\n") + kUsage);
+  const gfxrelay::host::VmRegionOptions& vm = options.vms.front();
+  if (!vm.server_path.empty()) {
     // The memory comes from the server (`gfxrelay serve --ivshmem-server`), with the doorbell.
     std::printf(
         "-chardev socket,path=%s,id=gfxrelay -device ivshmem-doorbell,chardev=gfxrelay,vectors=1\n",
-        options.ivshmem_server_path.c_str());
+        vm.server_path.c_str());
   } else {
     std::printf(
         "-object memory-backend-file,id=gfxrelay,share=on,mem-path=%s,size=%llu "
         "-device ivshmem-plain,memdev=gfxrelay\n",
-        options.ivshmem_path.c_str(), static_cast<unsigned long long>(options.ivshmem_bytes));
+        vm.path.c_str(), static_cast<unsigned long long>(vm.bytes));
   }
   return 0;
 }
@@ -291,7 +294,7 @@ int cmd_serve(int argc, char** argv) {
       return fail("serve: unknown argument " + a + "\n" + kUsage);
     }
   }
-  if (options.socket_path.empty() && options.ivshmem_path.empty())
+  if (options.socket_path.empty() && options.vms.empty())
     return fail(std::string("serve: --socket PATH or --ivshmem FILE is required\n") + kUsage);
   install_signal_handlers();
   signal(SIGPIPE, SIG_IGN);

@@ -21,10 +21,16 @@ namespace gfxrelay::host {
 
 namespace {
 
+struct VmRegion {
+  std::shared_ptr<transport::ivshmem::HostRegion> region;
+  std::unique_ptr<transport::ivshmem::DoorbellServer> doorbell;  // null: the host polls
+};
+
 struct RunningSession {
   std::unique_ptr<Session> session;
   std::thread thread;
-  int ivshmem_slot = -1;  // the VM slot it serves, or -1 for a socket guest
+  VmRegion* vm = nullptr;  // the VM whose slot it serves, or null for a socket guest
+  uint32_t vm_slot = 0;
 };
 
 // Software renderers (llvmpipe) allocate and free megabytes of vertex data per draw on the
@@ -57,26 +63,25 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
     }
     log("serving " + backend.caps().get("gl_renderer") + " on " + options.socket_path);
   }
-  std::shared_ptr<transport::ivshmem::HostRegion> region;
-  std::unique_ptr<transport::ivshmem::DoorbellServer> doorbell;
-  if (!options.ivshmem_path.empty()) {
-    region =
-        transport::ivshmem::HostRegion::open(options.ivshmem_path, options.ivshmem_bytes, &error);
-    if (!region) {
+  std::vector<VmRegion> vms;
+  for (const VmRegionOptions& vm_options : options.vms) {
+    VmRegion& vm = vms.emplace_back();
+    vm.region = transport::ivshmem::HostRegion::open(vm_options.path, vm_options.bytes, &error);
+    if (!vm.region) {
       log(error);
       return 1;
     }
-    if (!options.ivshmem_server_path.empty()) {
-      doorbell = transport::ivshmem::DoorbellServer::listen(options.ivshmem_server_path,
-                                                            region->fd(), &error);
-      if (!doorbell) {
+    if (!vm_options.server_path.empty()) {
+      vm.doorbell = transport::ivshmem::DoorbellServer::listen(vm_options.server_path,
+                                                               vm.region->fd(), &error);
+      if (!vm.doorbell) {
         log(error);
         return 1;
       }
-      region->set_host_peer_id(transport::ivshmem::kHostPeerId);
+      vm.region->set_host_peer_id(transport::ivshmem::kHostPeerId);
     }
-    log("serving " + backend.caps().get("gl_renderer") + " to the VM of " + options.ivshmem_path +
-        (doorbell ? " (ivshmem server on " + options.ivshmem_server_path + ")" : ""));
+    log("serving " + backend.caps().get("gl_renderer") + " to the VM of " + vm_options.path +
+        (vm.doorbell ? " (ivshmem server on " + vm_options.server_path + ")" : ""));
   }
   if (options.ready_fd >= 0) {
     const char ready = 1;
@@ -85,48 +90,61 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
   }
   std::list<RunningSession> sessions;
   uint64_t next_id = 1;
-  auto start_session = [&](std::unique_ptr<transport::HostChannel> channel, int slot) {
+  auto start_session = [&](std::unique_ptr<transport::HostChannel> channel, VmRegion* vm,
+                           uint32_t slot) {
     RunningSession& s = sessions.emplace_back();
     s.session = std::make_unique<Session>(next_id++, std::move(channel), backend);
-    s.ivshmem_slot = slot;
+    s.vm = vm;
+    s.vm_slot = slot;
     Session* session = s.session.get();
     s.thread = std::thread([session] { session->run(); });
   };
   while (!stop) {
-    // One poll for every source of work; without a doorbell the VM's slots are looked at
-    // every few milliseconds.
+    // One poll for every source of work; without a doorbell the VMs' slots are looked at every
+    // few milliseconds.
     std::vector<pollfd> fds;
-    if (listener) fds.push_back({listener.get(), POLLIN, 0});
-    if (doorbell) {
-      fds.push_back({doorbell->listen_fd(), POLLIN, 0});
-      fds.push_back({doorbell->doorbell_fd(), POLLIN, 0});
-      for (int fd : doorbell->client_fds()) fds.push_back({fd, POLLIN, 0});
+    std::vector<VmRegion*> fd_vm;  // the VM each descriptor belongs to (null: the listener)
+    auto watch = [&](int fd, VmRegion* vm) {
+      fds.push_back({fd, POLLIN, 0});
+      fd_vm.push_back(vm);
+    };
+    if (listener) watch(listener.get(), nullptr);
+    bool polled_vm = false;
+    for (VmRegion& vm : vms) {
+      if (!vm.doorbell) {
+        polled_vm = true;
+        continue;
+      }
+      watch(vm.doorbell->listen_fd(), &vm);
+      watch(vm.doorbell->doorbell_fd(), &vm);
+      for (int fd : vm.doorbell->client_fds()) watch(fd, &vm);
     }
-    const int timeout_ms = region ? (doorbell ? 20 : 5) : 100;
+    const int timeout_ms = polled_vm ? 5 : vms.empty() ? 100 : 20;
     if (poll(fds.data(), fds.size(), timeout_ms) > 0) {
-      for (const pollfd& p : fds) {
+      for (size_t i = 0; i < fds.size(); ++i) {
+        const pollfd& p = fds[i];
         if (!(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
-        if (listener && p.fd == listener.get()) {
+        VmRegion* vm = fd_vm[i];
+        if (!vm) {
           transport::UniqueFd guest(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-          if (guest) start_session(transport::socket_host_channel(std::move(guest)), -1);
-        } else if (doorbell && p.fd == doorbell->listen_fd()) {
-          doorbell->accept_vm();
-        } else if (doorbell && p.fd == doorbell->doorbell_fd()) {
-          if (doorbell->take_rings()) region->wake_all();
-        } else if (doorbell) {
-          doorbell->drop_vm(p.fd);
+          if (guest) start_session(transport::socket_host_channel(std::move(guest)), nullptr, 0);
+        } else if (p.fd == vm->doorbell->listen_fd()) {
+          vm->doorbell->accept_vm();
+        } else if (p.fd == vm->doorbell->doorbell_fd()) {
+          if (vm->doorbell->take_rings()) vm->region->wake_all();
+        } else {
+          vm->doorbell->drop_vm(p.fd);
         }
       }
     }
-    if (region) {
-      for (auto& [slot, channel] : region->scan())
-        start_session(std::move(channel), static_cast<int>(slot));
+    for (VmRegion& vm : vms) {
+      for (auto& [slot, channel] : vm.region->scan()) start_session(std::move(channel), &vm, slot);
     }
     // Reap sessions that have ended.
     for (auto it = sessions.begin(); it != sessions.end();) {
       if (it->session->finished()) {
         it->thread.join();
-        if (it->ivshmem_slot >= 0) region->session_finished(it->ivshmem_slot);
+        if (it->vm) it->vm->region->session_finished(it->vm_slot);
         it = sessions.erase(it);
       } else {
         ++it;

@@ -4,15 +4,21 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 namespace gfxrelay::host {
 
+// One VM's region (transport/ivshmem.h).
+struct VmRegionOptions {
+  std::string path;               // the region's file, shared with the VM's ivshmem device
+  uint64_t bytes = 512ull << 20;  // its size (a power of two)
+  std::string server_path;        // act as the VM's ivshmem server here (doorbell), or empty
+};
+
 struct ServerOptions {
-  std::string socket_path;   // same-host guests (may be empty when ivshmem_path is set)
-  std::string ivshmem_path;  // a VM's region file (transport/ivshmem.h)
-  uint64_t ivshmem_bytes = 512ull << 20;
-  std::string ivshmem_server_path;  // act as the VM's ivshmem server here (doorbell)
-  int ready_fd = -1;                // written to (one byte) and closed once guests can connect
+  std::string socket_path;  // same-host guests (may be empty when serving VMs)
+  std::vector<VmRegionOptions> vms;
+  int ready_fd = -1;  // written to (one byte) and closed once guests can connect
 };
 
 // Runs until `stop` becomes true; returns the process exit code.

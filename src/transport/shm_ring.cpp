@@ -136,13 +136,18 @@ ShmRegion ShmRegion::create_in(uint8_t* base, size_t size, const RegionLayout& l
     if (on_release) on_release();
     return {};
   }
+  init_control_block(base, layout);
+  return borrowed(base, layout, std::move(wakeups), std::move(on_release));
+}
+
+ShmRegion ShmRegion::borrowed(uint8_t* base, const RegionLayout& layout, Wakeups wakeups,
+                              std::function<void()> on_release) {
   ShmRegion region;
   region.base_ = base;
   region.size_ = layout.total_bytes();
   region.layout_ = layout;
   region.wakeups_ = std::move(wakeups);
   region.on_release_ = std::move(on_release);
-  init_control_block(base, layout);
   return region;
 }
 
@@ -157,13 +162,7 @@ ShmRegion ShmRegion::attach_in(uint8_t* base, size_t size, Wakeups wakeups, std:
     set_error(error, "region layout larger than its block");
     return {};
   }
-  ShmRegion region;
-  region.base_ = base;
-  region.size_ = layout.total_bytes();
-  region.layout_ = layout;
-  region.wakeups_ = std::move(wakeups);
-  region.on_release_ = [] {};  // the mapping belongs to the channel
-  return region;
+  return borrowed(base, layout, std::move(wakeups), [] {});  // the channel owns the mapping
 }
 
 ShmRegion ShmRegion::create(const RegionLayout& layout, std::string* error) {

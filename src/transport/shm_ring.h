@@ -143,6 +143,10 @@ class ShmRegion {
   std::span<uint8_t> transfer() const;
 
  private:
+  // A region in memory someone else mapped; `on_release` runs instead of munmap.
+  static ShmRegion borrowed(uint8_t* base, const RegionLayout& layout, Wakeups wakeups,
+                            std::function<void()> on_release);
+
   int fd_ = -1;
   uint8_t* base_ = nullptr;
   size_t size_ = 0;

@@ -47,8 +47,7 @@ class Server {
     options.ready_fd = fds[1];
     if (ivshmem_bytes) {
       ivshmem_path_ = dir_ + "/ivshmem";
-      options.ivshmem_path = ivshmem_path_;
-      options.ivshmem_bytes = ivshmem_bytes;
+      options.vms.push_back({ivshmem_path_, ivshmem_bytes, ""});
     }
     thread_ = std::thread([this, options] { host::serve(options, stop_); });
     char byte;
@@ -163,23 +162,21 @@ class RawGuest {
     ring_.publish();
   }
 
-  // Publishes and waits for reply number `++syncs_`; false if the host closed the stream.
+  // Publishes and waits for reply number `++syncs_`; false if the host closed the stream. Waits
+  // as the guest library does: spins, then sleeps on the futex (polls, in a VM).
   bool wait_reply() {
     ring_.publish();
     const uint32_t expected = ++syncs_;
     auto* control = region_.control();
-    // Spin first (replies on one host take microseconds), then wait on the futex, as the
-    // guest library does.
-    for (int i = 0; i < 20000; ++i) {
-      if (control->reply_seq.load() == expected) return true;
-      __builtin_ia32_pause();
-    }
-    for (int i = 0; i < 5000; ++i) {
+    if (transport::spin_until([&] { return control->reply_seq.load() == expected; })) return true;
+    transport::Sleeper sleeper(region_.wakeups());
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < give_up) {
       control->reply_waiting.store(1);
       const uint32_t seen = control->reply_seq.load();
       if (seen == expected) return true;
       if (control->closed.load()) return false;
-      transport::futex_wait(&control->reply_seq, seen, std::chrono::milliseconds(1));
+      sleeper.sleep(&control->reply_seq, seen, std::chrono::milliseconds(1));
     }
     return false;
   }
@@ -249,6 +246,7 @@ class RawGuest {
   void rewind_transfers() { transfer_position_ = 0; }
 
   bool closed() const { return region_.control()->closed.load() != 0; }
+  size_t transfer_bytes() const { return region_.transfer().size(); }
   std::string close_reason() const { return region_.control()->close_reason; }
 
  private:
