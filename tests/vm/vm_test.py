@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import stat
 import subprocess
@@ -152,12 +153,15 @@ esac
 case ",$job," in *,piglit,*)
   cd PIGLIT_DIR
   export PIGLIT_SOURCE_DIR=PIGLIT_DIR
-  while IFS= read -r line; do
-    PIGLIT_PLATFORM=surfaceless_egl timeout 120 gfxrelay run -- $line < /dev/null > /tmp/out 2>&1
+  n=0
+  while IFS= read -r command; do
+    n=$((n + 1))
+    eval "PIGLIT_PLATFORM=surfaceless_egl timeout 120 gfxrelay run -- $command" \
+      < /dev/null > /tmp/out 2>&1
     rc=$?
     report=$(grep '^PIGLIT:' /tmp/out | tail -n 1)
-    echo "GFXRELAY-PIGLIT $rc $report|$line"
-    [ "$rc" -ne 0 ] && [ -z "$report" ] && tail -n 3 /tmp/out | sed 's/^/GFXRELAY-LOG /'
+    echo "GFXRELAY-PIGLIT $rc $report|$n"
+    case "$report" in *'"pass"'*|*'"skip"'*) ;; *) tail -n 4 /tmp/out | sed 's/^/GFXRELAY-LOG /' ;; esac
   done < /piglit.list
   cd /
 esac
@@ -226,7 +230,9 @@ def build_initramfs(build, piglit_tests, path, bench):
             cpio.symlink(lib_dir, os.readlink(lib_dir))
     init = INIT.replace("FRAMES", str(DEMO_FRAMES)).replace("PIGLIT_DIR", PIGLIT_DIR)
     cpio.file("/init", init.encode())
-    cpio.file("/piglit.list", "".join(line + "\n" for line, _ in piglit_tests).encode(), 0o644)
+    # One command per line, quoted for the guest's shell (it runs them with eval).
+    commands = "".join(" ".join(shlex.quote(a) for a in argv) + "\n" for _, argv in piglit_tests)
+    cpio.file("/piglit.list", commands.encode(), 0o644)
     cpio.close()
 
 
@@ -313,12 +319,14 @@ def guest_frames(output):
     return dict(re.findall(r"^GFXRELAY-FRAME (\S+) ([0-9a-f]{64})\s*$", output, re.M))
 
 
-def guest_piglit(output):
+def guest_piglit(output, tests):
+    """The guest's result of each test, by list line (the guest numbers them from 1)."""
     results = {}
-    for m in re.finditer(r"^GFXRELAY-PIGLIT (\d+) (.*?)\|(.*?)\s*$", output, re.M):
-        rc, report, line = int(m.group(1)), m.group(2), m.group(3)
-        # The guest's shell reports a death by signal S as 128 + S, as `gfxrelay run` does.
-        results[line] = run_piglit.classify(report, rc, relayed=True)
+    for m in re.finditer(r"^GFXRELAY-PIGLIT (\d+) (.*?)\|(\d+)\s*$", output, re.M):
+        rc, report, number = int(m.group(1)), m.group(2), int(m.group(3))
+        if 1 <= number <= len(tests):
+            # The guest's shell reports a death by signal S as 128 + S, as `gfxrelay run` does.
+            results[tests[number - 1][0]] = run_piglit.classify(report, rc, relayed=True)
     return results
 
 
@@ -409,7 +417,7 @@ def main():
             print("FAIL: VM %s wrote %d frames, natively %d" % (name, len(frames), len(reference)))
             failed = True
 
-    relayed = guest_piglit(results["a"].get("output", ""))
+    relayed = guest_piglit(results["a"].get("output", ""), tests)
     passing = [line for line, r in native.items() if r == "pass"]
     kept = [line for line in passing if relayed.get(line) == "pass"]
     for line in passing:
