@@ -2,7 +2,8 @@
 """Boots two Linux guests under QEMU (TCG) with stock ivshmem devices and renders through
 gfxrelay inside them.
 
-    vm_test.py BUILD_DIR [--kernel VMLINUZ] [--list PIGLIT_LIST] [--keep DIR]
+    vm_test.py BUILD_DIR [--kernel VMLINUZ] [--list PIGLIT_LIST] [--bench] [--accel kvm]
+               [--keep DIR]
 
 The guests boot Debian's kernel (tests/vm/fetch_kernel.sh puts it in BUILD_DIR/vm/) and an
 initramfs built here: busybox, `gfxrelay` and the guest library, the GLES 3 demo, the piglit
@@ -274,8 +275,8 @@ class HostRenderer:
         self.log.close()
 
 
-def boot(kernel, initramfs, qemu_args, job, log_path, result):
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", "768", "-smp", "1", "-nographic",
+def boot(kernel, initramfs, qemu_args, accel, job, log_path, result):
+    cmd = ["qemu-system-x86_64", "-accel", accel, "-m", "768", "-smp", "1", "-nographic",
            "-no-reboot", "-monitor", "none", "-kernel", kernel, "-initrd", initramfs,
            "-append", "console=ttyS0 panic=-1 quiet loglevel=1 gfxrelay.job=" + job]
     cmd += qemu_args
@@ -338,6 +339,8 @@ def main():
     ap.add_argument("--bench", action="store_true",
                     help="also run bench/micro's round trip and upload benchmarks in each VM, "
                          "one VM after the other (BENCHMARKS.md)")
+    ap.add_argument("--accel", default="tcg",
+                    help="QEMU accelerator (default: %(default)s; kvm where /dev/kvm works)")
     ap.add_argument("--list", default=os.path.join(ROOT, "tests", "piglit", "gles_quick.list"),
                     help="piglit GLES tests to run in VM a (default: %(default)s)")
     args = ap.parse_args()
@@ -370,7 +373,7 @@ def main():
         jobs = {name: job + ",bench" for name, job in jobs.items()}
     results = {name: {} for name in jobs}
     threads = [threading.Thread(target=boot, args=(kernel, initramfs, host.qemu_args[name],
-                                                   jobs[name],
+                                                   args.accel, jobs[name],
                                                    os.path.join(work, name + ".console.log"),
                                                    results[name]))
                for name in jobs]
