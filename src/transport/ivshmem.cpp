@@ -394,8 +394,10 @@ std::vector<std::pair<uint32_t, std::unique_ptr<HostChannel>>> HostRegion::scan(
   for (uint32_t i = 0; i < plan_.slot_count; ++i) {
     Slot* s = slot(i);
     const SlotState state = load_state(s);
-    if (static_cast<uint32_t>(state) > static_cast<uint32_t>(SlotState::kLeaving)) {
-      // Written over: whoever held it broke it; it becomes free (its session, if any, ends).
+    // Written over by a guest: a slot no session serves becomes free; a served one is left to
+    // its session's channel, which ends the session and says why.
+    const bool garbage = static_cast<uint32_t>(state) > static_cast<uint32_t>(SlotState::kLeaving);
+    if (garbage && served_[i] != Served::kServing) {
       s->state.store(static_cast<uint32_t>(SlotState::kLeaving));
       continue;
     }

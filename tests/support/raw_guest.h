@@ -247,6 +247,7 @@ class RawGuest {
 
   bool closed() const { return region_.control()->closed.load() != 0; }
   size_t transfer_bytes() const { return region_.transfer().size(); }
+  uint8_t* region_base() const { return reinterpret_cast<uint8_t*>(region_.control()); }
   std::string close_reason() const { return region_.control()->close_reason; }
 
  private:

@@ -12,11 +12,13 @@ library they load, copied from this machine. Each VM has its own region:
 
   VM a: ivshmem-doorbell through the server's ivshmem server (guests ring the host);
         renders the demo, then runs the piglit list;
-  VM b: ivshmem-plain on a memory-backend-file (the host polls); renders the demo.
+  VM b: ivshmem-plain on a memory-backend-file (the host polls); a hostile process writes
+        random bytes over its own slot, ring and transfer area and over the header (each
+        session must end, logged by the host), then it renders the demo.
 
-Both run at once, served by one `gfxrelay serve`. Passes when every frame of each guest is byte-identical to the demo's frames
-rendered natively here, and when at least 95% of the piglit tests that pass natively here pass
-in the guest.
+Both run at once, served by one `gfxrelay serve`. Passes when every hostile session ended,
+every frame of each guest is byte-identical to the demo's frames rendered natively here, and
+at least 95% of the piglit tests that pass natively here pass in the guest.
 """
 import argparse
 import hashlib
@@ -143,6 +145,9 @@ for device in /sys/bus/pci/devices/*; do
     echo 1 > $device/enable 2>/dev/null
 done
 gfxrelay info 2>&1 | sed 's/^/GFXRELAY-INFO /'
+case ",$job," in *,hostile,*)
+  gfxrelay-test-vm-scribbler 2>&1 | grep '^GFXRELAY-SCRIBBLE'
+esac
 case ",$job," in *,frames,*)
   mkdir -p /tmp/frames
   gfxrelay run -- gfxrelay-demo-gles3 --frames FRAMES --out /tmp/frames 2>&1 |
@@ -214,6 +219,8 @@ def build_initramfs(build, piglit_tests, path, bench):
     image.add_program("/opt/gfxrelay/bin/gfxrelay", os.path.join(build, "bin", "gfxrelay"))
     image.add_program("/opt/gfxrelay/bin/gfxrelay-demo-gles3",
                       os.path.join(build, "bin", "gfxrelay-demo-gles3"))
+    image.add_program("/opt/gfxrelay/bin/gfxrelay-test-vm-scribbler",
+                      os.path.join(build, "bin", "gfxrelay-test-vm-scribbler"))
     image.add_program("/opt/gfxrelay/lib/gfxrelay/libEGL_gfxrelay.so.0",
                       os.path.join(build, "lib", "gfxrelay", "libEGL_gfxrelay.so.0"))
     # GLVND (programs load libEGL / libGLESv2; waffle opens them by name).
@@ -368,7 +375,7 @@ def main():
     gfxrelay = os.path.join(build, "bin", "gfxrelay")
     doorbell = {"a": True, "b": False}
     host = HostRenderer(gfxrelay, work, doorbell)
-    jobs = {"a": "frames,piglit", "b": "frames"}
+    jobs = {"a": "frames,piglit", "b": "hostile,frames"}
     if args.bench:
         jobs = {name: job + ",bench" for name, job in jobs.items()}
     results = {name: {} for name in jobs}
@@ -410,6 +417,13 @@ def main():
                 name, os.path.join(work, name + ".console.log")))
             print("\n".join(out.splitlines()[-15:]))
             failed = True
+        scribbles = re.findall(r"^GFXRELAY-SCRIBBLE (\S+) (\S+)(.*)$", out, re.M)
+        for target, outcome, reason in scribbles:
+            print("  scribbled over its %s: session %s%s" % (target, outcome, reason and ":" + reason))
+            failed |= outcome != "ended"
+        if "hostile" in jobs[name] and len(scribbles) != 4:
+            print("FAIL: VM %s reported %d of 4 hostile sessions" % (name, len(scribbles)))
+            failed = True
         frames = guest_frames(out)
         for frame, digest in sorted(reference.items()):
             same = frames.get(frame) == digest
@@ -419,6 +433,15 @@ def main():
         if len(frames) != len(reference):
             print("FAIL: VM %s wrote %d frames, natively %d" % (name, len(frames), len(reference)))
             failed = True
+
+    # The host says why it ended each hostile session, and ended no other.
+    with open(os.path.join(work, "serve.log"), encoding="utf-8", errors="replace") as f:
+        ended = [line.rstrip() for line in f if " ended: " in line]
+    for line in ended:
+        print("  host: " + line)
+    if len(ended) != 4:
+        print("FAIL: the host ended %d sessions, expected the 4 hostile ones" % len(ended))
+        failed = True
 
     relayed = guest_piglit(results["a"].get("output", ""), tests)
     passing = [line for line, r in native.items() if r == "pass"]
