@@ -152,6 +152,11 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
     }
   }
   for (RunningSession& s : sessions) s.session->end("the server is shutting down");
+  for (size_t i = 0; i < vms.size(); ++i) {
+    if (vms[i].doorbell)
+      log("the VM of " + options.vms[i].path + " rang the doorbell " +
+          std::to_string(vms[i].doorbell->rings()) + " times");
+  }
   for (RunningSession& s : sessions) s.thread.join();
   sessions.clear();
   if (listener) unlink(options.socket_path.c_str());

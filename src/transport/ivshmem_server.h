@@ -33,6 +33,8 @@ class DoorbellServer {
   void drop_vm(int fd);
   // The doorbell's eventfd is readable: consumes the rings; true if there were any.
   bool take_rings();
+  // How many times guests have rung so far.
+  uint64_t rings() const { return rings_; }
 
  private:
   struct Vm {
@@ -46,6 +48,7 @@ class DoorbellServer {
   UniqueFd doorbell_;
   std::vector<Vm> vms_;
   uint32_t next_id_ = 1;
+  uint64_t rings_ = 0;
 };
 
 }  // namespace gfxrelay::transport::ivshmem

@@ -436,11 +436,19 @@ def main():
 
     # The host says why it ended each hostile session, and ended no other.
     with open(os.path.join(work, "serve.log"), encoding="utf-8", errors="replace") as f:
-        ended = [line.rstrip() for line in f if " ended: " in line]
+        serve_log = f.read().splitlines()
+    ended = [line for line in serve_log if " ended: " in line]
     for line in ended:
         print("  host: " + line)
     if len(ended) != 4:
         print("FAIL: the host ended %d sessions, expected the 4 hostile ones" % len(ended))
+        failed = True
+    # VM a's guests woke the host through the doorbell (not only by its polls).
+    rang = [int(m.group(1)) for line in serve_log
+            for m in [re.search(r"a\.region rang the doorbell (\d+) times", line)] if m]
+    print("  host: VM a rang the doorbell %s times" % (rang[0] if rang else "no"))
+    if not rang or rang[0] == 0:
+        print("FAIL: VM a never rang the host's doorbell")
         failed = True
 
     relayed = guest_piglit(results["a"].get("output", ""), tests)
