@@ -325,6 +325,10 @@ std::shared_ptr<HostRegion> HostRegion::open(const std::string& path, uint64_t r
     *error = errno_message("cannot size " + path);
     return nullptr;
   }
+  // The host touches the header, the slots and the blocks it lends. Their pages are allocated
+  // now (blocks: when lent): a page the file system cannot back when first touched (a full
+  // /dev/shm) would kill the host with SIGBUS instead of failing one request.
+  if (!region->reserve(0, plan.blocks_offset, error)) return nullptr;
   void* base = mmap(nullptr, region_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, region->fd_, 0);
   if (base == MAP_FAILED) {
     *error = errno_message("cannot map " + path);
@@ -443,6 +447,14 @@ void HostRegion::wake_all() {
   }
 }
 
+bool HostRegion::reserve(uint64_t offset, uint64_t bytes, std::string* error) {
+  const int result = posix_fallocate(fd_, static_cast<off_t>(offset), static_cast<off_t>(bytes));
+  if (result == 0) return true;
+  *error = "cannot allocate " + std::to_string(bytes >> 20) + " MiB of " + path_ + ": " +
+           strerror(result);
+  return false;
+}
+
 ShmRegion HostRegion::lend_block(std::string* error) {
   uint32_t index = 0;
   {
@@ -455,7 +467,13 @@ ShmRegion HostRegion::lend_block(std::string* error) {
     }
     block_lent_[index] = true;
   }
-  uint8_t* block = base_ + plan_.blocks_offset + uint64_t{index} * plan_.block_bytes;
+  const uint64_t offset = plan_.blocks_offset + uint64_t{index} * plan_.block_bytes;
+  if (!reserve(offset, plan_.block_bytes, error)) {
+    std::lock_guard lock(mutex_);
+    block_lent_[index] = false;
+    return {};
+  }
+  uint8_t* block = base_ + offset;
   return ShmRegion::create_in(
       block, plan_.block_bytes, plan_.block_layout, host_wakeups(),
       [self = shared_from_this(), index] {

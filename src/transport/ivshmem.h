@@ -153,6 +153,8 @@ class HostRegion : public std::enable_shared_from_this<HostRegion> {
   Wakeups host_wakeups() const;
   // Writes header_ over the region's header if it differs.
   void restore_header();
+  // Allocates the file's pages in [offset, offset + bytes).
+  bool reserve(uint64_t offset, uint64_t bytes, std::string* error);
 
   std::string path_;
   int fd_ = -1;
