@@ -329,7 +329,7 @@ int cmd_info(int argc, char** argv) {
   const std::string extensions = caps.get("gl_extensions");
   size_t count = extensions.empty() ? 0 : 1;
   for (char c : extensions) count += c == ' ';
-  std::printf("host: %s\n", channel->where().c_str());
+  std::printf("connected to %s\n", channel->where().c_str());
   std::printf("EGL API version: 1.5 (host EGL %s, %s)\n", caps.get("egl_version").c_str(),
               caps.get("egl_vendor").c_str());
   std::printf("EGL client APIs: OpenGL_ES\n");

@@ -409,7 +409,7 @@ def main():
                                               "doorbell" if doorbell[name] else "polling",
                                               results[name].get("seconds", 0)))
         for line in out.splitlines():
-            if line.startswith(("GFXRELAY-INFO host", "GFXRELAY-INFO OpenGL ES profile renderer",
+            if line.startswith(("GFXRELAY-INFO connected", "GFXRELAY-INFO OpenGL ES profile renderer",
                                 "GFXRELAY-DEMO", "GFXRELAY-LOG", "GFXRELAY-BENCH")):
                 print("  " + line)
         if "GFXRELAY-VM done" not in out:
