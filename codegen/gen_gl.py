@@ -149,7 +149,8 @@ def length_expr(cmd, p, ann):
         if tok not in names:
             return None
     # gl.xml writes lengths like "count*4" and "bufSize / 4"; parameters are C++ names as well.
-    return '(' + expr + ')'
+    # In 64 bits: a guest's count of 2^30 times 4 must not overflow an int (elements() clamps).
+    return '(' + re.sub(r'\b([A-Za-z_]\w*)\b', r'int64_t{\1}', expr) + ')'
 
 
 def classify(cmd, ann):
@@ -493,8 +494,18 @@ def emit_decoder(cmd, out):
                             if p.elem_type != 'void' else f'{v}.data')
     out.append('  if (!r_.at_end()) return d_.fail("size does not match its arguments");')
     for p in cmd.outputs():
-        out.append(f'  const size_t {p.name}_count = d_.output_count({p.length});')
+        out.append(f'  const size_t {p.name}_count = d_.output_count({p.length}, {elem_size(p)});')
         out.append(f'  std::vector<{p.elem_type}> {p.name}_out(d_.scratch_elements({p.name}_count));')
+        limit = re.fullmatch(r'\(int64_t\{(\w+)\}\)', str(p.length))
+        if limit:
+            # A buffer size (GL writes at most that many): GL gets the size of what the reply
+            # can hold where the guest's is larger.
+            q = next(q for q in cmd.params if q.name == limit.group(1))
+            args[q.name] = f'({q.name} > 0 ? static_cast<{q.ptype}>({p.name}_count) : {q.name})'
+        else:
+            # GL writes all of them: a count the reply cannot hold is refused before the call.
+            out.append(f'  if (elements({p.length}) > {p.name}_count) '
+                       f'return d_.fail("{p.name}: more values than a reply holds");')
         args[p.name] = f'{p.name}_out.data()'
         if p.kind == 'out_string':
             pass

@@ -1,5 +1,8 @@
 #include "host/context_worker.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -64,6 +67,10 @@ void ContextWorker::start() {
   thread_ = std::thread([this] { run(); });
 }
 
+bool ContextWorker::decode_inline(std::span<const uint8_t> bytes, std::string* error) {
+  return decode_batch(bytes, error);
+}
+
 void ContextWorker::close_stream() {
   stop_ = true;
   auto* control = region_.control();
@@ -89,6 +96,15 @@ void ContextWorker::run() {
   // EGL keeps one current context per client API and thread; this thread's is the context's.
   eglBindAPI(api_);
   std::string error;
+  // GFXRELAY_RECORD_DIR: every batch this context decodes, appended to a file there (the seeds
+  // of the decoder's fuzzer, tests/fuzz).
+  std::FILE* record = nullptr;
+  if (const char* dir = std::getenv("GFXRELAY_RECORD_DIR"); dir && *dir) {
+    const std::string path = std::string(dir) + "/host" + std::to_string(getpid()) + "-session" +
+                             std::to_string(session_.id()) + "-context" + std::to_string(id_) +
+                             (api_ == EGL_OPENGL_API ? "-gl" : "-es") + ".stream";
+    record = std::fopen(path.c_str(), "ab");
+  }
   while (!stop_) {
     std::span<const uint8_t> bytes;
     const auto status = ring_.acquire(std::chrono::milliseconds(50), &bytes);
@@ -104,8 +120,10 @@ void ContextWorker::run() {
     }
     batch_.assign(bytes.begin(), bytes.end());
     ring_.release(bytes.size());
+    if (record) std::fwrite(batch_.data(), 1, batch_.size(), record);
     if (!decode_batch(batch_, &error)) break;
   }
+  if (record) std::fclose(record);
   // No message from the host GL may reach the debug log once this worker is gone.
   if (state_.debug_log.enabled() && eglGetCurrentContext() == context_)
     state_.debug_log.set_enabled(false, nullptr);

@@ -29,6 +29,10 @@ class ContextWorker : public SessionServices {
   void start();
   // The session is ending: tells the guest (the stream's closed flag) and the thread to stop.
   void close_stream();
+  // For the fuzzers (tests/fuzz), on a worker whose thread was never started: decodes `bytes`
+  // on the calling thread, where make_current() has made the context current. False (with
+  // *error) where the worker would end the session.
+  bool decode_inline(std::span<const uint8_t> bytes, std::string* error);
 
   // SessionServices
   EGLDisplay display() override;

@@ -6,6 +6,7 @@
 #include <epoxy/egl.h>
 #include <epoxy/gl.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
@@ -272,7 +273,11 @@ struct Decoding {
   Blob offset_or_plain_blob(wire::Reader& r) { return read_blob(r, true); }
   void release(const Blob& b);
 
-  size_t output_count(int64_t n) const { return elements(n); }
+  // How many values of `element_bytes` a getter may return for a count of `n`: at most what
+  // the reply area holds (a guest's count is no reason to allocate gigabytes).
+  size_t output_count(int64_t n, size_t element_bytes) const {
+    return std::min(elements(n), region.reply().size() / element_bytes);
+  }
   // Scratch for GL to write outputs into: never smaller than 64 values, so a pname missing
   // from the tables cannot make the driver write past it.
   size_t scratch_elements(size_t count) const { return count < 64 ? 64 : count; }

@@ -1,0 +1,101 @@
+// libFuzzer target: a guest's command stream, decoded by a host context worker on llvmpipe.
+// The first input byte picks the context (even: OpenGL ES 3.2, odd: OpenGL 4.5 compatibility);
+// the rest is the stream, as the worker copies it out of the ring (a multiple of 8 bytes: the
+// tail is cut). Both contexts live for the whole run, current on this thread, so GL state
+// carries over from input to input as it does in a long session. A stream the worker refuses
+// is fine; a crash, a sanitizer report or a hang is a finding (tests/fuzz/README.md).
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "host/backend/egl_backend.h"
+#include "host/context_worker.h"
+#include "host/session.h"
+
+namespace {
+
+using namespace gfxrelay;
+
+// A session with nobody on the other end: the worker only asks it for surfaces and images.
+class NoGuest final : public transport::HostChannel {
+ public:
+  bool receive(uint32_t*, std::vector<uint8_t>*, std::string*) override { return false; }
+  bool send(uint32_t, std::span<const uint8_t>, const transport::ShmRegion*) override {
+    return true;
+  }
+  transport::ShmRegion create_region(std::string*) override { return {}; }
+  void interrupt() override {}
+};
+
+struct Harness {
+  host::EglBackend backend;
+  std::unique_ptr<host::Session> session;
+  std::unique_ptr<host::ContextWorker> workers[2];
+
+  Harness() {
+    std::string error;
+    if (!backend.open(&error)) {
+      std::fprintf(stderr, "fuzz_decoder: %s\n", error.c_str());
+      std::abort();
+    }
+    session = std::make_unique<host::Session>(1, std::make_unique<NoGuest>(), backend);
+    const EGLint es[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, 2, EGL_NONE};
+    const EGLint gl[] = {EGL_CONTEXT_MAJOR_VERSION,
+                         4,
+                         EGL_CONTEXT_MINOR_VERSION,
+                         5,
+                         EGL_CONTEXT_OPENGL_PROFILE_MASK,
+                         EGL_CONTEXT_OPENGL_COMPATIBILITY_PROFILE_BIT,
+                         EGL_NONE};
+    const EGLenum apis[] = {EGL_OPENGL_ES_API, EGL_OPENGL_API};
+    const EGLint* attribs[] = {es, gl};
+    for (int i = 0; i < 2; ++i) {
+      eglBindAPI(apis[i]);
+      EGLContext context =
+          eglCreateContext(backend.display(), EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT, attribs[i]);
+      transport::RegionLayout layout;
+      layout.ring_bytes = 64u << 10;
+      layout.transfer_bytes = 1u << 20;
+      transport::ShmRegion region = transport::ShmRegion::create(layout, &error);
+      if (context == EGL_NO_CONTEXT || !region) {
+        std::fprintf(stderr, "fuzz_decoder: no host context (%s)\n", error.c_str());
+        std::abort();
+      }
+      workers[i] = std::make_unique<host::ContextWorker>(*session, i + 1, apis[i], context,
+                                                         std::move(region), nullptr);
+    }
+  }
+
+  // Makes worker i's context current here. The other one is released first: EGL keeps a
+  // current context per API and thread, and the server never has two on one thread (each worker
+  // has its own), so neither may this harness (libepoxy would resolve calls for the wrong one).
+  void use(int i) {
+    if (current == i) return;
+    const EGLenum apis[] = {EGL_OPENGL_ES_API, EGL_OPENGL_API};
+    if (current >= 0) {
+      eglBindAPI(apis[current]);
+      workers[current]->make_current(0, 0, true);
+    }
+    eglBindAPI(apis[i]);
+    workers[i]->make_current(0, 0, false);
+    current = i;
+  }
+  int current = -1;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static Harness* harness = new Harness;  // lives for the run (Mesa's threads use it)
+  if (size < 1) return 0;
+  const int which = data[0] & 1;
+  harness->use(which);
+  // The worker decodes an aligned private copy of what it read from the ring.
+  std::vector<uint8_t> batch(data + 1, data + 1 + (size - 1) / 8 * 8);
+  std::string error;
+  harness->workers[which]->decode_inline(batch, &error);
+  return 0;
+}

@@ -1,0 +1,50 @@
+#!/bin/sh
+# Builds the libFuzzer targets (clang-14 with AddressSanitizer and UndefinedBehaviorSanitizer)
+# in FUZZ_BUILD, makes seeds from real programs relayed by BUILD (make_seeds.py), replays the
+# saved findings of tests/fuzz/regressions/TARGET/, then fuzzes each target for SECONDS.
+# Exits non-zero on any crash, sanitizer report, leak of a file descriptor or timeout (> 120 s
+# for one input). Findings land in FUZZ_BUILD/findings/TARGET/.
+#
+#   run.sh BUILD FUZZ_BUILD SECONDS
+set -eu
+if [ "$#" -ne 3 ]; then
+  echo "usage: $0 BUILD FUZZ_BUILD SECONDS" >&2
+  exit 2
+fi
+build=$1
+fuzz_build=$2
+seconds=$3
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$fuzz_build" -DGFXRELAY_FUZZ=ON \
+  -DGFXRELAY_BUILD_TESTS=OFF -DGFXRELAY_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$fuzz_build" -j"$(nproc)" --target fuzz_decoder fuzz_control
+
+[ -d "$fuzz_build/seeds/decoder" ] || python3 "$here/make_seeds.py" "$build" "$fuzz_build/seeds"
+
+# Mesa keeps allocations until exit by design: leak reports would be its, not ours.
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export ASAN_OPTIONS UBSAN_OPTIONS
+status=0
+for target in decoder control; do
+  corpus=$fuzz_build/corpus/$target
+  findings=$fuzz_build/findings/$target
+  mkdir -p "$corpus" "$findings"
+  regressions=$here/regressions/$target
+  if [ -n "$(ls "$regressions" 2>/dev/null)" ]; then
+    echo "== fuzz_$target: replaying $(ls "$regressions" | wc -l) saved findings"
+    "$fuzz_build/bin/fuzz_$target" -close_fd_mask=2 "$regressions"/* || status=1
+  fi
+  echo "== fuzz_$target: ${seconds} s"
+  if ! "$fuzz_build/bin/fuzz_$target" -max_total_time="$seconds" -timeout=120 \
+      -rss_limit_mb=4096 -close_fd_mask=2 -print_final_stats=1 \
+      -artifact_prefix="$findings/" "$corpus" "$fuzz_build/seeds/$target" 2>"$findings/log"; then
+    status=1
+    tail -n 40 "$findings/log"
+  fi
+  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$findings/log" |
+    sed "s/^/  fuzz_$target /"
+done
+exit $status
