@@ -166,14 +166,14 @@ bool ContextWorker::decode_batch(std::span<const uint8_t> bytes, std::string* er
         log("context " + std::to_string(id_) + ": " + wire::opcode_name(opcode) +
             " is not available in this context (GL_INVALID_OPERATION)");
       if (gl::kOpcodeAvailability[opcode].has_reply) {
-        Decoding d{state_, region_, *this, bytes.data() + at, size, {}};
+        Decoding d{state_, region_, *this, bytes.data() + at, size, {}, {}};
         if (!d.finish_reply(d.reply())) return false;
       }
       at += size;
       continue;
     }
     if (opcode != wire::kOpcodePad) {
-      Decoding d{state_, region_, *this, bytes.data() + at, size, {}};
+      Decoding d{state_, region_, *this, bytes.data() + at, size, {}, {}};
       if (!gles::dispatch(opcode, d)) {
         *error = std::string(wire::opcode_name(opcode)) + ": " + d.error;
         return false;

@@ -379,8 +379,19 @@ Blob Decoding::string_blob(wire::Reader& r) {
   return b;
 }
 
-Blob Decoding::counted_string_blob(wire::Reader& r, GLsizei) {
-  return string_blob(r);
+Blob Decoding::counted_string_blob(wire::Reader& r, GLsizei length) {
+  Blob b = string_blob(r);
+  if (!b.ok || length < 0) return b;
+  if (b.length == 0) {
+    // The program passed NULL: GL still reads `length` characters on some paths (a debug
+    // message), so it gets that many NULs instead of memory nobody owns.
+    nul_string.assign(static_cast<size_t>(std::min<GLsizei>(length, 1 << 20)) + 1, '\0');
+    b.data = nul_string.data();
+    if (nul_string.size() < static_cast<size_t>(length) + 1) b.ok = false;
+    return b;
+  }
+  if (static_cast<uint64_t>(length) + 1 > b.length) b.ok = false;
+  return b;
 }
 
 StringList Decoding::strings_blob(wire::Reader& r, GLsizei count) {

@@ -252,6 +252,7 @@ struct Decoding {
   const uint8_t* cmd = nullptr;  // the command, header included, in private memory
   size_t size = 0;
   std::string error;
+  std::string nul_string;  // counted_string_blob's stand-in for a NULL string with a length
 
   bool fail(const std::string& why) {
     error = why;
@@ -261,6 +262,8 @@ struct Decoding {
 
   Blob blob(wire::Reader& r, size_t expected, bool nullable);
   Blob string_blob(wire::Reader& r);
+  // A string GL reads `length` characters of (up to its NUL when negative): the blob must hold
+  // them and the NUL the guest adds.
   Blob counted_string_blob(wire::Reader& r, GLsizei length);
   StringList strings_blob(wire::Reader& r, GLsizei count);
   Blob unpack_image_blob(wire::Reader& r, GLenum format, GLenum type, GLsizei width, GLsizei height,
