@@ -138,19 +138,26 @@ class Command:
 
 def length_expr(cmd, p, ann):
     """C++ element-count expression for pointer parameter p, or None."""
+    names = {q.name for q in cmd.params}
     override = ann.LENGTHS.get(cmd.name, {}).get(p.name)
     if override:
-        return override
+        return widen(override, names)
     if p.len is None or p.len.startswith('COMPSIZE'):
         return None
     expr = p.len
-    names = {q.name for q in cmd.params}
     for tok in set(re.findall(r'[A-Za-z_]\w*', expr)):
         if tok not in names:
             return None
     # gl.xml writes lengths like "count*4" and "bufSize / 4"; parameters are C++ names as well.
-    # In 64 bits: a guest's count of 2^30 times 4 must not overflow an int (elements() clamps).
-    return '(' + re.sub(r'\b([A-Za-z_]\w*)\b', r'int64_t{\1}', expr) + ')'
+    return '(' + widen(expr, names) + ')'
+
+
+def widen(expr, names):
+    """`expr` with each parameter in 64 bits: a guest's count of 2^30 times 4 must not overflow
+    an int (elements() clamps the result)."""
+    return re.sub(r'(?<![.:\w])([A-Za-z_]\w*)\b(?!\s*\()',
+                  lambda m: f'int64_t{{{m.group(1)}}}' if m.group(1) in names else m.group(1),
+                  expr)
 
 
 def classify(cmd, ann):
