@@ -284,8 +284,19 @@ int cmd_vm_args(int argc, char** argv) {
 
 int cmd_serve(int argc, char** argv) {
   gfxrelay::host::ServerOptions options;
+  options.worker_processes = true;
+  options.worker_program = "/proc/self/exe";
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--session-fd" && i + 1 < argc) {
+      signal(SIGPIPE, SIG_IGN);
+      return gfxrelay::host::serve_one_session(std::atoi(argv[++i]));
+    }
+    if (a == "--isolation=thread") {
+      options.worker_processes = false;
+      continue;
+    }
+    if (a == "--isolation=process") continue;
     if (a == "--socket" && i + 1 < argc) {
       options.socket_path = argv[++i];
     } else if (a == "--ready-fd" && i + 1 < argc) {

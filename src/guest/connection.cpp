@@ -65,8 +65,10 @@ bool Connection::request(wire::Control op, std::span<const uint8_t> payload,
   uint32_t reply_op = 0;
   std::string error;
   transport::ShmRegion received;
-  if (!channel_->send(static_cast<uint32_t>(op), payload) ||
-      !channel_->receive(&reply_op, reply, &received, &error)) {
+  // A send to a host that has gone fails; what it said before going is still to be read.
+  const bool sent = channel_->send(static_cast<uint32_t>(op), payload);
+  if (!channel_->receive(&reply_op, reply, &received, &error) ||
+      (!sent && reply_op != static_cast<uint32_t>(wire::Control::kError))) {
     dead_ = true;
     log_error("lost the connection to the host renderer" + (error.empty() ? "" : ": " + error));
     return false;

@@ -1,10 +1,14 @@
 #include "host/server.h"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <list>
 #include <memory>
 #include <thread>
@@ -16,6 +20,7 @@
 #include "transport/ivshmem.h"
 #include "transport/ivshmem_server.h"
 #include "transport/socket.h"
+#include "wire/handshake.h"
 
 namespace gfxrelay::host {
 
@@ -44,7 +49,73 @@ void keep_freed_memory_for_renderers() {
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
 }
 
+// A socket session's worker process. The server keeps a second descriptor of the guest's
+// socket, to tell the guest why if the worker dies, and then to close the connection (the
+// guest's waits end when no process holds the other end any more).
+struct WorkerProcess {
+  uint64_t id;
+  pid_t pid;
+  transport::UniqueFd guest;
+};
+
+// Starts `program serve --session-fd 3` with the guest's socket as descriptor 3.
+pid_t start_worker(const std::string& program, int guest_fd) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  // The child: only async-signal-safe calls until exec (the server has threads).
+  if (guest_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(guest_fd, 3) < 0) _exit(127);
+  execl(program.c_str(), program.c_str(), "serve", "--session-fd", "3",
+        static_cast<char*>(nullptr));
+  _exit(127);
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status))
+    return std::string("killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
+           strsignal(WTERMSIG(status)) + ")";
+  return "exit status " + std::to_string(WEXITSTATUS(status));
+}
+
+// Reaps workers that have ended; one that did not end cleanly has its guest told why.
+void reap_workers(std::list<WorkerProcess>& workers) {
+  for (auto it = workers.begin(); it != workers.end();) {
+    int status = 0;
+    if (waitpid(it->pid, &status, WNOHANG) != it->pid) {
+      ++it;
+      continue;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      const std::string reason =
+          "the host's worker process for this session died (" + describe_exit(status) + ")";
+      log("session " + std::to_string(it->id) + " ended: " + reason);
+      transport::send_message(it->guest.get(), static_cast<uint32_t>(wire::Control::kError),
+                              {reinterpret_cast<const uint8_t*>(reason.data()), reason.size()});
+    }
+    shutdown(it->guest.get(), SHUT_RDWR);
+    it = workers.erase(it);
+  }
+}
+
 }  // namespace
+
+int serve_one_session(int fd) {
+  keep_freed_memory_for_renderers();
+  transport::UniqueFd guest(fd);
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  EglBackend backend;
+  std::string error;
+  if (!backend.open(&error)) {
+    log(error);
+    const std::string reason = "the host renderer could not start: " + error;
+    transport::send_message(fd, static_cast<uint32_t>(wire::Control::kError),
+                            {reinterpret_cast<const uint8_t*>(reason.data()), reason.size()});
+    return 1;
+  }
+  Session session(static_cast<uint64_t>(getpid()), transport::socket_host_channel(std::move(guest)),
+                  backend);
+  session.run();
+  return 0;
+}
 
 int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
   keep_freed_memory_for_renderers();
@@ -89,6 +160,7 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
     close(options.ready_fd);
   }
   std::list<RunningSession> sessions;
+  std::list<WorkerProcess> workers;
   uint64_t next_id = 1;
   auto start_session = [&](std::unique_ptr<transport::HostChannel> channel, VmRegion* vm,
                            uint32_t slot) {
@@ -127,7 +199,12 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
         VmRegion* vm = fd_vm[i];
         if (!vm) {
           transport::UniqueFd guest(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-          if (guest) start_session(transport::socket_host_channel(std::move(guest)), nullptr, 0);
+          if (guest && options.worker_processes) {
+            const pid_t pid = start_worker(options.worker_program, guest.get());
+            if (pid > 0) workers.push_back({next_id++, pid, std::move(guest)});
+          } else if (guest) {
+            start_session(transport::socket_host_channel(std::move(guest)), nullptr, 0);
+          }
         } else if (p.fd == vm->doorbell->listen_fd()) {
           vm->doorbell->accept_vm();
         } else if (p.fd == vm->doorbell->doorbell_fd()) {
@@ -140,6 +217,7 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
     for (VmRegion& vm : vms) {
       for (auto& [slot, channel] : vm.region->scan()) start_session(std::move(channel), &vm, slot);
     }
+    reap_workers(workers);
     // Reap sessions that have ended.
     for (auto it = sessions.begin(); it != sessions.end();) {
       if (it->session->finished()) {
@@ -152,6 +230,8 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
     }
   }
   for (RunningSession& s : sessions) s.session->end("the server is shutting down");
+  for (WorkerProcess& w : workers) kill(w.pid, SIGTERM);
+  for (WorkerProcess& w : workers) waitpid(w.pid, nullptr, 0);
   for (size_t i = 0; i < vms.size(); ++i) {
     if (vms[i].doorbell)
       log("the VM of " + options.vms[i].path + " rang the doorbell " +

@@ -18,10 +18,17 @@ struct VmRegionOptions {
 struct ServerOptions {
   std::string socket_path;  // same-host guests (may be empty when serving VMs)
   std::vector<VmRegionOptions> vms;
+  // Each socket session in its own worker process (`gfxrelay serve --session-fd`, started from
+  // `worker_program`): a crash in the host GL driver ends only that session. Else threads.
+  bool worker_processes = false;
+  std::string worker_program;
   int ready_fd = -1;  // written to (one byte) and closed once guests can connect
 };
 
 // Runs until `stop` becomes true; returns the process exit code.
 int serve(const ServerOptions& options, const std::atomic<bool>& stop);
+
+// A worker process's whole life: one session on the connected socket `fd`; the exit code.
+int serve_one_session(int fd);
 
 }  // namespace gfxrelay::host

@@ -263,8 +263,12 @@ class GuestSlotChannel final : public GuestChannel {
   }
 
   bool host_alive() override {
-    const uint32_t epoch = load_shared(reinterpret_cast<Header*>(device_->base())->host_epoch);
-    return epoch == epoch_ && slot_->closed.load(std::memory_order_acquire) == 0;
+    // A header with our magic and another epoch: the host restarted. Anything else there is a
+    // process of this VM writing over it, which the host repairs; not a reason to give up.
+    auto* header = reinterpret_cast<Header*>(device_->base());
+    const bool restarted =
+        load_shared(header->magic) == Header::kMagic && load_shared(header->host_epoch) != epoch_;
+    return !restarted && slot_->closed.load(std::memory_order_acquire) == 0;
   }
 
   std::string where() const override {

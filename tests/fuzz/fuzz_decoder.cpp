@@ -30,17 +30,26 @@ class NoGuest final : public transport::HostChannel {
   void interrupt() override {}
 };
 
+host::EglBackend& backend() {
+  static host::EglBackend* b = [] {
+    auto* opened = new host::EglBackend;  // lives for the run (Mesa's threads use it)
+    std::string error;
+    if (!opened->open(&error)) {
+      std::fprintf(stderr, "fuzz_decoder: %s\n", error.c_str());
+      std::abort();
+    }
+    return opened;
+  }();
+  return *b;
+}
+
 struct Harness {
-  host::EglBackend backend;
+  host::EglBackend& backend = ::backend();
   std::unique_ptr<host::Session> session;
   std::unique_ptr<host::ContextWorker> workers[2];
 
   Harness() {
     std::string error;
-    if (!backend.open(&error)) {
-      std::fprintf(stderr, "fuzz_decoder: %s\n", error.c_str());
-      std::abort();
-    }
     session = std::make_unique<host::Session>(1, std::make_unique<NoGuest>(), backend);
     const EGLint es[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, 2, EGL_NONE};
     const EGLint gl[] = {EGL_CONTEXT_MAJOR_VERSION,
@@ -83,13 +92,27 @@ struct Harness {
     workers[i]->make_current(0, 0, false);
     current = i;
   }
+  ~Harness() {
+    if (current < 0) return;
+    eglBindAPI(current == 0 ? EGL_OPENGL_ES_API : EGL_OPENGL_API);
+    workers[current]->make_current(0, 0, true);
+  }
   int current = -1;
 };
 
 }  // namespace
 
+// Fresh contexts every this many inputs: objects the inputs create are never deleted, and
+// without a quota (docs/security.md) they would grow the process without bound.
+constexpr int kInputsPerContext = 2000;
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static Harness* harness = new Harness;  // lives for the run (Mesa's threads use it)
+  static auto harness = std::make_unique<Harness>();
+  static int inputs = 0;
+  if (++inputs % kInputsPerContext == 0) {
+    harness.reset();
+    harness = std::make_unique<Harness>();
+  }
   if (size < 1) return 0;
   const int which = data[0] & 1;
   harness->use(which);

@@ -140,6 +140,22 @@ class RawGuest {
     return reply;
   }
 
+  // Sends a control message with a u32 payload; whether the host answered it (false with the
+  // host's reason, or the transport's error, in *error).
+  bool request_ok(wire::Control op, std::string* error) {
+    wire::MessageWriter w;
+    w.put<uint32_t>(99);
+    // A send to a host that has gone fails; what it said before going is still to be read.
+    const bool sent = channel_->send(static_cast<uint32_t>(op), w.bytes());
+    uint32_t reply_op = 0;
+    std::vector<uint8_t> reply;
+    transport::ShmRegion none;
+    if (!channel_->receive(&reply_op, &reply, &none, error)) return false;
+    if (reply_op != static_cast<uint32_t>(wire::Control::kError)) return sent;
+    error->assign(reply.begin(), reply.end());
+    return false;
+  }
+
   void command(Op op, std::initializer_list<uint32_t> words) {
     const size_t size = wire::align_up(8 + 4 * words.size());
     uint8_t* p = ring_.reserve(size);
@@ -175,7 +191,7 @@ class RawGuest {
       control->reply_waiting.store(1);
       const uint32_t seen = control->reply_seq.load();
       if (seen == expected) return true;
-      if (control->closed.load()) return false;
+      if (control->closed.load() || !channel_->host_alive()) return false;
       sleeper.sleep(&control->reply_seq, seen, std::chrono::milliseconds(1));
     }
     return false;
