@@ -440,6 +440,28 @@ def host_scalar(p):
     return f'  const {p.ptype} {p.name} = static_cast<{p.ptype}>({raw});'
 
 
+# Commands that make the host GL allocate storage whose size the guest chooses: buffer data and
+# storage, texture and renderbuffer images. The decoder refuses one larger than the host's
+# per-allocation quota (GL_OUT_OF_MEMORY, as a driver would), before GL allocates it.
+BUFFER_ALLOCATION = re.compile(r'^gl(Named)?Buffer(Data|Storage)(EXT|ARB|OES)?$')
+IMAGE_ALLOCATION = re.compile(r'^gl((Tex|Texture)(Image|Storage)[123]D(Multisample)?|'
+                              r'CopyTex(ture)?Image[12]D|(Named)?RenderbufferStorage(Multisample)?)'
+                              r'(EXT|ARB|OES)?$')
+
+
+def allocation_bytes(cmd):
+    """C++ expression of the bytes `cmd` makes the host allocate, or (images) the braced list of
+    its dimensions; None for other commands."""
+    names = {p.name for p in cmd.params}
+    if BUFFER_ALLOCATION.match(cmd.name) and 'size' in names:
+        return 'int64_t{size}'
+    if IMAGE_ALLOCATION.match(cmd.name) and 'width' in names:
+        # Texels times 16 bytes (RGBA32F, the largest texel), every sample.
+        dims = [f'int64_t{{{n}}}' for n in ('width', 'height', 'depth', 'samples') if n in names]
+        return '{' + ', '.join(dims) + '}'
+    return None
+
+
 def emit_decoder(cmd, out):
     out.append(f'bool decode_{cmd.name}(Decoding& d_) {{')
     out.append(f'  if (d_.size < {cmd.fixed}) return d_.fail("command too short");')
@@ -500,6 +522,15 @@ def emit_decoder(cmd, out):
             args[p.name] = (f'static_cast<const {p.elem_type}*>({v}.data)'
                             if p.elem_type != 'void' else f'{v}.data')
     out.append('  if (!r_.at_end()) return d_.fail("size does not match its arguments");')
+    allocation = None if cmd.sync else allocation_bytes(cmd)
+    if allocation:
+        check = 'image_allocation_allowed' if allocation.startswith('{') else 'allocation_allowed'
+        out.append(f'  if (!d_.{check}({allocation})) {{')
+        for p in cmd.blobs():
+            if p.kind != 'strings':
+                out.append(f'    d_.release(blob_{p.name});')
+        out.append('    return true;')
+        out.append('  }')
     for p in cmd.outputs():
         out.append(f'  const size_t {p.name}_count = d_.output_count({p.length}, {elem_size(p)});')
         out.append(f'  std::vector<{p.elem_type}> {p.name}_out(d_.scratch_elements({p.name}_count));')

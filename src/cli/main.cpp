@@ -35,11 +35,15 @@ constexpr const char* kUsage =
     "      PATH (or $GFXRELAY_SOCKET), else, inside a VM, the host behind its ivshmem device\n"
     "      ($GFXRELAY_IVSHMEM or found on the PCI bus), else an embedded one for this run.\n"
     "  gfxrelay serve [--socket PATH] [--ivshmem FILE [--ivshmem-size BYTES]\n"
-    "                 [--ivshmem-server SOCKET]]\n"
+    "                 [--ivshmem-server SOCKET]]... [--isolation=process|thread]\n"
+    "                 [--max-allocation BYTES]\n"
     "      Runs the host renderer for any number of guests: processes of this machine on\n"
-    "      PATH, and those of the QEMU VM sharing FILE (default size 512M; with\n"
-    "      --ivshmem-server, also its ivshmem server, so guests ring instead of the host "
-    "polling).\n"
+    "      PATH, and those of each QEMU VM sharing a FILE (default size 512M; with\n"
+    "      --ivshmem-server, also its ivshmem server, so guests ring instead of the host\n"
+    "      polling). Each socket guest's session runs in a worker process of its own (a crash\n"
+    "      there ends only that session) unless --isolation=thread; VM sessions are threads.\n"
+    "      --max-allocation: the largest buffer or image one command may make the host\n"
+    "      allocate (default 4G; past it the guest gets GL_OUT_OF_MEMORY).\n"
     "  gfxrelay vm-args --ivshmem FILE [--ivshmem-size BYTES] [--ivshmem-server SOCKET]\n"
     "      Prints the QEMU arguments that give a VM that region.\n"
     "  gfxrelay info [--socket PATH]\n"
@@ -297,6 +301,11 @@ int cmd_serve(int argc, char** argv) {
       continue;
     }
     if (a == "--isolation=process") continue;
+    if (a == "--max-allocation" && i + 1 < argc) {
+      // Read by the decoders (and inherited by worker processes).
+      setenv("GFXRELAY_MAX_ALLOCATION", argv[++i], 1);
+      continue;
+    }
     if (a == "--socket" && i + 1 < argc) {
       options.socket_path = argv[++i];
     } else if (a == "--ready-fd" && i + 1 < argc) {

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 
 #include "gl_params_gen.h"
 
@@ -15,6 +16,18 @@ inline constexpr int64_t kMaxElements = int64_t{1} << 30;
 // report) carry no data; absurd ones are clamped so that the host refuses the blob.
 constexpr size_t elements(int64_t n) {
   return n <= 0 ? 0 : n > kMaxElements ? static_cast<size_t>(kMaxElements) : static_cast<size_t>(n);
+}
+
+// The most bytes an image of these dimensions (width, height, depth, samples: those the command
+// has) can take: 16 bytes per texel (RGBA32F); 0 where a dimension is negative (GL refuses it),
+// saturating instead of overflowing.
+constexpr int64_t image_allocation_bytes(std::initializer_list<int64_t> dimensions) {
+  int64_t bytes = 16;
+  for (int64_t d : dimensions) {
+    if (d <= 0) return 0;
+    bytes = bytes > (int64_t{1} << 62) / d ? int64_t{1} << 62 : bytes * d;
+  }
+  return bytes;
 }
 
 // glClearBuffer*v: four values for GL_COLOR, one for GL_DEPTH and GL_STENCIL (ES 3.0 4.2.3).

@@ -106,6 +106,13 @@ struct Harness {
 // without a quota (docs/security.md) they would grow the process without bound.
 constexpr int kInputsPerContext = 2000;
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  // Images and buffers up to 256 MiB (the host's quota; 4 GiB by default): a few of those stay
+  // inside the run's memory limit.
+  setenv("GFXRELAY_MAX_ALLOCATION", "256M", 0);
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static auto harness = std::make_unique<Harness>();
   static int inputs = 0;

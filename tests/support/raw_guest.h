@@ -262,6 +262,10 @@ class RawGuest {
   void rewind_transfers() { transfer_position_ = 0; }
 
   bool closed() const { return region_.control()->closed.load() != 0; }
+  // Word `i` of the last reply.
+  uint32_t reply_word(size_t i) const {
+    return wire::load<uint32_t>(region_.reply().data() + 4 * i);
+  }
   size_t transfer_bytes() const { return region_.transfer().size(); }
   uint8_t* region_base() const { return reinterpret_cast<uint8_t*>(region_.control()); }
   std::string close_reason() const { return region_.control()->close_reason; }

@@ -3,6 +3,7 @@
 #include "host/decoder/decoding.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace gfxrelay::host {
 
@@ -377,6 +378,49 @@ Blob Decoding::string_blob(wire::Reader& r) {
     b.ok = false;
   }
   return b;
+}
+
+HostLimits host_limits() {
+  // Read at each use (allocating commands are few): a test or an operator may change it.
+  HostLimits l;
+  if (const char* set = std::getenv("GFXRELAY_MAX_ALLOCATION"); set && *set) {
+    char* end = nullptr;
+    int64_t value = std::strtoll(set, &end, 10);
+    const char unit = end ? *end : 0;
+    value <<= unit == 'K' || unit == 'k'   ? 10
+              : unit == 'M' || unit == 'm' ? 20
+              : unit == 'G' || unit == 'g' ? 30
+                                           : 0;
+    if (value > 0) l.max_allocation_bytes = value;
+  }
+  return l;
+}
+
+bool Decoding::allocation_allowed(int64_t bytes) {
+  if (bytes <= host_limits().max_allocation_bytes) return true;
+  ctx.record_error(GL_OUT_OF_MEMORY);
+  return false;
+}
+
+bool Decoding::image_allocation_allowed(std::initializer_list<int64_t> dimensions) {
+  if (ctx.largest_texture_dimension == 0) {
+    // The largest of the sizes GL checks dimensions against, read once per context. Errors
+    // pending before are the guest's; those after, ours (a limit this API does not have).
+    for (GLenum e; (e = glGetError()) != GL_NO_ERROR;) ctx.record_error(e);
+    GLint largest = 0;
+    for (GLenum limit : {GL_MAX_TEXTURE_SIZE, GL_MAX_3D_TEXTURE_SIZE, GL_MAX_ARRAY_TEXTURE_LAYERS,
+                         GL_MAX_RENDERBUFFER_SIZE}) {
+      GLint value = 0;
+      glGetIntegerv(limit, &value);
+      largest = std::max(largest, value);
+    }
+    while (glGetError() != GL_NO_ERROR) {
+    }
+    ctx.largest_texture_dimension = largest > 0 ? largest : 1;
+  }
+  for (int64_t d : dimensions)
+    if (d > ctx.largest_texture_dimension) return true;
+  return allocation_allowed(gl::image_allocation_bytes(dimensions));
 }
 
 Blob Decoding::counted_string_blob(wire::Reader& r, GLsizei length) {

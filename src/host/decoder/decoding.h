@@ -145,6 +145,7 @@ class HostContext {
   // glRenderMode (as 32-bit values: floats or uints).
   std::vector<uint32_t> feedback_storage, select_storage;
   std::vector<std::string> carried_extensions;  // host's, narrowed to what the relay carries
+  GLint largest_texture_dimension = 0;          // image_allocation_allowed's, 0 until first needed
   gl::ContextApi api;                           // what the context is (read when first current)
   // Presentation: can glReadPixels write rows top first (MESA_pack_invert) and read B,G,R,A?
   // Without pack_invert, frames are read into flip_staging and their rows copied in reverse.
@@ -244,6 +245,15 @@ bool call_checked(HostContext& ctx, Call call) {
   return error == GL_NO_ERROR;
 }
 
+// What one session may take of the host (docs/security.md, "Resources").
+struct HostLimits {
+  // The largest buffer or image one command may allocate: GFXRELAY_MAX_ALLOCATION (bytes, with
+  // an optional K, M or G), 4 GiB by default (an image counts 16 bytes a texel, so a 16384 x
+  // 16384 texture of any format passes).
+  int64_t max_allocation_bytes = int64_t{4} << 30;
+};
+HostLimits host_limits();
+
 // One command being decoded.
 struct Decoding {
   HostContext& ctx;
@@ -278,6 +288,14 @@ struct Decoding {
 
   // How many values of `element_bytes` a getter may return for a count of `n`: at most what
   // the reply area holds (a guest's count is no reason to allocate gigabytes).
+  // Whether the host GL may allocate `bytes` for one buffer or image (the per-allocation quota,
+  // host_limits()); if not, the command fails with GL_OUT_OF_MEMORY as a driver's would.
+  bool allocation_allowed(int64_t bytes);
+  // The same for an image of these dimensions (width, height, depth, samples: those the command
+  // has), at 16 bytes a texel. A dimension past the context's largest texture size is left to
+  // GL, which refuses it with GL_INVALID_VALUE before allocating anything.
+  bool image_allocation_allowed(std::initializer_list<int64_t> dimensions);
+
   size_t output_count(int64_t n, size_t element_bytes) const {
     return std::min(elements(n), region.reply().size() / element_bytes);
   }
