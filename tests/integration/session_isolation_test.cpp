@@ -61,6 +61,27 @@ TEST_P(SessionIsolation, BadStreamEndsOnlyItsOwnSession) {
   EXPECT_FALSE(good.closed());
 }
 
+// Names are per session: a guest that deletes "texture 5" deletes its own (here: none), never
+// the texture 5 of another session.
+TEST(SessionIsolation, NamesOfAnotherSessionAreOutOfReach) {
+  Server server;
+  RawGuest owner(server.path());
+  RawGuest other(server.path());
+  ASSERT_TRUE(owner.make_current());
+  ASSERT_TRUE(other.make_current());
+  owner.command(Op::glBindTexture, {GL_TEXTURE_2D, 5});
+  owner.command(Op::glTexStorage2D, {GL_TEXTURE_2D, 1, GL_RGBA8, 16, 16});
+  other.raw(words({static_cast<uint32_t>(Op::glDeleteTextures), 32, 1, 0, 4,
+                   static_cast<uint32_t>(wire::BlobMode::kInline), 5, 0}));
+  other.command(Op::glIsTexture, {5});
+  ASSERT_TRUE(other.wait_reply());
+  EXPECT_EQ(other.reply_word(0) & 0xFF, 0u) << "the other session sees no texture 5";
+  owner.command(Op::glIsTexture, {5});
+  ASSERT_TRUE(owner.wait_reply());
+  EXPECT_EQ(owner.reply_word(0) & 0xFF, 1u) << "the owner's texture 5 is still there";
+  EXPECT_FALSE(other.closed());
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Malformed, SessionIsolation,
     ::testing::Values(
@@ -86,7 +107,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadStream{"debug message fetch with a payload",
                   words({static_cast<uint32_t>(Op::gfxrelay_DebugMessages), 16, 0, 0})},
         BadStream{"multi-draw the guest carries out itself",
-                  words({static_cast<uint32_t>(Op::glMultiDrawArraysEXT), 8})}),
+                  words({static_cast<uint32_t>(Op::glMultiDrawArraysEXT), 8})},
+        BadStream{"huge count with no data",
+                  words({static_cast<uint32_t>(Op::glDeleteTextures), 24, 0x7FFFFFFF, 0, 0,
+                         static_cast<uint32_t>(wire::BlobMode::kInline)})}),
     [](const ::testing::TestParamInfo<BadStream>& info) {
       std::string n = info.param.name;
       for (char& c : n)
