@@ -558,7 +558,11 @@ def emit_decoder(cmd, out):
         out.append('  const GLenum before_error_ = glGetError();')
     if cmd.returns and not created:
         wt = WIRE_TYPES[SCALAR_SIZES[cmd.ret]]
-        out.append(f'  const {cmd.ret} result_ = {call};')
+        if cmd.name.startswith('glGen') and any(p.name == 'range' for p in cmd.params):
+            # glGenLists, glGenFragmentShadersATI, ...: the driver allocates `range` entries.
+            out.append(f'  const {cmd.ret} result_ = d_.object_count_allowed(range) ? {call} : 0;')
+        else:
+            out.append(f'  const {cmd.ret} result_ = {call};')
     elif created and cmd.ret_class == 'sync':
         out.append(f'  d_.ctx.add_sync(created_name_, {call});')
     elif created:

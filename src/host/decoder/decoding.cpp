@@ -402,6 +402,12 @@ bool Decoding::allocation_allowed(int64_t bytes) {
   return false;
 }
 
+bool Decoding::object_count_allowed(int64_t count) {
+  if (count <= host_limits().max_objects_per_command) return true;
+  ctx.record_error(GL_OUT_OF_MEMORY);
+  return false;
+}
+
 bool Decoding::image_allocation_allowed(std::initializer_list<int64_t> dimensions) {
   if (ctx.largest_texture_dimension == 0) {
     // The largest of the sizes GL checks dimensions against, read once per context. Errors

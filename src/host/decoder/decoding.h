@@ -251,6 +251,8 @@ struct HostLimits {
   // an optional K, M or G), 4 GiB by default (an image counts 16 bytes a texel, so a 16384 x
   // 16384 texture of any format passes).
   int64_t max_allocation_bytes = int64_t{4} << 30;
+  // The most objects one command may create (Mesa allocates glGenLists' whole range at once).
+  int64_t max_objects_per_command = int64_t{1} << 20;
 };
 HostLimits host_limits();
 
@@ -295,6 +297,9 @@ struct Decoding {
   // has), at 16 bytes a texel. A dimension past the context's largest texture size is left to
   // GL, which refuses it with GL_INVALID_VALUE before allocating anything.
   bool image_allocation_allowed(std::initializer_list<int64_t> dimensions);
+  // Whether one command may make the host GL allocate `count` objects at once (glGenLists'
+  // range): at most HostLimits::max_objects_per_command, else GL_OUT_OF_MEMORY.
+  bool object_count_allowed(int64_t count);
 
   size_t output_count(int64_t n, size_t element_bytes) const {
     return std::min(elements(n), region.reply().size() / element_bytes);
