@@ -20,17 +20,12 @@ namespace gfxrelay {
 namespace {
 
 using testing::ivshmem_channel;
+using testing::all_pixels;
 using testing::RawGuest;
 using testing::Server;
 namespace ivshmem = transport::ivshmem;
 
 constexpr uint64_t kRegionBytes = 256ull << 20;
-
-bool all_pixels(const std::vector<uint8_t>& p, uint8_t r, uint8_t g, uint8_t b) {
-  for (size_t i = 0; i < p.size(); i += 4)
-    if (p[i] != r || p[i + 1] != g || p[i + 2] != b || p[i + 3] != 255) return false;
-  return !p.empty();
-}
 
 bool wait_closed(const RawGuest& guest) {
   for (int i = 0; i < 3000 && !guest.closed(); ++i)

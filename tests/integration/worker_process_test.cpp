@@ -19,14 +19,9 @@
 namespace gfxrelay {
 namespace {
 
+using testing::all_pixels;
 using testing::RawGuest;
 using wire::Op;
-
-bool all_pixels(const std::vector<uint8_t>& p, uint8_t r, uint8_t g, uint8_t b) {
-  for (size_t i = 0; i < p.size(); i += 4)
-    if (p[i] != r || p[i + 1] != g || p[i + 2] != b || p[i + 3] != 255) return false;
-  return !p.empty();
-}
 
 // The worker processes of `server`: its children, newest last.
 std::vector<pid_t> children_of(pid_t server) {

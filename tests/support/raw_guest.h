@@ -32,6 +32,13 @@ inline void check(bool ok, const std::string& what) {
   if (!ok) throw std::runtime_error("raw guest: " + what);
 }
 
+// Whether every RGBA pixel of a read-back is (r, g, b, 255).
+inline bool all_pixels(const std::vector<uint8_t>& p, uint8_t r, uint8_t g, uint8_t b) {
+  for (size_t i = 0; i < p.size(); i += 4)
+    if (p[i] != r || p[i + 1] != g || p[i + 2] != b || p[i + 3] != 255) return false;
+  return !p.empty();
+}
+
 // With `ivshmem_bytes`, it also serves a VM region in a file of that size (ivshmem_path()),
 // which guests of this host can use as a VM's guests do (GFXRELAY_IVSHMEM names the file).
 class Server {
