@@ -77,6 +77,37 @@ TEST(SessionIsolation, NamesOfAnotherSessionAreOutOfReach) {
   EXPECT_FALSE(other.closed());
 }
 
+// Guests that stop mid-message or never read their replies stall only themselves: one sends
+// half a control message header and waits, one sends Hello and never reads the answer, one
+// fills its ring with commands whose replies it never reads; a fourth guest connects after
+// them and renders.
+TEST(SessionIsolation, StalledGuestsStallOnlyThemselves) {
+  Server server;
+  std::string error;
+  transport::UniqueFd half = transport::connect_unix(server.path(), &error);
+  ASSERT_TRUE(half);
+  const uint8_t partial[6] = {1, 0, 0, 0, 0xFF, 0};
+  ASSERT_EQ(write(half.get(), partial, sizeof partial), 6);
+  transport::UniqueFd deaf = transport::connect_unix(server.path(), &error);
+  ASSERT_TRUE(deaf);
+  wire::MessageWriter hello;
+  hello.put<uint32_t>(wire::kHelloMagic);
+  hello.put<uint32_t>(wire::kProtocolVersion);
+  hello.put<uint32_t>(static_cast<uint32_t>(wire::Api::kEglGles));
+  ASSERT_TRUE(transport::send_message(deaf.get(), static_cast<uint32_t>(wire::Control::kHello),
+                                      hello.bytes()));
+  RawGuest unread(server.path());
+  ASSERT_TRUE(unread.make_current());
+  for (int i = 0; i < 1000; ++i) unread.command(Op::glGetError, {});  // replies never read
+  unread.publish();
+
+  RawGuest late(server.path());
+  ASSERT_TRUE(late.make_current());
+  std::vector<uint8_t> pixels;
+  ASSERT_TRUE(late.clear_and_read(1, 0, 0, &pixels));
+  EXPECT_TRUE(all_pixels(pixels, 255, 0, 0));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Malformed, SessionIsolation,
     ::testing::Values(

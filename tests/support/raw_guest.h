@@ -177,6 +177,8 @@ class RawGuest {
     }
     ring_.commit(size);
   }
+  // Makes the commands written so far visible to the host.
+  void publish() { ring_.publish(); }
   void raw(std::span<const uint8_t> bytes) {
     uint8_t* p = ring_.reserve(bytes.size());
     if (!p) return;
