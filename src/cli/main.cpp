@@ -40,8 +40,9 @@ constexpr const char* kUsage =
     "      Runs the host renderer for any number of guests: processes of this machine on\n"
     "      PATH, and those of each QEMU VM sharing a FILE (default size 512M; with\n"
     "      --ivshmem-server, also its ivshmem server, so guests ring instead of the host\n"
-    "      polling). Each socket guest's session runs in a worker process of its own (a crash\n"
-    "      there ends only that session) unless --isolation=thread; VM sessions are threads.\n"
+    "      polling). Each socket guest's session, and each VM's sessions, run in a worker\n"
+    "      process of their own (a crash there ends only those sessions) unless\n"
+    "      --isolation=thread.\n"
     "      --max-allocation: the largest buffer or image one command may make the host\n"
     "      allocate (default 4G; past it the guest gets GL_OUT_OF_MEMORY).\n"
     "  gfxrelay vm-args --ivshmem FILE [--ivshmem-size BYTES] [--ivshmem-server SOCKET]\n"
@@ -260,6 +261,10 @@ bool parse_ivshmem_option(int argc, char** argv, int* i, gfxrelay::host::ServerO
     return true;
   }
   if (a == "--ivshmem-size") return parse_size(argv[++*i], &options->vms.back().bytes);
+  if (a == "--doorbell-fd") {  // internal: a VM worker process started by `serve`
+    options->vms.back().doorbell_fd = std::atoi(argv[++*i]);
+    return true;
+  }
   return false;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <list>
 #include <memory>
@@ -26,10 +27,23 @@ namespace gfxrelay::host {
 
 namespace {
 
+// One VM's region as this process serves it. With worker processes the server only keeps the
+// file and the VM's ivshmem server (QEMU's connections); a worker process per VM serves the
+// slots, and reads the doorbell's eventfd.
 struct VmRegion {
   std::shared_ptr<transport::ivshmem::HostRegion> region;
-  std::unique_ptr<transport::ivshmem::DoorbellServer> doorbell;  // null: the host polls
+  std::unique_ptr<transport::ivshmem::DoorbellServer> doorbell;  // null: no ivshmem server here
+  int bell_fd = -1;    // the eventfd this process reads (its own server's, or inherited)
+  uint64_t rings = 0;  // rings read from it
+  pid_t worker = -1;   // the VM's worker process, if it has one
+  std::chrono::steady_clock::time_point worker_started;
 };
+
+// Consumes an eventfd's count (how often the doorbell rang since the last read).
+uint64_t take_rings(int eventfd_fd) {
+  uint64_t count = 0;
+  return read(eventfd_fd, &count, sizeof count) == sizeof count ? count : 0;
+}
 
 struct RunningSession {
   std::unique_ptr<Session> session;
@@ -66,6 +80,25 @@ pid_t start_worker(const std::string& program, int guest_fd) {
   if (guest_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(guest_fd, 3) < 0) _exit(127);
   execl(program.c_str(), program.c_str(), "serve", "--session-fd", "3",
         static_cast<char*>(nullptr));
+  _exit(127);
+}
+
+// Starts `program serve --isolation=thread --ivshmem FILE --ivshmem-size N [--doorbell-fd 3]`
+// for one VM.
+pid_t start_vm_worker(const std::string& program, const VmRegionOptions& vm, int bell_fd) {
+  const std::string bytes = std::to_string(vm.bytes);
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  // The child: only async-signal-safe calls until exec (the server has threads).
+  if (bell_fd >= 0 && (bell_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(bell_fd, 3) < 0)) _exit(127);
+  if (bell_fd >= 0) {
+    execl(program.c_str(), program.c_str(), "serve", "--isolation=thread", "--ivshmem",
+          vm.path.c_str(), "--ivshmem-size", bytes.c_str(), "--doorbell-fd", "3",
+          static_cast<char*>(nullptr));
+  } else {
+    execl(program.c_str(), program.c_str(), "serve", "--isolation=thread", "--ivshmem",
+          vm.path.c_str(), "--ivshmem-size", bytes.c_str(), static_cast<char*>(nullptr));
+  }
   _exit(127);
 }
 
@@ -135,6 +168,7 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
     log("serving " + backend.caps().get("gl_renderer") + " on " + options.socket_path);
   }
   std::vector<VmRegion> vms;
+  const bool vm_workers = options.worker_processes && !options.vms.empty();
   for (const VmRegionOptions& vm_options : options.vms) {
     VmRegion& vm = vms.emplace_back();
     vm.region = transport::ivshmem::HostRegion::open(vm_options.path, vm_options.bytes, &error);
@@ -149,10 +183,18 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
         log(error);
         return 1;
       }
-      vm.region->set_host_peer_id(transport::ivshmem::kHostPeerId);
+      vm.bell_fd = vm.doorbell->doorbell_fd();
+    } else if (vm_options.doorbell_fd >= 0) {
+      vm.bell_fd = vm_options.doorbell_fd;  // a VM worker: its server's ivshmem server rings it
+    }
+    if (vm.bell_fd >= 0) vm.region->set_host_peer_id(transport::ivshmem::kHostPeerId);
+    if (vm_workers) {
+      vm.worker = start_vm_worker(options.worker_program, vm_options, vm.bell_fd);
+      vm.worker_started = std::chrono::steady_clock::now();
     }
     log("serving " + backend.caps().get("gl_renderer") + " to the VM of " + vm_options.path +
-        (vm.doorbell ? " (ivshmem server on " + vm_options.server_path + ")" : ""));
+        (vm.doorbell ? " (ivshmem server on " + vm_options.server_path + ")" : "") +
+        (vm_workers ? " in a worker process" : ""));
   }
   if (options.ready_fd >= 0) {
     const char ready = 1;
@@ -183,13 +225,15 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
     if (listener) watch(listener.get(), nullptr);
     bool polled_vm = false;
     for (VmRegion& vm : vms) {
-      if (!vm.doorbell) {
-        polled_vm = true;
-        continue;
+      if (vm.doorbell) {
+        watch(vm.doorbell->listen_fd(), &vm);
+        for (int fd : vm.doorbell->client_fds()) watch(fd, &vm);
       }
-      watch(vm.doorbell->listen_fd(), &vm);
-      watch(vm.doorbell->doorbell_fd(), &vm);
-      for (int fd : vm.doorbell->client_fds()) watch(fd, &vm);
+      if (vm_workers) continue;  // the VM's worker serves its slots and reads its bell
+      if (vm.bell_fd >= 0)
+        watch(vm.bell_fd, &vm);
+      else
+        polled_vm = true;
     }
     const int timeout_ms = polled_vm ? 5 : vms.empty() ? 100 : 20;
     if (poll(fds.data(), fds.size(), timeout_ms) > 0) {
@@ -205,17 +249,36 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
           } else if (guest) {
             start_session(transport::socket_host_channel(std::move(guest)), nullptr, 0);
           }
+        } else if (p.fd == vm->bell_fd) {
+          if (const uint64_t rings = take_rings(vm->bell_fd)) {
+            vm->rings += rings;
+            vm->region->wake_all();
+          }
         } else if (p.fd == vm->doorbell->listen_fd()) {
           vm->doorbell->accept_vm();
-        } else if (p.fd == vm->doorbell->doorbell_fd()) {
-          if (vm->doorbell->take_rings()) vm->region->wake_all();
         } else {
           vm->doorbell->drop_vm(p.fd);
         }
       }
     }
-    for (VmRegion& vm : vms) {
-      for (auto& [slot, channel] : vm.region->scan()) start_session(std::move(channel), &vm, slot);
+    for (size_t i = 0; i < vms.size(); ++i) {
+      VmRegion& vm = vms[i];
+      if (!vm_workers) {
+        for (auto& [slot, channel] : vm.region->scan())
+          start_session(std::move(channel), &vm, slot);
+        continue;
+      }
+      // A VM's worker that died (a crash in the host GL driver) is started again: that VM's
+      // sessions are lost (its guests see the new epoch), no other guest is touched.
+      int status = 0;
+      if (waitpid(vm.worker, &status, WNOHANG) == vm.worker) {
+        log("the worker process of the VM of " + options.vms[i].path + " died (" +
+            describe_exit(status) + "); starting another");
+        if (std::chrono::steady_clock::now() - vm.worker_started < std::chrono::seconds(1))
+          std::this_thread::sleep_for(std::chrono::seconds(1));  // not a tight restart loop
+        vm.worker = start_vm_worker(options.worker_program, options.vms[i], vm.bell_fd);
+        vm.worker_started = std::chrono::steady_clock::now();
+      }
     }
     reap_workers(workers);
     // Reap sessions that have ended.
@@ -232,10 +295,14 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
   for (RunningSession& s : sessions) s.session->end("the server is shutting down");
   for (WorkerProcess& w : workers) kill(w.pid, SIGTERM);
   for (WorkerProcess& w : workers) waitpid(w.pid, nullptr, 0);
+  for (VmRegion& vm : vms) {
+    if (vm.worker > 0) kill(vm.worker, SIGTERM);
+    if (vm.worker > 0) waitpid(vm.worker, nullptr, 0);
+  }
   for (size_t i = 0; i < vms.size(); ++i) {
-    if (vms[i].doorbell)
+    if (vms[i].bell_fd >= 0 && !vm_workers)
       log("the VM of " + options.vms[i].path + " rang the doorbell " +
-          std::to_string(vms[i].doorbell->rings()) + " times");
+          std::to_string(vms[i].rings) + " times");
   }
   for (RunningSession& s : sessions) s.thread.join();
   sessions.clear();

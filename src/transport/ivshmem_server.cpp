@@ -71,11 +71,4 @@ void DoorbellServer::drop_vm(int fd) {
              vms_.end());
 }
 
-bool DoorbellServer::take_rings() {
-  uint64_t count = 0;
-  if (read(doorbell_.get(), &count, sizeof count) != sizeof count) return false;
-  rings_ += count;
-  return count > 0;
-}
-
 }  // namespace gfxrelay::transport::ivshmem

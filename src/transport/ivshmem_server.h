@@ -22,7 +22,8 @@ class DoorbellServer {
                                                 std::string* error);
   ~DoorbellServer();
 
-  // For the server's poll(): the listening socket, the host's eventfd, the VMs' connections.
+  // For the server's poll(): the listening socket, the VMs' connections. The host's eventfd
+  // (doorbell_fd) is read by whichever process serves the region's slots.
   int listen_fd() const { return listener_.get(); }
   int doorbell_fd() const { return doorbell_.get(); }
   std::vector<int> client_fds() const;
@@ -31,10 +32,6 @@ class DoorbellServer {
   void accept_vm();
   // A VM's connection is readable or hung up: QEMU sends nothing, so it is gone.
   void drop_vm(int fd);
-  // The doorbell's eventfd is readable: consumes the rings; true if there were any.
-  bool take_rings();
-  // How many times guests have rung so far.
-  uint64_t rings() const { return rings_; }
 
  private:
   struct Vm {
@@ -48,7 +45,6 @@ class DoorbellServer {
   UniqueFd doorbell_;
   std::vector<Vm> vms_;
   uint32_t next_id_ = 1;
-  uint64_t rings_ = 0;
 };
 
 }  // namespace gfxrelay::transport::ivshmem
