@@ -449,6 +449,20 @@ IMAGE_ALLOCATION = re.compile(r'^gl((Tex|Texture)(Image|Storage)[123]D(Multisamp
                               r'(EXT|ARB|OES)?$')
 
 
+# Draws whose vertex count the guest chooses: past the host's per-draw limit the draw is refused
+# (GL_OUT_OF_MEMORY): a legal draw of 1.5 billion vertices keeps llvmpipe busy for minutes.
+DRAW = re.compile(r'^glDraw(Arrays|Elements|RangeElements)(?!.*Indirect)\w*$')
+
+
+def draw_vertices(cmd):
+    """`count, instances` as C++ arguments for Decoding::draw_allowed, or None."""
+    names = {p.name for p in cmd.params}
+    if not DRAW.match(cmd.name) or 'count' not in names:
+        return None
+    instances = next((n for n in ('instancecount', 'primcount') if n in names), None)
+    return f'count, {instances}' if instances else 'count, 1'
+
+
 def allocation_bytes(cmd):
     """C++ expression of the bytes `cmd` makes the host allocate, or (images) the braced list of
     its dimensions; None for other commands."""
@@ -523,9 +537,12 @@ def emit_decoder(cmd, out):
                             if p.elem_type != 'void' else f'{v}.data')
     out.append('  if (!r_.at_end()) return d_.fail("size does not match its arguments");')
     allocation = None if cmd.sync else allocation_bytes(cmd)
-    if allocation:
-        check = 'image_allocation_allowed' if allocation.startswith('{') else 'allocation_allowed'
-        out.append(f'  if (!d_.{check}({allocation})) {{')
+    vertices = None if cmd.sync else draw_vertices(cmd)
+    if allocation or vertices:
+        check = (f'draw_allowed({vertices})' if vertices else
+                 f'image_allocation_allowed({allocation})' if allocation.startswith('{') else
+                 f'allocation_allowed({allocation})')
+        out.append(f'  if (!d_.{check}) {{')
         for p in cmd.blobs():
             if p.kind != 'strings':
                 out.append(f'    d_.release(blob_{p.name});')

@@ -36,7 +36,7 @@ constexpr const char* kUsage =
     "      ($GFXRELAY_IVSHMEM or found on the PCI bus), else an embedded one for this run.\n"
     "  gfxrelay serve [--socket PATH] [--ivshmem FILE [--ivshmem-size BYTES]\n"
     "                 [--ivshmem-server SOCKET]]... [--isolation=process|thread]\n"
-    "                 [--max-allocation BYTES]\n"
+    "                 [--max-allocation BYTES] [--max-draw-vertices N]\n"
     "      Runs the host renderer for any number of guests: processes of this machine on\n"
     "      PATH, and those of each QEMU VM sharing a FILE (default size 512M; with\n"
     "      --ivshmem-server, also its ivshmem server, so guests ring instead of the host\n"
@@ -44,7 +44,8 @@ constexpr const char* kUsage =
     "      process of their own (a crash there ends only those sessions) unless\n"
     "      --isolation=thread.\n"
     "      --max-allocation: the largest buffer or image one command may make the host\n"
-    "      allocate (default 4G; past it the guest gets GL_OUT_OF_MEMORY).\n"
+    "      allocate (default 4G; past it the guest gets GL_OUT_OF_MEMORY); --max-draw-vertices:\n"
+    "      the most vertices (count x instances) one draw may process (default 268435456).\n"
     "  gfxrelay vm-args --ivshmem FILE [--ivshmem-size BYTES] [--ivshmem-server SOCKET]\n"
     "      Prints the QEMU arguments that give a VM that region.\n"
     "  gfxrelay info [--socket PATH]\n"
@@ -306,9 +307,13 @@ int cmd_serve(int argc, char** argv) {
       continue;
     }
     if (a == "--isolation=process") continue;
+    // Limits, read by the decoders (and inherited by worker processes).
     if (a == "--max-allocation" && i + 1 < argc) {
-      // Read by the decoders (and inherited by worker processes).
       setenv("GFXRELAY_MAX_ALLOCATION", argv[++i], 1);
+      continue;
+    }
+    if (a == "--max-draw-vertices" && i + 1 < argc) {
+      setenv("GFXRELAY_MAX_DRAW_VERTICES", argv[++i], 1);
       continue;
     }
     if (a == "--socket" && i + 1 < argc) {

@@ -1,4 +1,4 @@
-// The per-allocation quota (docs/security.md, "Resources"): a buffer or image larger than
+// Quotas (docs/security.md, "Resources"). The per-allocation one: a buffer or image larger than
 // GFXRELAY_MAX_ALLOCATION (4 GiB by default; 64 MiB here) is refused with GL_OUT_OF_MEMORY, as
 // a driver that cannot allocate it would, and the session goes on.
 #include <GLES3/gl3.h>
@@ -54,6 +54,23 @@ TEST(Quota, AllocationPastTheQuotaIsOutOfMemory) {
   ASSERT_TRUE(g.clear_and_read(1, 0, 1, &pixels));
   EXPECT_FALSE(g.closed());
   unsetenv("GFXRELAY_MAX_ALLOCATION");
+}
+
+// The per-draw limit (GFXRELAY_MAX_DRAW_VERTICES, 2^28 vertices by default; 3,000 here): a
+// larger draw is refused with GL_OUT_OF_MEMORY, a smaller one is drawn.
+TEST(Quota, DrawPastTheLimitIsOutOfMemory) {
+  setenv("GFXRELAY_MAX_DRAW_VERTICES", "3000", 1);
+  Server server;
+  RawGuest g(server.path());
+  ASSERT_TRUE(g.make_current());
+  g.command(Op::glDrawArrays, {GL_POINTS, 0, 2000});
+  EXPECT_EQ(gl_error(g), static_cast<uint32_t>(GL_NO_ERROR));
+  g.command(Op::glDrawArrays, {GL_POINTS, 0, 4000});
+  EXPECT_EQ(gl_error(g), static_cast<uint32_t>(GL_OUT_OF_MEMORY));
+  g.command(Op::glDrawArraysInstanced, {GL_POINTS, 0, 1000, 4});  // 4,000 vertices in all
+  EXPECT_EQ(gl_error(g), static_cast<uint32_t>(GL_OUT_OF_MEMORY));
+  EXPECT_FALSE(g.closed());
+  unsetenv("GFXRELAY_MAX_DRAW_VERTICES");
 }
 
 }  // namespace

@@ -380,24 +380,42 @@ Blob Decoding::string_blob(wire::Reader& r) {
   return b;
 }
 
+namespace {
+
+// A size from the environment: bytes (or a count) with an optional K, M or G; 0 if unset.
+int64_t size_from_environment(const char* name) {
+  const char* set = std::getenv(name);
+  if (!set || !*set) return 0;
+  char* end = nullptr;
+  const int64_t value = std::strtoll(set, &end, 10);
+  const char unit = end ? *end : 0;
+  return value << (unit == 'K' || unit == 'k'   ? 10
+                   : unit == 'M' || unit == 'm' ? 20
+                   : unit == 'G' || unit == 'g' ? 30
+                                                : 0);
+}
+
+}  // namespace
+
 HostLimits host_limits() {
-  // Read at each use (allocating commands are few): a test or an operator may change it.
+  // Read at each use (the commands concerned are few): a test or an operator may change it.
   HostLimits l;
-  if (const char* set = std::getenv("GFXRELAY_MAX_ALLOCATION"); set && *set) {
-    char* end = nullptr;
-    int64_t value = std::strtoll(set, &end, 10);
-    const char unit = end ? *end : 0;
-    value <<= unit == 'K' || unit == 'k'   ? 10
-              : unit == 'M' || unit == 'm' ? 20
-              : unit == 'G' || unit == 'g' ? 30
-                                           : 0;
-    if (value > 0) l.max_allocation_bytes = value;
-  }
+  if (const int64_t bytes = size_from_environment("GFXRELAY_MAX_ALLOCATION"); bytes > 0)
+    l.max_allocation_bytes = bytes;
+  if (const int64_t vertices = size_from_environment("GFXRELAY_MAX_DRAW_VERTICES"); vertices > 0)
+    l.max_draw_vertices = vertices;
   return l;
 }
 
 bool Decoding::allocation_allowed(int64_t bytes) {
   if (bytes <= host_limits().max_allocation_bytes) return true;
+  ctx.record_error(GL_OUT_OF_MEMORY);
+  return false;
+}
+
+bool Decoding::draw_allowed(int64_t count, int64_t instances) {
+  if (count <= 0 || instances <= 0) return true;  // GL's own error, or nothing to draw
+  if (count <= host_limits().max_draw_vertices / instances) return true;
   ctx.record_error(GL_OUT_OF_MEMORY);
   return false;
 }

@@ -253,6 +253,9 @@ struct HostLimits {
   int64_t max_allocation_bytes = int64_t{4} << 30;
   // The most objects one command may create (Mesa allocates glGenLists' whole range at once).
   int64_t max_objects_per_command = int64_t{1} << 20;
+  // The most vertices one draw may process (count times instances): GFXRELAY_MAX_DRAW_VERTICES,
+  // 2^28 by default (a draw of 1.5 billion keeps llvmpipe busy for minutes).
+  int64_t max_draw_vertices = int64_t{1} << 28;
 };
 HostLimits host_limits();
 
@@ -297,6 +300,9 @@ struct Decoding {
   // has), at 16 bytes a texel. A dimension past the context's largest texture size is left to
   // GL, which refuses it with GL_INVALID_VALUE before allocating anything.
   bool image_allocation_allowed(std::initializer_list<int64_t> dimensions);
+  // Whether a draw of `count` vertices times `instances` stays within the per-draw limit
+  // (HostLimits::max_draw_vertices), else GL_OUT_OF_MEMORY and no draw.
+  bool draw_allowed(int64_t count, int64_t instances);
   // Whether one command may make the host GL allocate `count` objects at once (glGenLists'
   // range): at most HostLimits::max_objects_per_command, else GL_OUT_OF_MEMORY.
   bool object_count_allowed(int64_t count);

@@ -193,6 +193,7 @@ bool read_indexed_draw(Decoding& d, int scalars, IndexedDraw* draw,
       return d.fail("indices: bad reference");
     }
     draw->indices = reinterpret_cast<const void*>(static_cast<uintptr_t>(offset));
+    if (!d.draw_allowed(draw->count, draw->instances)) draw->mode = ~0u;  // draws nothing
     return true;
   }
   const size_t expected = elements(draw->count) * gl::type_bytes(draw->type);
@@ -207,6 +208,7 @@ bool read_indexed_draw(Decoding& d, int scalars, IndexedDraw* draw,
   }
   if (!r.at_end()) return d.fail("size does not match its arguments");
   draw->indices = draw->blob.data;
+  if (!d.draw_allowed(draw->count, draw->instances)) draw->mode = ~0u;  // draws nothing
   return true;
 }
 
