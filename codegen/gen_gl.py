@@ -548,6 +548,7 @@ def emit_decoder(cmd, out):
                 out.append(f'    d_.release(blob_{p.name});')
         out.append('    return true;')
         out.append('  }')
+    signed_sizes = []
     for p in cmd.outputs():
         out.append(f'  const size_t {p.name}_count = d_.output_count({p.length}, {elem_size(p)});')
         out.append(f'  std::vector<{p.elem_type}> {p.name}_out(d_.scratch_elements({p.name}_count));')
@@ -556,7 +557,9 @@ def emit_decoder(cmd, out):
             # A buffer size (GL writes at most that many): GL gets the size of what the reply
             # can hold where the guest's is larger.
             q = next(q for q in cmd.params if q.name == limit.group(1))
-            args[q.name] = f'({q.name} > 0 ? static_cast<{q.ptype}>({p.name}_count) : {q.name})'
+            args[q.name] = f'static_cast<{q.ptype}>({p.name}_count)'
+            if q.ptype not in ('GLuint', 'GLenum') and cmd.sync:
+                signed_sizes.append(q.name)
         else:
             # GL writes all of them: a count the reply cannot hold is refused before the call.
             out.append(f'  if (elements({p.length}) > {p.name}_count) '
@@ -564,6 +567,22 @@ def emit_decoder(cmd, out):
         args[p.name] = f'{p.name}_out.data()'
         if p.kind == 'out_string':
             pass
+    for name in dict.fromkeys(signed_sizes):
+        # A negative size is GL_INVALID_VALUE, given here: some drivers (Mesa's
+        # glGetInternalformati64v) write through it before they check it.
+        out.append(f'  if ({name} < 0) {{')
+        out.append('    d_.ctx.record_error(GL_INVALID_VALUE);')
+        for b in cmd.blobs():
+            if b.kind != 'strings':
+                out.append(f'    d_.release(blob_{b.name});')
+        out.append('    ReplyWriter w_ = d_.reply();')
+        if cmd.returns:
+            wt = WIRE_TYPES[SCALAR_SIZES[cmd.ret]]
+            out.append(f'    w_.scalar<{wt}>(0);')
+        for o in cmd.outputs():
+            out.append(f'    w_.output({o.name}_out.data(), 0);')
+        out.append('    return d_.finish_reply(w_);')
+        out.append('  }')
     call_args = []
     for p in cmd.params:
         call_args.append(args.get(p.name, p.name))
