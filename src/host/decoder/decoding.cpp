@@ -442,8 +442,14 @@ bool Decoding::image_allocation_allowed(std::initializer_list<int64_t> dimension
     }
     ctx.largest_texture_dimension = largest > 0 ? largest : 1;
   }
-  for (int64_t d : dimensions)
-    if (d > ctx.largest_texture_dimension) return true;
+  // Past every size limit GL has: GL_INVALID_VALUE, given here (a driver handed such sizes
+  // need not survive them: Mesa 22.3 smashed its stack after a 33-million-texel-wide image).
+  for (int64_t d : dimensions) {
+    if (d > ctx.largest_texture_dimension) {
+      ctx.record_error(GL_INVALID_VALUE);
+      return false;
+    }
+  }
   return allocation_allowed(gl::image_allocation_bytes(dimensions));
 }
 

@@ -297,8 +297,8 @@ struct Decoding {
   // host_limits()); if not, the command fails with GL_OUT_OF_MEMORY as a driver's would.
   bool allocation_allowed(int64_t bytes);
   // The same for an image of these dimensions (width, height, depth, samples: those the command
-  // has), at 16 bytes a texel. A dimension past the context's largest texture size is left to
-  // GL, which refuses it with GL_INVALID_VALUE before allocating anything.
+  // has), at 16 bytes a texel. A dimension past every size limit of the context is
+  // GL_INVALID_VALUE, as GL would answer (the driver never sees it).
   bool image_allocation_allowed(std::initializer_list<int64_t> dimensions);
   // Whether a draw of `count` vertices times `instances` stays within the per-draw limit
   // (HostLimits::max_draw_vertices), else GL_OUT_OF_MEMORY and no draw.
