@@ -2,8 +2,9 @@
 # Builds the libFuzzer targets (clang-14 with AddressSanitizer and UndefinedBehaviorSanitizer)
 # in FUZZ_BUILD, makes seeds from real programs relayed by BUILD (make_seeds.py), replays the
 # saved findings of tests/fuzz/regressions/TARGET/, then fuzzes each target for SECONDS.
-# Exits non-zero on any crash, sanitizer report, leak of a file descriptor or timeout (> 120 s
-# for one input). Findings land in FUZZ_BUILD/findings/TARGET/.
+# Exits non-zero on any crash, sanitizer report, allocation over 4 GiB or timeout (> 120 s for
+# one input). Findings land in FUZZ_BUILD/findings/TARGET/. The mutations start from a fixed
+# seed (FUZZ_SEED, 1 unless set; 0 picks one at random), so a short run (CI) repeats itself.
 #
 #   run.sh BUILD FUZZ_BUILD SECONDS
 set -eu
@@ -38,7 +39,7 @@ for target in decoder control; do
     "$fuzz_build/bin/fuzz_$target" -close_fd_mask=2 "$regressions"/* || status=1
   fi
   echo "== fuzz_$target: ${seconds} s"
-  if ! "$fuzz_build/bin/fuzz_$target" -max_total_time="$seconds" -timeout=120 \
+  if ! "$fuzz_build/bin/fuzz_$target" -max_total_time="$seconds" -timeout=120 -seed="${FUZZ_SEED:-1}" \
       -rss_limit_mb=4096 -close_fd_mask=2 -print_final_stats=1 \
       -artifact_prefix="$findings/" "$corpus" "$fuzz_build/seeds/$target" 2>"$findings/log"; then
     status=1
