@@ -55,6 +55,7 @@ void ContextWorker::read_context_api() {
   available_ = gl::available_opcodes(state_.api, state_.carried_extensions);
   const std::vector<bool>& relay = relay_opcodes_only();
   for (uint32_t op = 0; op < wire::kOpcodeCount; ++op) available_[op] = available_[op] || relay[op];
+  state_.available_opcodes = available_;
 }
 
 ContextWorker::~ContextWorker() {

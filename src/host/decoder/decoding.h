@@ -147,6 +147,13 @@ class HostContext {
   std::vector<std::string> carried_extensions;  // host's, narrowed to what the relay carries
   GLint largest_texture_dimension = 0;          // image_allocation_allowed's, 0 until first needed
   gl::ContextApi api;                           // what the context is (read when first current)
+  std::vector<bool> available_opcodes;          // the commands it has (empty until then)
+  // Whether the context has this GL command (hand-written decoders that call GL functions
+  // the opcode gate does not cover; libepoxy aborts on a call the context lacks).
+  bool has(wire::Op op) const {
+    const auto i = static_cast<size_t>(op);
+    return i < available_opcodes.size() && available_opcodes[i];
+  }
   // Presentation: can glReadPixels write rows top first (MESA_pack_invert) and read B,G,R,A?
   // Without pack_invert, frames are read into flip_staging and their rows copied in reverse.
   bool pack_invert = false;

@@ -274,6 +274,13 @@ bool decode_gfxrelay_ClientArrays(Decoding& d) {
       return d.fail("client array data");
     if (gl::is_fixed_function_array(index) && !has_fixed_function_arrays(d.ctx))
       return d.fail("a fixed-function array in a context without them");
+    const wire::Op pointer_command =
+        kind == gl::AttribKind::kLong      ? wire::Op::glVertexAttribLPointer
+        : kind == gl::AttribKind::kInteger ? wire::Op::glVertexAttribIPointer
+                                           : wire::Op::glVertexAttribPointer;
+    if (!gl::is_fixed_function_array(index) &&
+        (static_cast<uint32_t>(kind) > 2 || !d.ctx.has(pointer_command)))
+      return d.fail("an attribute kind this context does not have");
     const GLuint buffer = client_array_buffer(d.ctx, index);
     if (buffer) {
       glBindBuffer(GL_ARRAY_BUFFER, buffer);
