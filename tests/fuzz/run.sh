@@ -6,15 +6,19 @@
 # one input). Findings land in FUZZ_BUILD/findings/TARGET/. The mutations start from a fixed
 # seed (FUZZ_SEED, 1 unless set; 0 picks one at random), so a short run (CI) repeats itself.
 #
-#   run.sh BUILD FUZZ_BUILD SECONDS
+# With RUNS, each target stops after that many inputs (or SECONDS, whichever comes first): with
+# the fixed seed, a run of few inputs is the same run every time (CI).
+#
+#   run.sh BUILD FUZZ_BUILD SECONDS [RUNS]
 set -eu
-if [ "$#" -ne 3 ]; then
-  echo "usage: $0 BUILD FUZZ_BUILD SECONDS" >&2
+if [ "$#" -lt 3 ] || [ "$#" -gt 4 ]; then
+  echo "usage: $0 BUILD FUZZ_BUILD SECONDS [RUNS]" >&2
   exit 2
 fi
 build=$1
 fuzz_build=$2
 seconds=$3
+runs=${4:--1}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
@@ -38,8 +42,9 @@ for target in decoder control; do
     echo "== fuzz_$target: replaying $(ls "$regressions" | wc -l) saved findings"
     "$fuzz_build/bin/fuzz_$target" -close_fd_mask=2 "$regressions"/* || status=1
   fi
-  echo "== fuzz_$target: ${seconds} s"
-  if ! "$fuzz_build/bin/fuzz_$target" -max_total_time="$seconds" -timeout=120 -seed="${FUZZ_SEED:-1}" \
+  echo "== fuzz_$target: ${seconds} s$([ "$runs" -ge 0 ] && echo " or $runs inputs")"
+  if ! "$fuzz_build/bin/fuzz_$target" -max_total_time="$seconds" -runs="$runs" -timeout=120 \
+      -seed="${FUZZ_SEED:-1}" \
       -rss_limit_mb=4096 -close_fd_mask=2 -print_final_stats=1 \
       -artifact_prefix="$findings/" "$corpus" "$fuzz_build/seeds/$target" 2>"$findings/log"; then
     status=1
