@@ -341,16 +341,9 @@ int cmd_info(int argc, char** argv) {
   std::string error;
   std::string ivshmem;
   if (!find_host(&socket, &ivshmem, dir, server, &error)) return fail(error);
-  std::unique_ptr<gfxrelay::transport::GuestChannel> channel;
-  if (!socket.empty()) {
-    gfxrelay::transport::UniqueFd fd = gfxrelay::transport::connect_unix(socket, &error);
-    if (!fd) return fail(error);
-    channel = gfxrelay::transport::socket_guest_channel(std::move(fd), socket);
-  } else {
-    auto device = gfxrelay::transport::ivshmem::GuestDevice::open(ivshmem, &error);
-    if (device) channel = device->connect(&error);
-    if (!channel) return fail(error);
-  }
+  std::unique_ptr<gfxrelay::transport::GuestChannel> channel =
+      gfxrelay::transport::open_guest_channel(socket, ivshmem, &error);
+  if (!channel) return fail(error);
   std::vector<uint8_t> reply;
   gfxrelay::wire::Caps caps;
   if (!gfxrelay::transport::guest_handshake(*channel, &reply, &error)) return fail(error);

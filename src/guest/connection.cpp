@@ -29,21 +29,17 @@ Connection* Connection::get() {
 }
 
 bool Connection::open(std::string* error) {
-  if (const char* path = std::getenv("GFXRELAY_SOCKET"); path && *path) {
-    transport::UniqueFd socket = transport::connect_unix(path, error);
-    if (!socket) return false;
-    channel_ = transport::socket_guest_channel(std::move(socket), path);
-  } else if (const std::string device = transport::ivshmem::find_device(); !device.empty()) {
-    auto opened = transport::ivshmem::GuestDevice::open(device, error);
-    if (!opened) return false;
-    channel_ = opened->connect(error);
-    if (!channel_) return false;
-  } else {
+  const char* socket = std::getenv("GFXRELAY_SOCKET");
+  const std::string path = socket ? socket : "";
+  const std::string device = path.empty() ? transport::ivshmem::find_device() : std::string();
+  if (path.empty() && device.empty()) {
     *error =
         "no host renderer: GFXRELAY_SOCKET is not set and there is no gfxrelay ivshmem device "
         "(start programs with `gfxrelay run -- PROGRAM`)";
     return false;
   }
+  channel_ = transport::open_guest_channel(path, device, error);
+  if (!channel_) return false;
   std::vector<uint8_t> caps;
   if (!transport::guest_handshake(*channel_, &caps, error)) return false;
   if (!wire::Caps::decode(caps, &caps_)) {

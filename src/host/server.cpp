@@ -72,34 +72,38 @@ struct WorkerProcess {
   transport::UniqueFd guest;
 };
 
-// Starts `program serve --session-fd 3` with the guest's socket as descriptor 3.
-pid_t start_worker(const std::string& program, int guest_fd) {
+// Starts `program serve ARGS...` with `fd` (if >= 0) as its descriptor 3.
+pid_t start_worker(const std::string& program, int fd, const std::vector<std::string>& args) {
+  // argv is built before fork: the child may only make async-signal-safe calls (the server
+  // has threads).
+  std::vector<char*> argv{const_cast<char*>(program.c_str()), const_cast<char*>("serve")};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid != 0) return pid;
-  // The child: only async-signal-safe calls until exec (the server has threads).
-  if (guest_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(guest_fd, 3) < 0) _exit(127);
-  execl(program.c_str(), program.c_str(), "serve", "--session-fd", "3",
-        static_cast<char*>(nullptr));
+  if (fd >= 0 && (fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(fd, 3) < 0)) _exit(127);
+  execv(program.c_str(), argv.data());
   _exit(127);
 }
 
-// Starts `program serve --isolation=thread --ivshmem FILE --ivshmem-size N [--doorbell-fd 3]`
-// for one VM.
+// A socket session's worker: the guest's socket as descriptor 3.
+pid_t start_session_worker(const std::string& program, int guest_fd) {
+  return start_worker(program, guest_fd, {"--session-fd", "3"});
+}
+
+// A VM's worker: the region's slots served by a thread-isolated `serve`, the doorbell's
+// eventfd (if any) as descriptor 3.
 pid_t start_vm_worker(const std::string& program, const VmRegionOptions& vm, int bell_fd) {
-  const std::string bytes = std::to_string(vm.bytes);
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  // The child: only async-signal-safe calls until exec (the server has threads).
-  if (bell_fd >= 0 && (bell_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(bell_fd, 3) < 0)) _exit(127);
-  if (bell_fd >= 0) {
-    execl(program.c_str(), program.c_str(), "serve", "--isolation=thread", "--ivshmem",
-          vm.path.c_str(), "--ivshmem-size", bytes.c_str(), "--doorbell-fd", "3",
-          static_cast<char*>(nullptr));
-  } else {
-    execl(program.c_str(), program.c_str(), "serve", "--isolation=thread", "--ivshmem",
-          vm.path.c_str(), "--ivshmem-size", bytes.c_str(), static_cast<char*>(nullptr));
-  }
-  _exit(127);
+  std::vector<std::string> args{"--isolation=thread", "--ivshmem", vm.path, "--ivshmem-size",
+                                std::to_string(vm.bytes)};
+  if (bell_fd >= 0) args.insert(args.end(), {"--doorbell-fd", "3"});
+  return start_worker(program, bell_fd, args);
+}
+
+// Tells a socket guest that its session is over, and why.
+void send_error(int socket, const std::string& reason) {
+  transport::send_message(socket, static_cast<uint32_t>(wire::Control::kError),
+                          {reinterpret_cast<const uint8_t*>(reason.data()), reason.size()});
 }
 
 std::string describe_exit(int status) {
@@ -121,8 +125,7 @@ void reap_workers(std::list<WorkerProcess>& workers) {
       const std::string reason =
           "the host's worker process for this session died (" + describe_exit(status) + ")";
       log("session " + std::to_string(it->id) + " ended: " + reason);
-      transport::send_message(it->guest.get(), static_cast<uint32_t>(wire::Control::kError),
-                              {reinterpret_cast<const uint8_t*>(reason.data()), reason.size()});
+      send_error(it->guest.get(), reason);
     }
     shutdown(it->guest.get(), SHUT_RDWR);
     it = workers.erase(it);
@@ -139,9 +142,7 @@ int serve_one_session(int fd) {
   std::string error;
   if (!backend.open(&error)) {
     log(error);
-    const std::string reason = "the host renderer could not start: " + error;
-    transport::send_message(fd, static_cast<uint32_t>(wire::Control::kError),
-                            {reinterpret_cast<const uint8_t*>(reason.data()), reason.size()});
+    send_error(fd, "the host renderer could not start: " + error);
     return 1;
   }
   Session session(static_cast<uint64_t>(getpid()), transport::socket_host_channel(std::move(guest)),
@@ -244,7 +245,7 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
         if (!vm) {
           transport::UniqueFd guest(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
           if (guest && options.worker_processes) {
-            const pid_t pid = start_worker(options.worker_program, guest.get());
+            const pid_t pid = start_session_worker(options.worker_program, guest.get());
             if (pid > 0) workers.push_back({next_id++, pid, std::move(guest)});
           } else if (guest) {
             start_session(transport::socket_host_channel(std::move(guest)), nullptr, 0);
@@ -268,16 +269,19 @@ int serve(const ServerOptions& options, const std::atomic<bool>& stop) {
           start_session(std::move(channel), &vm, slot);
         continue;
       }
-      // A VM's worker that died (a crash in the host GL driver) is started again: that VM's
-      // sessions are lost (its guests see the new epoch), no other guest is touched.
+      // A VM's worker that died (a crash in the host GL driver) is started again, at most one
+      // a second: that VM's sessions are lost (its guests see the new epoch), no other guest
+      // is touched, and the loop goes on serving the others meanwhile.
       int status = 0;
-      if (waitpid(vm.worker, &status, WNOHANG) == vm.worker) {
+      if (vm.worker > 0 && waitpid(vm.worker, &status, WNOHANG) == vm.worker) {
         log("the worker process of the VM of " + options.vms[i].path + " died (" +
             describe_exit(status) + "); starting another");
-        if (std::chrono::steady_clock::now() - vm.worker_started < std::chrono::seconds(1))
-          std::this_thread::sleep_for(std::chrono::seconds(1));  // not a tight restart loop
+        vm.worker = -1;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (vm.worker < 0 && now - vm.worker_started >= std::chrono::seconds(1)) {
         vm.worker = start_vm_worker(options.worker_program, options.vms[i], vm.bell_fd);
-        vm.worker_started = std::chrono::steady_clock::now();
+        vm.worker_started = now;
       }
     }
     reap_workers(workers);

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include "transport/ivshmem.h"
 #include "wire/handshake.h"
 #include "wire/message.h"
 
@@ -72,6 +73,17 @@ std::unique_ptr<HostChannel> socket_host_channel(UniqueFd socket) {
 
 std::unique_ptr<GuestChannel> socket_guest_channel(UniqueFd socket, std::string path) {
   return std::make_unique<SocketGuestChannel>(std::move(socket), std::move(path));
+}
+
+std::unique_ptr<GuestChannel> open_guest_channel(const std::string& socket_path,
+                                                 const std::string& ivshmem, std::string* error) {
+  if (!socket_path.empty()) {
+    UniqueFd socket = connect_unix(socket_path, error);
+    if (!socket) return nullptr;
+    return socket_guest_channel(std::move(socket), socket_path);
+  }
+  auto device = ivshmem::GuestDevice::open(ivshmem, error);
+  return device ? device->connect(error) : nullptr;
 }
 
 bool guest_handshake(GuestChannel& channel, std::vector<uint8_t>* caps, std::string* error) {

@@ -51,6 +51,11 @@ class GuestChannel {
 std::unique_ptr<HostChannel> socket_host_channel(UniqueFd socket);
 std::unique_ptr<GuestChannel> socket_guest_channel(UniqueFd socket, std::string path);
 
+// A new session with the host: on the socket at `socket_path`, else (when that is empty) in a
+// slot of `ivshmem` (a VM's device folder, or a region file). nullptr and *error on failure.
+std::unique_ptr<GuestChannel> open_guest_channel(const std::string& socket_path,
+                                                 const std::string& ivshmem, std::string* error);
+
 // Sends Hello and reads Caps (or the host's Error) on a fresh channel: the payload of Caps.
 bool guest_handshake(GuestChannel& channel, std::vector<uint8_t>* caps, std::string* error);
 

@@ -575,9 +575,13 @@ void GuestDevice::ring_doorbell() const {
   if (has_doorbell()) registers_[kDoorbellRegister / 4] = peer_id_ << 16;
 }
 
+Slot* GuestDevice::slot(uint32_t i) const {
+  return reinterpret_cast<Slot*>(base_ + header_.slots_offset + uint64_t{i} * Slot::kBytes);
+}
+
 void GuestDevice::reclaim_dead_slots() {
   for (uint32_t i = 0; i < header_.slot_count; ++i) {
-    auto* s = reinterpret_cast<Slot*>(base_ + header_.slots_offset + uint64_t{i} * Slot::kBytes);
+    Slot* s = slot(i);
     const SlotState state = load_state(s);
     if (state != SlotState::kOpen && state != SlotState::kOpening) continue;
     const auto pid = static_cast<pid_t>(load_shared(s->owner_pid));
@@ -591,7 +595,7 @@ std::unique_ptr<GuestChannel> GuestDevice::connect(std::string* error) {
   reclaim_dead_slots();
   auto* header = reinterpret_cast<Header*>(base_);
   for (uint32_t i = 0; i < header_.slot_count; ++i) {
-    auto* s = reinterpret_cast<Slot*>(base_ + header_.slots_offset + uint64_t{i} * Slot::kBytes);
+    Slot* s = slot(i);
     if (!cas_state(s, SlotState::kFree, SlotState::kOpening)) continue;
     const uint32_t epoch = load_shared(header->host_epoch);
     store_shared(s->owner_pid, static_cast<uint32_t>(getpid()));

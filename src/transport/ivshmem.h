@@ -196,6 +196,7 @@ class GuestDevice : public std::enable_shared_from_this<GuestDevice> {
   GuestDevice() = default;
   // Frees slots whose owner process is gone (kOpen -> kLeaving).
   void reclaim_dead_slots();
+  Slot* slot(uint32_t i) const;
 
   std::string where_;
   uint8_t* base_ = nullptr;

@@ -77,17 +77,15 @@ class Server {
 
 inline std::unique_ptr<transport::GuestChannel> socket_channel(const std::string& path) {
   std::string error;
-  transport::UniqueFd socket = transport::connect_unix(path, &error);
-  check(static_cast<bool>(socket), error);
-  return transport::socket_guest_channel(std::move(socket), path);
+  auto channel = transport::open_guest_channel(path, "", &error);
+  check(static_cast<bool>(channel), error);
+  return channel;
 }
 
 // A session in a slot of the VM region in `file`, as a guest process of the VM would have.
 inline std::unique_ptr<transport::GuestChannel> ivshmem_channel(const std::string& file) {
   std::string error;
-  auto device = transport::ivshmem::GuestDevice::open(file, &error);
-  check(static_cast<bool>(device), error);
-  auto channel = device->connect(&error);
+  auto channel = transport::open_guest_channel("", file, &error);
   check(static_cast<bool>(channel), error);
   return channel;
 }

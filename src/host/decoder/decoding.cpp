@@ -398,7 +398,6 @@ int64_t size_from_environment(const char* name) {
 }  // namespace
 
 HostLimits host_limits() {
-  // Read at each use (the commands concerned are few): a test or an operator may change it.
   HostLimits l;
   if (const int64_t bytes = size_from_environment("GFXRELAY_MAX_ALLOCATION"); bytes > 0)
     l.max_allocation_bytes = bytes;
@@ -408,20 +407,20 @@ HostLimits host_limits() {
 }
 
 bool Decoding::allocation_allowed(int64_t bytes) {
-  if (bytes <= host_limits().max_allocation_bytes) return true;
+  if (bytes <= ctx.limits.max_allocation_bytes) return true;
   ctx.record_error(GL_OUT_OF_MEMORY);
   return false;
 }
 
 bool Decoding::draw_allowed(int64_t count, int64_t instances) {
   if (count <= 0 || instances <= 0) return true;  // GL's own error, or nothing to draw
-  if (count <= host_limits().max_draw_vertices / instances) return true;
+  if (count <= ctx.limits.max_draw_vertices / instances) return true;
   ctx.record_error(GL_OUT_OF_MEMORY);
   return false;
 }
 
 bool Decoding::object_count_allowed(int64_t count) {
-  if (count <= host_limits().max_objects_per_command) return true;
+  if (count <= ctx.limits.max_objects_per_command) return true;
   ctx.record_error(GL_OUT_OF_MEMORY);
   return false;
 }

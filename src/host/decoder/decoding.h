@@ -110,6 +110,21 @@ struct HostShareGroup {
   std::map<uint64_t, GLsync> syncs;
 };
 
+// What one session may take of the host (docs/security.md, "Resources").
+struct HostLimits {
+  // The largest buffer or image one command may allocate: GFXRELAY_MAX_ALLOCATION (bytes, with
+  // an optional K, M or G), 4 GiB by default (an image counts 16 bytes a texel, so a 16384 x
+  // 16384 texture of any format passes).
+  int64_t max_allocation_bytes = int64_t{4} << 30;
+  // The most objects one command may create (Mesa allocates glGenLists' whole range at once).
+  int64_t max_objects_per_command = int64_t{1} << 20;
+  // The most vertices one draw may process (count times instances): GFXRELAY_MAX_DRAW_VERTICES,
+  // 2^28 by default (a draw of 1.5 billion keeps llvmpipe busy for minutes).
+  int64_t max_draw_vertices = int64_t{1} << 28;
+};
+// The limits as the environment sets them now (read once per context: HostContext::limits).
+HostLimits host_limits();
+
 // The host side of one guest GL context.
 class HostContext {
  public:
@@ -148,6 +163,7 @@ class HostContext {
   GLint largest_texture_dimension = 0;          // image_allocation_allowed's, 0 until first needed
   gl::ContextApi api;                           // what the context is (read when first current)
   std::vector<bool> available_opcodes;          // the commands it has (empty until then)
+  const HostLimits limits = host_limits();      // read when the context is made, not per draw
   // Whether the context has this GL command (hand-written decoders that call GL functions
   // the opcode gate does not cover; libepoxy aborts on a call the context lacks).
   bool has(wire::Op op) const {
@@ -252,20 +268,6 @@ bool call_checked(HostContext& ctx, Call call) {
   return error == GL_NO_ERROR;
 }
 
-// What one session may take of the host (docs/security.md, "Resources").
-struct HostLimits {
-  // The largest buffer or image one command may allocate: GFXRELAY_MAX_ALLOCATION (bytes, with
-  // an optional K, M or G), 4 GiB by default (an image counts 16 bytes a texel, so a 16384 x
-  // 16384 texture of any format passes).
-  int64_t max_allocation_bytes = int64_t{4} << 30;
-  // The most objects one command may create (Mesa allocates glGenLists' whole range at once).
-  int64_t max_objects_per_command = int64_t{1} << 20;
-  // The most vertices one draw may process (count times instances): GFXRELAY_MAX_DRAW_VERTICES,
-  // 2^28 by default (a draw of 1.5 billion keeps llvmpipe busy for minutes).
-  int64_t max_draw_vertices = int64_t{1} << 28;
-};
-HostLimits host_limits();
-
 // One command being decoded.
 struct Decoding {
   HostContext& ctx;
@@ -301,7 +303,7 @@ struct Decoding {
   // How many values of `element_bytes` a getter may return for a count of `n`: at most what
   // the reply area holds (a guest's count is no reason to allocate gigabytes).
   // Whether the host GL may allocate `bytes` for one buffer or image (the per-allocation quota,
-  // host_limits()); if not, the command fails with GL_OUT_OF_MEMORY as a driver's would.
+  // ctx.limits); if not, the command fails with GL_OUT_OF_MEMORY as a driver's would.
   bool allocation_allowed(int64_t bytes);
   // The same for an image of these dimensions (width, height, depth, samples: those the command
   // has), at 16 bytes a texel. A dimension past every size limit of the context is
