@@ -441,10 +441,11 @@ def host_scalar(p):
 
 
 # Commands that make the host GL allocate storage whose size the guest chooses: buffer data and
-# storage, texture and renderbuffer images. The decoder refuses one larger than the host's
-# per-allocation quota (GL_OUT_OF_MEMORY, as a driver would), before GL allocates it.
+# storage, texture and renderbuffer images. Each is checked against the per-command limit and
+# counted against the session's memory quota (Decoding::begin_allocation): past either, the
+# guest gets GL_OUT_OF_MEMORY, as from a driver, and GL never sees the command.
 BUFFER_ALLOCATION = re.compile(r'^gl(Named)?Buffer(Data|Storage)(EXT|ARB|OES)?$')
-IMAGE_ALLOCATION = re.compile(r'^gl((Tex|Texture)(Image|Storage)[123]D(Multisample)?|'
+IMAGE_ALLOCATION = re.compile(r'^gl((Compressed)?(Tex|Texture)(Image|Storage)[123]D(Multisample)?|'
                               r'CopyTex(ture)?Image[12]D|(Named)?RenderbufferStorage(Multisample)?)'
                               r'(EXT|ARB|OES)?$')
 
@@ -463,17 +464,29 @@ def draw_vertices(cmd):
     return f'count, {instances}' if instances else 'count, 1'
 
 
-def allocation_bytes(cmd):
-    """C++ expression of the bytes `cmd` makes the host allocate, or (images) the braced list of
-    its dimensions; None for other commands."""
+def allocation_fields(cmd):
+    """C++ statements filling `alloc_` (a Decoding::Allocation) for a command that allocates,
+    from the parameters it has; None for other commands."""
     names = {p.name for p in cmd.params}
     if BUFFER_ALLOCATION.match(cmd.name) and 'size' in names:
-        return 'int64_t{size}'
-    if IMAGE_ALLOCATION.match(cmd.name) and 'width' in names:
-        # Texels times 16 bytes (RGBA32F, the largest texel), every sample.
-        dims = [f'int64_t{{{n}}}' for n in ('width', 'height', 'depth', 'samples') if n in names]
-        return '{' + ', '.join(dims) + '}'
-    return None
+        kind, obj = 'kBuffer', 'buffer'
+    elif IMAGE_ALLOCATION.match(cmd.name) and 'width' in names:
+        kind, obj = ('kRenderbuffer', 'renderbuffer') if 'Renderbuffer' in cmd.name else ('kTexture', 'texture')
+    else:
+        return None
+    fields = [f'alloc_.kind = ObjectKind::{kind};']
+    if obj in names:
+        fields += ['alloc_.named = true;', f'alloc_.object = {obj};']
+    for field in ('target', 'level', 'levels', 'internalformat', 'format', 'type'):
+        if field in names:
+            fields.append(f'alloc_.{field} = static_cast<decltype(alloc_.{field})>({field});')
+    for field in ('width', 'height', 'depth', 'samples'):
+        if field in names:
+            fields.append(f'alloc_.{field} = int64_t{{{field}}};')
+    for given in ('size', 'imageSize'):
+        if given in names:
+            fields.append(f'alloc_.bytes = int64_t{{{given}}};')
+    return fields
 
 
 def emit_decoder(cmd, out):
@@ -536,13 +549,24 @@ def emit_decoder(cmd, out):
             args[p.name] = (f'static_cast<const {p.elem_type}*>({v}.data)'
                             if p.elem_type != 'void' else f'{v}.data')
     out.append('  if (!r_.at_end()) return d_.fail("size does not match its arguments");')
-    allocation = None if cmd.sync else allocation_bytes(cmd)
+    allocation = None if cmd.sync else allocation_fields(cmd)
     vertices = None if cmd.sync else draw_vertices(cmd)
-    if allocation or vertices:
-        check = (f'draw_allowed({vertices})' if vertices else
-                 f'image_allocation_allowed({allocation})' if allocation.startswith('{') else
-                 f'allocation_allowed({allocation})')
-        out.append(f'  if (!d_.{check}) {{')
+    created_count = None
+    if any(p.kind == 'gen_names' for p in cmd.params):
+        p = next(p for p in cmd.params if p.kind == 'gen_names')
+        created_count = f'static_cast<int64_t>({p.name}_bytes / sizeof(GLuint))'
+    elif created:
+        created_count = '1'
+    if allocation:
+        out.append('  Allocation alloc_;')
+        out += ['  ' + f for f in allocation]
+    checks = ([f'draw_allowed({vertices})'] if vertices else []) + \
+        (['begin_allocation(alloc_)'] if allocation else []) + \
+        ([f'objects_allowed({created_count})'] if created_count else [])
+    if checks:
+        # Names the session's quota refuses are never created: the guest's stay unknown.
+        assert not cmd.sync, f'{cmd.name}: a refused synchronous command would need a reply'
+        out.append(f'  if (!{" || !".join("d_." + c for c in checks)}) {{')
         for p in cmd.blobs():
             if p.kind != 'strings':
                 out.append(f'    d_.release(blob_{p.name});')
@@ -617,6 +641,8 @@ def emit_decoder(cmd, out):
         out.append('  const GLenum call_error_ = glGetError();')
         out.append('  d_.ctx.record_error(before_error_);')
         out.append('  d_.ctx.record_error(call_error_);')
+    if allocation:
+        out.append('  d_.end_allocation(alloc_);')
     for p in cmd.params:
         if p.kind == 'gen_names':
             kind = CLASS_KINDS[p.cls]

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +38,8 @@ constexpr const char* kUsage =
     "  gfxrelay serve [--socket PATH] [--ivshmem FILE [--ivshmem-size BYTES]\n"
     "                 [--ivshmem-server SOCKET]]... [--isolation=process|thread]\n"
     "                 [--max-allocation BYTES] [--max-draw-vertices N]\n"
+    "                 [--session-memory BYTES] [--session-objects N] [--session-contexts N]\n"
+    "                 [--mesa-shader-cache]\n"
     "      Runs the host renderer for any number of guests: processes of this machine on\n"
     "      PATH, and those of each QEMU VM sharing a FILE (default size 512M; with\n"
     "      --ivshmem-server, also its ivshmem server, so guests ring instead of the host\n"
@@ -46,6 +49,12 @@ constexpr const char* kUsage =
     "      --max-allocation: the largest buffer or image one command may make the host\n"
     "      allocate (default 4G; past it the guest gets GL_OUT_OF_MEMORY); --max-draw-vertices:\n"
     "      the most vertices (count x instances) one draw may process (default 268435456).\n"
+    "      Per session: --session-memory, what its buffers, images and surfaces hold at once\n"
+    "      (default 8G); --session-objects, its GL objects, syncs, images and surfaces\n"
+    "      (default 1048576); --session-contexts, its contexts (default 64). Past one, the\n"
+    "      guest gets GL_OUT_OF_MEMORY or EGL_BAD_ALLOC.\n"
+    "      --mesa-shader-cache: keeps Mesa's shader cache on in the host (off by default: a\n"
+    "      guest could crash Mesa 22.3 through it; see docs/security.md).\n"
     "  gfxrelay vm-args --ivshmem FILE [--ivshmem-size BYTES] [--ivshmem-server SOCKET]\n"
     "      Prints the QEMU arguments that give a VM that region.\n"
     "  gfxrelay info [--socket PATH]\n"
@@ -307,13 +316,22 @@ int cmd_serve(int argc, char** argv) {
       continue;
     }
     if (a == "--isolation=process") continue;
-    // Limits, read by the decoders (and inherited by worker processes).
-    if (a == "--max-allocation" && i + 1 < argc) {
-      setenv("GFXRELAY_MAX_ALLOCATION", argv[++i], 1);
+    // Limits, read by the sessions (and inherited by worker processes).
+    static const std::pair<const char*, const char*> kLimitOptions[] = {
+        {"--max-allocation", "GFXRELAY_MAX_ALLOCATION"},
+        {"--max-draw-vertices", "GFXRELAY_MAX_DRAW_VERTICES"},
+        {"--session-memory", "GFXRELAY_SESSION_MEMORY"},
+        {"--session-objects", "GFXRELAY_SESSION_OBJECTS"},
+        {"--session-contexts", "GFXRELAY_SESSION_CONTEXTS"},
+    };
+    const auto limit = std::find_if(std::begin(kLimitOptions), std::end(kLimitOptions),
+                                    [&](const auto& o) { return a == o.first; });
+    if (limit != std::end(kLimitOptions) && i + 1 < argc) {
+      setenv(limit->second, argv[++i], 1);
       continue;
     }
-    if (a == "--max-draw-vertices" && i + 1 < argc) {
-      setenv("GFXRELAY_MAX_DRAW_VERTICES", argv[++i], 1);
+    if (a == "--mesa-shader-cache") {  // off by default (EglBackend::open)
+      setenv("MESA_SHADER_CACHE_DISABLE", "false", 1);
       continue;
     }
     if (a == "--socket" && i + 1 < argc) {

@@ -1,5 +1,6 @@
 #include "host/session.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "host/context_worker.h"
@@ -13,6 +14,18 @@ void log(const std::string& message) {
 }
 
 namespace {
+
+// What a pbuffer surface of this config takes: its color, depth and stencil bits a pixel,
+// every sample.
+int64_t surface_bytes(EGLDisplay display, EGLConfig config, EGLint width, EGLint height) {
+  EGLint color = 32, depth = 0, stencil = 0, samples = 0;
+  eglGetConfigAttrib(display, config, EGL_BUFFER_SIZE, &color);
+  eglGetConfigAttrib(display, config, EGL_DEPTH_SIZE, &depth);
+  eglGetConfigAttrib(display, config, EGL_STENCIL_SIZE, &stencil);
+  eglGetConfigAttrib(display, config, EGL_SAMPLES, &samples);
+  const int64_t bits = int64_t{color} + depth + stencil;
+  return int64_t{width} * height * std::max<EGLint>(samples, 1) * ((bits + 7) / 8);
+}
 
 std::vector<uint8_t> status_only(EGLint status) {
   wire::MessageWriter w;
@@ -50,8 +63,10 @@ EGLint Session::create_image(EGLContext context, uint64_t guest_id, EGLenum targ
     std::lock_guard lock(mutex_);
     if (guest_id == 0 || images_.count(guest_id)) return EGL_BAD_ALLOC;
   }
+  if (!quota_->reserve_objects(1)) return EGL_BAD_ALLOC;
   EGLImage image = backend_.create_image(context, target, buffer, attribs);
   if (image == EGL_NO_IMAGE) {
+    quota_->release_objects(1);
     const EGLint status = eglGetError();
     return status == EGL_SUCCESS ? EGL_BAD_PARAMETER : status;
   }
@@ -153,15 +168,29 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         else if (id == 0 || surfaces_.count(id))
           status = EGL_BAD_ALLOC;
       }
+      if (status == EGL_SUCCESS && !quota_->reserve_objects(1)) status = EGL_BAD_ALLOC;
       if (status == EGL_SUCCESS) {
         s = eglCreatePbufferSurface(display(), c, attribs.data());
-        if (s == EGL_NO_SURFACE) {
-          status = eglGetError();
-        } else {
+        int64_t bytes = 0;
+        if (s != EGL_NO_SURFACE) {
           eglQuerySurface(display(), s, EGL_WIDTH, &width);
           eglQuerySurface(display(), s, EGL_HEIGHT, &height);
+          bytes = surface_bytes(display(), c, width, height);
+        }
+        if (s == EGL_NO_SURFACE) {
+          status = eglGetError();
+          quota_->release_objects(1);
+        } else if (!quota_->reserve_memory(bytes)) {
+          // Past the session's memory: as an EGL that cannot allocate the surface.
+          eglDestroySurface(display(), s);
+          s = EGL_NO_SURFACE;
+          width = height = 0;
+          status = EGL_BAD_ALLOC;
+          quota_->release_objects(1);
+        } else {
           std::lock_guard lock(mutex_);
           surfaces_[id] = s;
+          surface_bytes_[id] = bytes;
         }
       }
       wire::MessageWriter w;
@@ -183,6 +212,9 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         if (it != surfaces_.end()) {
           s = it->second;
           surfaces_.erase(it);
+          quota_->release_memory(surface_bytes_[id]);
+          quota_->release_objects(1);
+          surface_bytes_.erase(id);
         }
       }
       if (s != EGL_NO_SURFACE) eglDestroySurface(display(), s);
@@ -202,6 +234,10 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         return send(status_only(EGL_BAD_MATCH));
       EGLConfig c = config == UINT32_MAX ? EGL_NO_CONFIG_KHR : backend_.config(config);
       if (id == 0 || contexts_.count(id)) return send(status_only(EGL_BAD_MATCH));
+      // Each context is a host thread and a stream region: past the session's quota, as an
+      // EGL out of memory.
+      if (static_cast<int64_t>(contexts_.size()) >= quota_->limits().session_contexts)
+        return send(status_only(EGL_BAD_ALLOC));
       if (config != UINT32_MAX && !c) return send(status_only(EGL_BAD_CONFIG));
       // A share context must be one of this session's (never another guest's).
       ContextWorker* shared_with = nullptr;
@@ -244,6 +280,7 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         if (it != images_.end()) {
           image = it->second;
           images_.erase(it);
+          quota_->release_objects(1);
         }
       }
       if (image != EGL_NO_IMAGE) backend_.destroy_image(image);

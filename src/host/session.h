@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "host/backend/egl_backend.h"
+#include "host/quota.h"
 #include "transport/channel.h"
 
 namespace gfxrelay::host {
@@ -28,6 +29,8 @@ class Session {
   bool finished() const { return finished_; }
 
   uint64_t id() const { return id_; }
+  // What the session holds of the host against its quotas (shared with its contexts' groups).
+  const std::shared_ptr<SessionQuota>& quota() const { return quota_; }
   EGLDisplay display() const { return backend_.display(); }
   EGLSurface surface(uint32_t guest_id);
   EGLImage egl_image(uint64_t guest_id);
@@ -42,8 +45,10 @@ class Session {
   uint64_t id_;
   std::unique_ptr<transport::HostChannel> channel_;
   EglBackend& backend_;
+  std::shared_ptr<SessionQuota> quota_ = std::make_shared<SessionQuota>();
   std::mutex mutex_;  // surfaces_ and images_ (workers look them up)
   std::map<uint32_t, EGLSurface> surfaces_;
+  std::map<uint32_t, int64_t> surface_bytes_;  // what each surface counts in quota_
   std::map<uint64_t, EGLImage> images_;
   std::map<uint32_t, std::unique_ptr<ContextWorker>> contexts_;
   std::string end_reason_;

@@ -102,14 +102,15 @@ struct Harness {
 
 }  // namespace
 
-// Fresh contexts every this many inputs: objects the inputs create are never deleted, and
-// without a quota (docs/security.md) they would grow the process without bound.
+// Fresh contexts every this many inputs: objects the inputs create are rarely deleted, and
+// would fill the session's quotas (then every new object is refused).
 constexpr int kInputsPerContext = 2000;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // Images and buffers up to 256 MiB (the host's quota; 4 GiB by default): a few of those stay
-  // inside the run's memory limit.
+  // Images and buffers up to 256 MiB, 1 GiB in all (the host's quotas; 4 and 8 GiB by
+  // default): what the driver allocates stays inside the run's memory limit.
   setenv("GFXRELAY_MAX_ALLOCATION", "256M", 0);
+  setenv("GFXRELAY_SESSION_MEMORY", "1G", 0);
   return 0;
 }
 

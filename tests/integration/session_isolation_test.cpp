@@ -77,6 +77,48 @@ TEST(SessionIsolation, NamesOfAnotherSessionAreOutOfReach) {
   EXPECT_FALSE(other.closed());
 }
 
+// The malformed corpus' "wrong context": another session's context and surface named. Ids are
+// per session, so they are unknown here (EGL_BAD_CONTEXT, EGL_BAD_SURFACE, as EGL answers for a
+// handle it never gave): an error to the guest, not the end of its session, and the owner's
+// context and surface are untouched. (Another session's GL names: the test above.)
+TEST(SessionIsolation, WrongContextIsAnErrorAndTouchesNothing) {
+  Server server;
+  RawGuest owner(server.path());
+  RawGuest other(server.path());
+  ASSERT_EQ(owner.create_context(3, 2), 0x3000u);  // shares with the owner's context 2
+  ASSERT_TRUE(owner.make_current());
+  ASSERT_TRUE(other.make_current());
+  EXPECT_EQ(other.request_id(wire::Control::kDestroyContext, 3), 0x3006u /* EGL_BAD_CONTEXT */);
+  EXPECT_EQ(other.request_id(wire::Control::kDestroySurface, 5), 0x300Du /* EGL_BAD_SURFACE */);
+  other.command(Op::gfxrelay_MakeCurrent, {5, 5, 0, 0});  // a surface it does not have
+  ASSERT_TRUE(other.wait_reply());
+  EXPECT_EQ(other.reply_word(0), 0x300Du /* EGL_BAD_SURFACE */);
+  std::vector<uint8_t> pixels;
+  ASSERT_TRUE(other.clear_and_read(0, 0, 1, &pixels));
+  EXPECT_EQ(pixels[2], 255);
+  ASSERT_TRUE(owner.clear_and_read(0, 1, 0, &pixels));
+  EXPECT_EQ(pixels[1], 255);
+  EXPECT_EQ(owner.request_id(wire::Control::kDestroyContext, 3), 0x3000u) << "still there";
+  EXPECT_FALSE(owner.closed());
+  EXPECT_FALSE(other.closed());
+}
+
+// An enabled array with no buffer behind it would make GL read host memory at whatever pointer
+// the array has (here null plus 2^28 vertices of 16 bytes). The host disables such arrays
+// before a draw: the draw gets GL_INVALID_OPERATION, and the session goes on.
+TEST(SessionIsolation, ArraysWithoutBuffersAreNeverRead) {
+  Server server;
+  RawGuest g(server.path());
+  ASSERT_TRUE(g.make_current());
+  g.command(Op::glEnableVertexAttribArray, {0});
+  g.command(Op::glDrawArrays, {GL_POINTS, 1u << 28, 1});
+  EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_INVALID_OPERATION));
+  std::vector<uint8_t> pixels;
+  ASSERT_TRUE(g.clear_and_read(0, 1, 0, &pixels));
+  EXPECT_EQ(pixels[1], 255);
+  EXPECT_FALSE(g.closed());
+}
+
 // Guests that stop mid-message or never read their replies stall only themselves: one sends
 // half a control message header and waits, one sends Hello and never reads the answer, one
 // fills its ring with commands whose replies it never reads; a fourth guest connects after

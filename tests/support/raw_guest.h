@@ -145,6 +145,33 @@ class RawGuest {
     return reply;
   }
 
+  // glGetError's answer (0xFFFFFFFF if the host did not reply).
+  uint32_t gl_error() {
+    command(wire::Op::glGetError, {});
+    return wait_reply() ? reply_word(0) : 0xFFFFFFFFu;
+  }
+
+  // kCreateContext of an OpenGL ES 3 context with this id and no config, sharing with `share`
+  // (0: none); the host's EGL status.
+  uint32_t create_context(uint32_t id, uint32_t share = 0) {
+    wire::MessageWriter w;
+    w.put<uint32_t>(id);
+    w.put<uint32_t>(UINT32_MAX);  // no config
+    w.put<uint32_t>(share);
+    w.put<uint32_t>(0x30A0);  // EGL_OPENGL_ES_API
+    w.put<uint32_t>(1);
+    for (int32_t v : {0x3098 /* EGL_CONTEXT_MAJOR_VERSION */, 3}) w.put(v);
+    transport::ShmRegion region;
+    return wire::load<uint32_t>(request(wire::Control::kCreateContext, w, &region).data());
+  }
+  // A control message whose payload is one u32 id (kDestroyContext, kDestroySurface, ...); the
+  // host's EGL status.
+  uint32_t request_id(wire::Control op, uint32_t id) {
+    wire::MessageWriter w;
+    w.put<uint32_t>(id);
+    return wire::load<uint32_t>(request(op, w).data());
+  }
+
   // Sends a control message with a u32 payload; whether the host answered it (false with the
   // host's reason, or the transport's error, in *error).
   bool request_ok(wire::Control op, std::string* error) {

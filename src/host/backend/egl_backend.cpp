@@ -3,6 +3,7 @@
 #include <epoxy/gl.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -68,6 +69,11 @@ EglBackend::~EglBackend() {
 }
 
 bool EglBackend::open(std::string* error) {
+  // Mesa's shader cache off unless the environment says otherwise: with it, Mesa 22.3 defers
+  // compiling a shader it has seen before to link time, and a guest that compiles the same
+  // shaders twice could make glLinkProgram read freed memory (fuzz_decoder's finding 8,
+  // docs/security.md). Set before the driver loads; other drivers ignore it.
+  setenv("MESA_SHADER_CACHE_DISABLE", "true", 0);
   const char* client = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
   // A GPU device first; Mesa's software device or surfaceless platform where there is none.
   if (has_extension(client, "EGL_EXT_platform_device")) {

@@ -27,11 +27,26 @@ bool NameMap::add(GLuint guest, GLuint host) {
   host_to_guest_[host] = guest;
   return true;
 }
-void NameMap::remove(GLuint guest) {
+GLuint NameMap::remove(GLuint guest) {
   auto it = guest_to_host_.find(guest);
-  if (it == guest_to_host_.end()) return;
-  host_to_guest_.erase(it->second);
+  if (it == guest_to_host_.end()) return 0;
+  const GLuint host = it->second;
+  host_to_guest_.erase(host);
   guest_to_host_.erase(it);
+  return host;
+}
+
+static size_t count_names(const std::array<NameMap, 16>& maps) {
+  size_t n = 0;
+  for (const NameMap& m : maps) n += m.all().size();
+  return n;
+}
+
+HostShareGroup::~HostShareGroup() {
+  int64_t bytes = 0;
+  for (const auto& [key, held] : allocations) bytes += held;
+  quota->release_memory(bytes);
+  quota->release_objects(static_cast<int64_t>(count_names(maps) + syncs.size()));
 }
 
 namespace {
@@ -63,6 +78,10 @@ GLuint generate_host_name(ObjectKind kind) {
 HostContext::HostContext(std::shared_ptr<HostShareGroup> group)
     : group_(group ? std::move(group) : std::make_shared<HostShareGroup>()) {}
 
+HostContext::~HostContext() {
+  quota().release_objects(static_cast<int64_t>(count_names(maps_)));
+}
+
 HostContext::LockedMap HostContext::names(ObjectKind kind) {
   const auto k = static_cast<size_t>(kind);
   if (gl::shared_kind(kind)) return {group_->maps[k], std::unique_lock(group_->mutex)};
@@ -83,8 +102,16 @@ GLuint HostContext::bind_name(ObjectKind kind, uint64_t guest) {
   LockedMap m = names(kind);
   GLuint host = m.map.to_host(static_cast<GLuint>(guest));
   if (!host) {
+    // A name made by binding it counts against the session's objects like a generated one.
+    if (!quota().reserve_objects(1)) {
+      record_error(GL_OUT_OF_MEMORY);
+      return kUnknownName;
+    }
     host = generate_host_name(kind);
-    if (!host) return kUnknownName;
+    if (!host) {
+      quota().release_objects(1);
+      return kUnknownName;
+    }
     m.map.add(static_cast<GLuint>(guest), host);
   }
   return host;
@@ -107,7 +134,9 @@ bool HostContext::add_names(ObjectKind kind, const Blob& guest, const std::vecto
 }
 
 void HostContext::add_name(ObjectKind kind, uint64_t guest, GLuint host) {
-  if (guest <= UINT32_MAX && host) names(kind).map.add(static_cast<GLuint>(guest), host);
+  // The decoder reserved one object for it (Decoding::objects_allowed).
+  if (guest > UINT32_MAX || !host || !names(kind).map.add(static_cast<GLuint>(guest), host))
+    quota().release_objects(1);
 }
 
 std::vector<GLuint> HostContext::host_names(ObjectKind kind, const Blob& guest) {
@@ -125,8 +154,22 @@ std::vector<GLuint> HostContext::host_names(ObjectKind kind, const Blob& guest) 
 void HostContext::remove_names(ObjectKind kind, const Blob& guest) {
   const auto* g = static_cast<const uint8_t*>(guest.data);
   LockedMap m = names(kind);
-  for (size_t i = 0; i < guest.length / sizeof(GLuint); ++i)
-    m.map.remove(wire::load<uint32_t>(g + 4 * i));
+  int64_t removed = 0, bytes = 0;
+  for (size_t i = 0; i < guest.length / sizeof(GLuint); ++i) {
+    const GLuint host = m.map.remove(wire::load<uint32_t>(g + 4 * i));
+    if (!host) continue;
+    ++removed;
+    // What the object held (shared kinds only: the group's lock is held).
+    if (!gl::shared_kind(kind)) continue;
+    auto& held = group_->allocations;
+    auto it = held.lower_bound({kind, host, 0});
+    while (it != held.end() && std::get<0>(it->first) == kind && std::get<1>(it->first) == host) {
+      bytes += it->second;
+      it = held.erase(it);
+    }
+  }
+  quota().release_objects(removed);
+  quota().release_memory(bytes);
 }
 
 GLsync HostContext::sync_object(uint64_t guest) {
@@ -137,10 +180,15 @@ GLsync HostContext::sync_object(uint64_t guest) {
 }
 
 void HostContext::add_sync(uint64_t guest, GLsync sync) {
-  if (!sync) return;
+  // The decoder reserved one object for it (Decoding::objects_allowed).
+  if (!sync) {
+    quota().release_objects(1);
+    return;
+  }
   std::unique_lock lock(group_->mutex);
   if (group_->syncs.emplace(guest, sync).second) return;
   lock.unlock();
+  quota().release_objects(1);
   glDeleteSync(sync);  // the guest reused an id: keep the first, leak nothing
 }
 
@@ -150,6 +198,7 @@ GLsync HostContext::remove_sync(uint64_t guest) {
   if (it == group_->syncs.end()) return nullptr;
   GLsync sync = it->second;
   group_->syncs.erase(it);
+  quota().release_objects(1);
   return sync;
 }
 
@@ -403,24 +452,36 @@ HostLimits host_limits() {
     l.max_allocation_bytes = bytes;
   if (const int64_t vertices = size_from_environment("GFXRELAY_MAX_DRAW_VERTICES"); vertices > 0)
     l.max_draw_vertices = vertices;
+  if (const int64_t bytes = size_from_environment("GFXRELAY_SESSION_MEMORY"); bytes > 0)
+    l.session_memory_bytes = bytes;
+  if (const int64_t objects = size_from_environment("GFXRELAY_SESSION_OBJECTS"); objects > 0)
+    l.session_objects = objects;
+  if (const int64_t contexts = size_from_environment("GFXRELAY_SESSION_CONTEXTS"); contexts > 0)
+    l.session_contexts = contexts;
   return l;
 }
 
 bool Decoding::allocation_allowed(int64_t bytes) {
-  if (bytes <= ctx.limits.max_allocation_bytes) return true;
+  if (bytes <= ctx.limits().max_allocation_bytes) return true;
   ctx.record_error(GL_OUT_OF_MEMORY);
   return false;
 }
 
 bool Decoding::draw_allowed(int64_t count, int64_t instances) {
   if (count <= 0 || instances <= 0) return true;  // GL's own error, or nothing to draw
-  if (count <= ctx.limits.max_draw_vertices / instances) return true;
+  if (count <= ctx.limits().max_draw_vertices / instances) return true;
   ctx.record_error(GL_OUT_OF_MEMORY);
   return false;
 }
 
 bool Decoding::object_count_allowed(int64_t count) {
-  if (count <= ctx.limits.max_objects_per_command) return true;
+  if (count <= ctx.limits().max_objects_per_command) return true;
+  ctx.record_error(GL_OUT_OF_MEMORY);
+  return false;
+}
+
+bool Decoding::objects_allowed(int64_t count) {
+  if (ctx.quota().reserve_objects(count)) return true;
   ctx.record_error(GL_OUT_OF_MEMORY);
   return false;
 }

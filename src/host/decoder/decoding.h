@@ -15,9 +15,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
+#include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "gl_params_gen.h"
@@ -25,6 +28,7 @@
 #include "glcommon/objects.h"
 #include "glcommon/pixel_size.h"
 #include "glcommon/sizes.h"
+#include "host/quota.h"
 #include "opcodes_gen.h"
 #include "transport/shm_ring.h"
 #include "wire/wire.h"
@@ -45,7 +49,7 @@ class NameMap {
   GLuint to_host(GLuint guest) const;
   GLuint to_guest(GLuint host) const;
   bool add(GLuint guest, GLuint host);  // false if guest is already mapped
-  void remove(GLuint guest);
+  GLuint remove(GLuint guest);          // the host name it had, or 0
   bool contains(GLuint guest) const { return guest_to_host_.count(guest) != 0; }
   const std::unordered_map<GLuint, GLuint>& all() const { return guest_to_host_; }
 
@@ -103,34 +107,29 @@ class DebugLog {
 };
 
 // What the contexts of one EGL share group have in common on the host: the name maps of shared
-// kinds (gl::shared_kind) and the sync objects. Their workers run concurrently, hence the lock.
+// kinds (gl::shared_kind), the sync objects, and the memory their buffers, textures and
+// renderbuffers hold. Their workers run concurrently, hence the lock.
 struct HostShareGroup {
+  explicit HostShareGroup(std::shared_ptr<SessionQuota> session_quota = nullptr)
+      : quota(session_quota ? std::move(session_quota) : std::make_shared<SessionQuota>()) {}
+  ~HostShareGroup();  // gives what the group held back to the session's quota
+
+  const std::shared_ptr<SessionQuota> quota;  // the session's
   std::mutex mutex;
   std::array<NameMap, 16> maps;
   std::map<uint64_t, GLsync> syncs;
+  // Bytes of each allocation (AllocationKey: kind, host name, level and face or storage).
+  std::map<std::tuple<ObjectKind, GLuint, uint32_t>, int64_t> allocations;
 };
-
-// What one session may take of the host (docs/security.md, "Resources").
-struct HostLimits {
-  // The largest buffer or image one command may allocate: GFXRELAY_MAX_ALLOCATION (bytes, with
-  // an optional K, M or G), 4 GiB by default (an image counts 16 bytes a texel, so a 16384 x
-  // 16384 texture of any format passes).
-  int64_t max_allocation_bytes = int64_t{4} << 30;
-  // The most objects one command may create (Mesa allocates glGenLists' whole range at once).
-  int64_t max_objects_per_command = int64_t{1} << 20;
-  // The most vertices one draw may process (count times instances): GFXRELAY_MAX_DRAW_VERTICES,
-  // 2^28 by default (a draw of 1.5 billion keeps llvmpipe busy for minutes).
-  int64_t max_draw_vertices = int64_t{1} << 28;
-};
-// The limits as the environment sets them now (read once per context: HostContext::limits).
-HostLimits host_limits();
 
 // The host side of one guest GL context.
 class HostContext {
  public:
   // `group`: the share group of the context this one shares with, or null for a new group.
   explicit HostContext(std::shared_ptr<HostShareGroup> group = nullptr);
+  ~HostContext();  // gives the names only it held back to the session's quota
   const std::shared_ptr<HostShareGroup>& share_group() const { return group_; }
+  SessionQuota& quota() const { return *group_->quota; }
 
   GLuint host_name(ObjectKind kind, uint64_t guest);
   GLuint bind_name(ObjectKind kind, uint64_t guest);  // creates an object for a new name
@@ -153,6 +152,10 @@ class HostContext {
   void record_error(GLenum error) {
     if (pending_error == GL_NO_ERROR) pending_error = error;
   }
+  // Vertex arrays (host names; 0: the default one) whose enabled arrays all have buffers, as
+  // checked before a draw since the last command that could change that
+  // (disable_arrays_without_buffers).
+  std::unordered_set<GLuint> vertex_arrays_checked;
   std::vector<GLuint> client_array_buffers;  // by array slot; host-owned, never in a guest
                                              // name space
   uint32_t generic_array_slots = 0;          // GL_MAX_VERTEX_ATTRIBS
@@ -163,7 +166,7 @@ class HostContext {
   GLint largest_texture_dimension = 0;          // image_allocation_allowed's, 0 until first needed
   gl::ContextApi api;                           // what the context is (read when first current)
   std::vector<bool> available_opcodes;          // the commands it has (empty until then)
-  const HostLimits limits = host_limits();      // read when the context is made, not per draw
+  const HostLimits& limits() const { return quota().limits(); }  // the session's
   // Whether the context has this GL command (hand-written decoders that call GL functions
   // the opcode gate does not cover; libepoxy aborts on a call the context lacks).
   bool has(wire::Op op) const {
@@ -268,6 +271,30 @@ bool call_checked(HostContext& ctx, Call call) {
   return error == GL_NO_ERROR;
 }
 
+// A buffer, image or storage a command is about to make the host GL allocate (the generator
+// fills one in for each such command, from the parameters the command has): it counts against
+// the session's memory quota from before the call until the object is deleted or re-specified.
+struct Allocation {
+  ObjectKind kind = ObjectKind::kNone;  // kBuffer, kTexture or kRenderbuffer
+  GLenum target = 0;                    // the binding point, where the command names no object
+  bool named = false;                   // the command names the object (object: its host name)
+  GLuint object = 0;
+  int64_t level = 0;
+  int64_t levels = 0;  // glTex*Storage*: all its levels at once
+  GLenum internalformat = 0, format = 0, type = 0;
+  int64_t width = 1, height = 1, depth = 1, samples = 1;
+  std::optional<int64_t> bytes;  // what the command gives: a buffer's or compressed image's size
+
+  // Set by Decoding::begin_allocation.
+  bool tracked = false;
+  std::tuple<ObjectKind, GLuint, uint32_t> key;
+  int64_t total = 0;     // bytes the object's entry will hold
+  int64_t reserved = 0;  // added to the session's memory before the call (negative: to give)
+};
+
+// The binding that names the buffer bound to `target` (glGetIntegerv's), or 0.
+GLenum buffer_binding(GLenum target);
+
 // One command being decoded.
 struct Decoding {
   HostContext& ctx;
@@ -315,6 +342,16 @@ struct Decoding {
   // Whether one command may make the host GL allocate `count` objects at once (glGenLists'
   // range): at most HostLimits::max_objects_per_command, else GL_OUT_OF_MEMORY.
   bool object_count_allowed(int64_t count);
+  // Reserves `count` objects of the session's quota for names about to be created; past it,
+  // GL_OUT_OF_MEMORY and false (the caller does not create them).
+  bool objects_allowed(int64_t count);
+  // Before an allocating command: the per-command limits (allocation_allowed and
+  // image_allocation_allowed), then the session's memory quota. False: the command must not
+  // run (GL_OUT_OF_MEMORY or GL_INVALID_VALUE recorded). Errors already pending in the host GL
+  // are moved to the context's first, so end_allocation sees only the command's own.
+  bool begin_allocation(Allocation& a);
+  // After the command: keeps what it allocated if GL took it, else gives the reservation back.
+  void end_allocation(const Allocation& a);
 
   size_t output_count(int64_t n, size_t element_bytes) const {
     return std::min(elements(n), region.reply().size() / element_bytes);
@@ -333,6 +370,15 @@ struct Decoding {
 // The generated dispatch: decodes and executes one command. False ends the session.
 namespace gles {
 bool dispatch(uint32_t opcode, Decoding& d);
-}
+
+// Before a command that reads vertex arrays (draws, glArrayElement): GL reads an enabled array
+// with no buffer bound from client memory, at whatever pointer was left there (an offset whose
+// buffer was deleted, or null plus the first vertex): host memory. The guest's own client
+// arrays always have a buffer (gfxrelay_ClientArrays), so such an array is a hostile or broken
+// guest's: it is disabled and the command gets GL_INVALID_OPERATION (natively the program would
+// read garbage or crash). Checks the current vertex array once until
+// HostContext::vertex_arrays_checked is cleared.
+void disable_arrays_without_buffers(HostContext& ctx);
+}  // namespace gles
 
 }  // namespace gfxrelay::host

@@ -82,6 +82,67 @@ bool has_fixed_function_arrays(const HostContext& ctx) {
   return !ctx.api.es && !ctx.api.core_profile;
 }
 
+// Disables an enabled array with no buffer behind it; true if it was one.
+template <typename Enabled, typename Buffer, typename Disable>
+bool disable_if_bufferless(Enabled enabled, Buffer buffer, Disable disable) {
+  if (!enabled() || buffer() != 0) return false;
+  disable();
+  return true;
+}
+
+}  // namespace
+
+void disable_arrays_without_buffers(HostContext& ctx) {
+  GLint vertex_array = 0;
+  if (ctx.has(wire::Op::glBindVertexArray)) glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vertex_array);
+  if (!ctx.vertex_arrays_checked.insert(static_cast<GLuint>(vertex_array)).second) return;
+  if (ctx.client_array_buffers.empty()) client_array_buffer(ctx, 0);  // reads the attribute count
+  bool disabled = false;
+  for (GLuint i = 0; i < ctx.generic_array_slots; ++i) {
+    disabled |= disable_if_bufferless(
+        [i] {
+          GLint on = 0;
+          glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_ENABLED, &on);
+          return on != 0;
+        },
+        [i] {
+          GLint buffer = 0;
+          glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_BUFFER_BINDING, &buffer);
+          return buffer;
+        },
+        [i] { glDisableVertexAttribArray(i); });
+  }
+  if (has_fixed_function_arrays(ctx)) {
+    auto check = [&](GLenum array, GLenum binding) {
+      disabled |= disable_if_bufferless([array] { return glIsEnabled(array) != GL_FALSE; },
+                                        [binding] {
+                                          GLint buffer = 0;
+                                          glGetIntegerv(binding, &buffer);
+                                          return buffer;
+                                        },
+                                        [array] { glDisableClientState(array); });
+    };
+    check(GL_VERTEX_ARRAY, GL_VERTEX_ARRAY_BUFFER_BINDING);
+    check(GL_NORMAL_ARRAY, GL_NORMAL_ARRAY_BUFFER_BINDING);
+    check(GL_COLOR_ARRAY, GL_COLOR_ARRAY_BUFFER_BINDING);
+    check(GL_SECONDARY_COLOR_ARRAY, GL_SECONDARY_COLOR_ARRAY_BUFFER_BINDING);
+    check(GL_FOG_COORD_ARRAY, GL_FOG_COORD_ARRAY_BUFFER_BINDING);
+    check(GL_INDEX_ARRAY, GL_INDEX_ARRAY_BUFFER_BINDING);
+    check(GL_EDGE_FLAG_ARRAY, GL_EDGE_FLAG_ARRAY_BUFFER_BINDING);
+    GLint active = GL_TEXTURE0, units = 0;
+    glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
+    glGetIntegerv(GL_MAX_TEXTURE_COORDS, &units);
+    for (GLint unit = 0; unit < std::min(units, 32); ++unit) {
+      glClientActiveTexture(GL_TEXTURE0 + unit);
+      check(GL_TEXTURE_COORD_ARRAY, GL_TEXTURE_COORD_ARRAY_BUFFER_BINDING);
+    }
+    glClientActiveTexture(active);
+  }
+  if (disabled) ctx.record_error(GL_INVALID_OPERATION);
+}
+
+namespace {
+
 // glVertexAttrib*Pointer and gl*Pointer: index, size, type, normalized, stride, client flag,
 // u64 offset. `fixed_slot` is the fixed-function array of the command, or kClientArraySlots
 // for the generic ones, whose index is on the wire.

@@ -676,42 +676,6 @@ bool map_for_guest(Decoding& d, Map map, Unmap unmap, bool* was_mapped) {
   return true;
 }
 
-// The binding that names the buffer mapped through `target`.
-GLenum buffer_binding(GLenum target) {
-  switch (target) {
-    case GL_ARRAY_BUFFER:
-      return GL_ARRAY_BUFFER_BINDING;
-    case GL_ELEMENT_ARRAY_BUFFER:
-      return GL_ELEMENT_ARRAY_BUFFER_BINDING;
-    case GL_PIXEL_PACK_BUFFER:
-      return GL_PIXEL_PACK_BUFFER_BINDING;
-    case GL_PIXEL_UNPACK_BUFFER:
-      return GL_PIXEL_UNPACK_BUFFER_BINDING;
-    case GL_COPY_READ_BUFFER:
-      return GL_COPY_READ_BUFFER_BINDING;
-    case GL_COPY_WRITE_BUFFER:
-      return GL_COPY_WRITE_BUFFER_BINDING;
-    case GL_UNIFORM_BUFFER:
-      return GL_UNIFORM_BUFFER_BINDING;
-    case GL_TRANSFORM_FEEDBACK_BUFFER:
-      return GL_TRANSFORM_FEEDBACK_BUFFER_BINDING;
-    case GL_SHADER_STORAGE_BUFFER:
-      return GL_SHADER_STORAGE_BUFFER_BINDING;
-    case GL_ATOMIC_COUNTER_BUFFER:
-      return GL_ATOMIC_COUNTER_BUFFER_BINDING;
-    case GL_DRAW_INDIRECT_BUFFER:
-      return GL_DRAW_INDIRECT_BUFFER_BINDING;
-    case GL_DISPATCH_INDIRECT_BUFFER:
-      return GL_DISPATCH_INDIRECT_BUFFER_BINDING;
-    case GL_TEXTURE_BUFFER:
-      return GL_TEXTURE_BUFFER_BINDING;
-    case GL_QUERY_BUFFER:
-      return GL_QUERY_BUFFER_BINDING;
-    default:
-      return 0;
-  }
-}
-
 // Replies with the guest name of the mapped buffer (0: GL refused the mapping).
 bool decode_glMapBufferRange(Decoding& d) {
   if (d.size < 32) return d.fail("command too short");
