@@ -582,9 +582,11 @@ bool decode_glRenderMode(Decoding& d) {
 // the bound PIXEL_PACK_BUFFER or no blob; replies with the values when they come back. The
 // stipple is 32 x 32 bits under the pack modes; a map has GL_PIXEL_MAP_*_SIZE entries.
 template <typename T, typename Get>
-static bool get_pixel_state(Decoding& d, Get get) {
+static bool get_pixel_state(Decoding& d, Get get, bool stipple = false) {
   if (d.size < 16) return d.fail("command too short");
   const GLenum map = wire::load<uint32_t>(d.cmd + 8);
+  // The stipple's size comes from the pack modes alone (a map's would size its 128 bytes).
+  if (stipple && map != 0) return d.fail("glGetPolygonStipple with a pixel map");
   wire::Reader r(d.cmd + 16, d.size - 16);
   const bool pack_buffer = d.state().bound_buffer(GL_PIXEL_PACK_BUFFER_BINDING) != 0;
   Blob b = d.offset_or_plain_blob(r);  // an offset, or nothing
@@ -605,11 +607,14 @@ static bool get_pixel_state(Decoding& d, Get get) {
     return d.finish_reply(w);
   }
   size_t count = 0;
-  if (map == 0) {
+  if (stipple) {
     uint64_t bytes = 0;
-    count = gl::image_bytes(d.state().pack_store(), GL_COLOR_INDEX, GL_BITMAP, 32, 32, 1, &bytes)
-                ? static_cast<size_t>(bytes)
-                : 0;
+    if (!gl::image_bytes(d.state().pack_store(), GL_COLOR_INDEX, GL_BITMAP, 32, 32, 1, &bytes)) {
+      d.ctx.record_error(GL_INVALID_OPERATION);  // pack modes GL would not have taken
+      w.output(static_cast<const T*>(nullptr), 0);
+      return d.finish_reply(w);
+    }
+    count = static_cast<size_t>(bytes);
   } else {
     GLint n = 0;  // GL_PIXEL_MAP_x_SIZE is GL_PIXEL_MAP_x + 0x40 (table 23.17)
     if (map >= GL_PIXEL_MAP_I_TO_I && map <= GL_PIXEL_MAP_A_TO_A)
@@ -632,7 +637,8 @@ bool decode_glGetPixelMapusv(Decoding& d) {
   return get_pixel_state<GLushort>(d, [](GLenum m, GLushort* v) { glGetPixelMapusv(m, v); });
 }
 bool decode_glGetPolygonStipple(Decoding& d) {
-  return get_pixel_state<GLubyte>(d, [](GLenum, GLubyte* v) { glGetPolygonStipple(v); });
+  return get_pixel_state<GLubyte>(
+      d, [](GLenum, GLubyte* v) { glGetPolygonStipple(v); }, true);
 }
 
 // glMapBufferRange / glMapNamedBufferRange: u32 target (or buffer name), u32 access, u64
