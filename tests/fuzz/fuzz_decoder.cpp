@@ -2,8 +2,9 @@
 // The first input byte picks the context (even: OpenGL ES 3.2, odd: OpenGL 4.5 compatibility);
 // the rest is the stream, as the worker copies it out of the ring (a multiple of 8 bytes: the
 // tail is cut). Both contexts live for 2,000 inputs at a time (kInputsPerContext), current on
-// this thread, so GL state carries over from input to input as it does in a long session. A stream the worker refuses
-// is fine; a crash, a sanitizer report or a hang is a finding (tests/fuzz/README.md).
+// this thread, so GL state carries over from input to input as it does in a long session. A
+// stream the worker refuses is fine; a crash, a sanitizer report or a hang is a finding
+// (tests/fuzz/README.md).
 
 #include <cstdint>
 #include <cstdio>
