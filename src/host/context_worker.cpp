@@ -24,58 +24,6 @@ const std::vector<bool>& relay_opcodes_only() {
   return allowed;
 }
 
-// Commands that read vertex arrays, and those after which an enabled array may have no buffer
-// (gles::disable_arrays_without_buffers): enabling arrays, unbinding their buffers (deleting a
-// buffer unbinds it from the current vertex array; a vertex buffer binding of 0), restoring
-// them (glPopClientAttrib), a list that may enable them, names of vertex arrays reused.
-enum ArrayRole : uint8_t { kNoArrays = 0, kReadsArrays = 1, kChangesArrays = 2, kEnablesCap = 3 };
-
-const std::vector<ArrayRole>& array_roles() {
-  static const std::vector<ArrayRole> roles = [] {
-    std::vector<ArrayRole> v(wire::kOpcodeCount, kNoArrays);
-    for (uint32_t op = 0; op < wire::kOpcodeCount; ++op) {
-      const std::string_view name = wire::opcode_name(op);
-      auto any_prefix = [&](std::initializer_list<std::string_view> prefixes) {
-        for (std::string_view p : prefixes)
-          if (name.starts_with(p)) return true;
-        return false;
-      };
-      if ((name.starts_with("glDraw") &&
-           !any_prefix({"glDrawBuffer", "glDrawPixels", "glDrawTex"})) ||
-          name.starts_with("glMultiDraw") || name == "glArrayElement" ||
-          name == "glArrayElementEXT")
-        v[op] = kReadsArrays;
-      else if (any_prefix({"glEnableVertexAttribArray", "glEnableVertexArrayAttrib",
-                           "glEnableClientState", "glEnableVertexArrayEXT", "glInterleavedArrays",
-                           "glBindVertexBuffer", "glVertexArrayVertexBuffer",
-                           "glVertexAttribBinding", "glVertexArrayAttribBinding",
-                           "glVertexArrayBindVertexBuffer", "glVertexArrayVertexAttribBinding",
-                           "glDeleteBuffers", "glPopClientAttrib", "glDeleteVertexArrays",
-                           "glCallList"}))
-        v[op] = kChangesArrays;
-      else if (name == "glEnable" || name == "glEnablei" || name == "glEnableIndexedEXT")
-        v[op] = kEnablesCap;  // Mesa's glEnable takes the array caps too (compatibility)
-    }
-    return v;
-  }();
-  return roles;
-}
-
-bool is_array_cap(GLenum cap) {
-  switch (cap) {
-    case GL_VERTEX_ARRAY:
-    case GL_NORMAL_ARRAY:
-    case GL_COLOR_ARRAY:
-    case GL_SECONDARY_COLOR_ARRAY:
-    case GL_FOG_COORD_ARRAY:
-    case GL_INDEX_ARRAY:
-    case GL_EDGE_FLAG_ARRAY:
-    case GL_TEXTURE_COORD_ARRAY:
-      return true;
-    default:
-      return false;
-  }
-}
 }  // namespace
 
 ContextWorker::ContextWorker(Session& session, uint32_t id, EGLenum api, EGLContext context,
@@ -228,11 +176,7 @@ bool ContextWorker::decode_batch(std::span<const uint8_t> bytes, std::string* er
       continue;
     }
     if (opcode != wire::kOpcodePad) {
-      const ArrayRole role = array_roles()[opcode];
-      if (role == kReadsArrays) gles::disable_arrays_without_buffers(state_);
-      if (role == kChangesArrays || (role == kEnablesCap && size >= 12 &&
-                                     is_array_cap(wire::load<uint32_t>(bytes.data() + at + 8))))
-        state_.vertex_arrays_checked.clear();
+      gles::track_vertex_arrays(state_, opcode, bytes.subspan(at, size));
       Decoding d{state_, region_, *this, bytes.data() + at, size, {}, {}};
       if (!gles::dispatch(opcode, d)) {
         *error = std::string(wire::opcode_name(opcode)) + ": " + d.error;

@@ -113,6 +113,24 @@ TEST(SessionIsolation, ArraysWithoutBuffersAreNeverRead) {
   g.command(Op::glEnableVertexAttribArray, {0});
   g.command(Op::glDrawArrays, {GL_POINTS, 1u << 28, 1});
   EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_INVALID_OPERATION));
+  // Once the vertex array has been checked whole, an array enabled later is checked too.
+  g.command(Op::glDrawArrays, {GL_POINTS, 0, 1});
+  EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_NO_ERROR));
+  g.command(Op::glEnableVertexAttribArray, {1});
+  g.command(Op::glDrawArrays, {GL_POINTS, 1u << 28, 1});
+  EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_INVALID_OPERATION));
+  // An offset whose buffer is deleted: the attribute loses its buffer, the offset stays.
+  g.command(Op::glBindBuffer, {GL_ARRAY_BUFFER, 7});
+  g.command(Op::glBufferData, {GL_ARRAY_BUFFER, 0, 4096, 0, GL_STATIC_DRAW, 0, 0,
+                               static_cast<uint32_t>(wire::BlobMode::kNull)});
+  g.command(Op::glVertexAttribPointer, {2, 4, GL_FLOAT, 0, 0, 0, 0x1000, 0});
+  g.command(Op::glEnableVertexAttribArray, {2});
+  g.command(Op::glDrawArrays, {GL_POINTS, 0, 1});
+  EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_NO_ERROR));
+  g.raw(words({static_cast<uint32_t>(Op::glDeleteBuffers), 32, 1, 0, 4,
+               static_cast<uint32_t>(wire::BlobMode::kInline), 7, 0}));
+  g.command(Op::glDrawArrays, {GL_POINTS, 1u << 28, 1});
+  EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_INVALID_OPERATION));
   std::vector<uint8_t> pixels;
   ASSERT_TRUE(g.clear_and_read(0, 1, 0, &pixels));
   EXPECT_EQ(pixels[1], 255);

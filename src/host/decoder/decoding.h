@@ -152,10 +152,14 @@ class HostContext {
   void record_error(GLenum error) {
     if (pending_error == GL_NO_ERROR) pending_error = error;
   }
-  // Vertex arrays (host names; 0: the default one) whose enabled arrays all have buffers, as
-  // checked before a draw since the last command that could change that
-  // (disable_arrays_without_buffers).
-  std::unordered_set<GLuint> vertex_arrays_checked;
+  // What gles::track_vertex_arrays knows: vertex arrays (host names; 0: the default one) whose
+  // enabled arrays all had buffers when last checked, and the arrays enabled since, to check
+  // before the next command that reads arrays.
+  struct ArrayCheck {
+    std::unordered_set<GLuint> checked;
+    std::vector<GLuint> generic;                  // attribute indices
+    std::vector<std::pair<GLenum, GLint>> fixed;  // fixed-function array, client texture unit
+  } array_check;
   std::vector<GLuint> client_array_buffers;  // by array slot; host-owned, never in a guest
                                              // name space
   uint32_t generic_array_slots = 0;          // GL_MAX_VERTEX_ATTRIBS
@@ -371,14 +375,15 @@ struct Decoding {
 namespace gles {
 bool dispatch(uint32_t opcode, Decoding& d);
 
-// Before a command that reads vertex arrays (draws, glArrayElement): GL reads an enabled array
-// with no buffer bound from client memory, at whatever pointer was left there (an offset whose
-// buffer was deleted, or null plus the first vertex): host memory. The guest's own client
-// arrays always have a buffer (gfxrelay_ClientArrays), so such an array is a hostile or broken
-// guest's: it is disabled and the command gets GL_INVALID_OPERATION (natively the program would
-// read garbage or crash). Checks the current vertex array once until
-// HostContext::vertex_arrays_checked is cleared.
-void disable_arrays_without_buffers(HostContext& ctx);
+// Called before each command: GL reads an enabled array with no buffer bound from client
+// memory, at whatever pointer was left there (an offset whose buffer was deleted, or null plus
+// the first vertex): host memory. The guest's own client arrays always have a buffer
+// (gfxrelay_ClientArrays), so such an array is a hostile or broken guest's: before a command
+// that reads arrays (draws, glArrayElement) it is disabled and the command gets
+// GL_INVALID_OPERATION (natively the program would read garbage or crash). A vertex array is
+// checked whole once, then only the arrays enabled since, until a command that may change it
+// otherwise (deleting or unbinding buffers, glPopClientAttrib, glCallList, ...).
+void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint8_t> command);
 }  // namespace gles
 
 }  // namespace gfxrelay::host

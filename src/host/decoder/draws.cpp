@@ -82,62 +82,169 @@ bool has_fixed_function_arrays(const HostContext& ctx) {
   return !ctx.api.es && !ctx.api.core_profile;
 }
 
-// Disables an enabled array with no buffer behind it; true if it was one.
-template <typename Enabled, typename Buffer, typename Disable>
-bool disable_if_bufferless(Enabled enabled, Buffer buffer, Disable disable) {
-  if (!enabled() || buffer() != 0) return false;
-  disable();
+// Disables generic attribute `i` if it is enabled with no buffer behind it; true if it was.
+bool disable_bufferless_attribute(GLuint i) {
+  GLint on = 0, buffer = 0;
+  glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_ENABLED, &on);
+  if (!on) return false;
+  glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_BUFFER_BINDING, &buffer);
+  if (buffer) return false;
+  glDisableVertexAttribArray(i);
   return true;
+}
+
+// The buffer binding that goes with a fixed-function array; 0 for other enums.
+GLenum fixed_array_binding(GLenum array) {
+  switch (array) {
+    case GL_VERTEX_ARRAY:
+      return GL_VERTEX_ARRAY_BUFFER_BINDING;
+    case GL_NORMAL_ARRAY:
+      return GL_NORMAL_ARRAY_BUFFER_BINDING;
+    case GL_COLOR_ARRAY:
+      return GL_COLOR_ARRAY_BUFFER_BINDING;
+    case GL_SECONDARY_COLOR_ARRAY:
+      return GL_SECONDARY_COLOR_ARRAY_BUFFER_BINDING;
+    case GL_FOG_COORD_ARRAY:
+      return GL_FOG_COORD_ARRAY_BUFFER_BINDING;
+    case GL_INDEX_ARRAY:
+      return GL_INDEX_ARRAY_BUFFER_BINDING;
+    case GL_EDGE_FLAG_ARRAY:
+      return GL_EDGE_FLAG_ARRAY_BUFFER_BINDING;
+    case GL_TEXTURE_COORD_ARRAY:
+      return GL_TEXTURE_COORD_ARRAY_BUFFER_BINDING;
+    default:
+      return 0;
+  }
+}
+
+// The same for a fixed-function array (texture coordinates: of the client-active unit).
+bool disable_bufferless_fixed_array(GLenum array) {
+  if (!glIsEnabled(array)) return false;
+  GLint buffer = 0;
+  glGetIntegerv(fixed_array_binding(array), &buffer);
+  if (buffer) return false;
+  glDisableClientState(array);
+  return true;
+}
+
+// disable_bufferless_fixed_array with texture unit `unit` client-active for texture
+// coordinates.
+bool disable_bufferless_fixed_array(GLenum array, GLint unit) {
+  if (array != GL_TEXTURE_COORD_ARRAY) return disable_bufferless_fixed_array(array);
+  GLint active = GL_TEXTURE0;
+  glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
+  if (active != GL_TEXTURE0 + unit) glClientActiveTexture(GL_TEXTURE0 + unit);
+  const bool disabled = disable_bufferless_fixed_array(array);
+  if (active != GL_TEXTURE0 + unit) glClientActiveTexture(active);
+  return disabled;
+}
+
+// Every array of the current vertex array.
+bool disable_all_bufferless_arrays(HostContext& ctx) {
+  if (ctx.client_array_buffers.empty()) client_array_buffer(ctx, 0);  // reads the attribute count
+  bool disabled = false;
+  for (GLuint i = 0; i < ctx.generic_array_slots; ++i) disabled |= disable_bufferless_attribute(i);
+  if (!has_fixed_function_arrays(ctx)) return disabled;
+  for (GLenum array : {GL_VERTEX_ARRAY, GL_NORMAL_ARRAY, GL_COLOR_ARRAY, GL_SECONDARY_COLOR_ARRAY,
+                       GL_FOG_COORD_ARRAY, GL_INDEX_ARRAY, GL_EDGE_FLAG_ARRAY})
+    disabled |= disable_bufferless_fixed_array(array);
+  GLint units = 0;
+  glGetIntegerv(GL_MAX_TEXTURE_COORDS, &units);
+  for (GLint unit = 0; unit < std::min(units, 32); ++unit)
+    disabled |= disable_bufferless_fixed_array(GL_TEXTURE_COORD_ARRAY, unit);
+  return disabled;
+}
+
+// What a command does to vertex arrays (track_vertex_arrays), from its name.
+enum class ArrayRole : uint8_t {
+  kNone,
+  kReads,           // draws, glArrayElement
+  kEnablesGeneric,  // glEnableVertexAttribArray(index): that attribute of the current array
+  kEnablesFixed,    // glEnableClientState(array), glEnable of an array: that array
+  kBindsArray,      // glBindVertexArray
+  kChangesAny,      // anything else that may leave an enabled array without a buffer, in the
+                    // current vertex array or another: all are checked again
+};
+
+const std::vector<ArrayRole>& array_roles() {
+  static const std::vector<ArrayRole> roles = [] {
+    std::vector<ArrayRole> v(wire::kOpcodeCount, ArrayRole::kNone);
+    for (uint32_t op = 0; op < wire::kOpcodeCount; ++op) {
+      const std::string_view name = wire::opcode_name(op);
+      auto starts = [&](std::initializer_list<std::string_view> prefixes) {
+        return std::any_of(prefixes.begin(), prefixes.end(),
+                           [&](std::string_view p) { return name.starts_with(p); });
+      };
+      if ((starts({"glDraw"}) && !starts({"glDrawBuffer", "glDrawPixels", "glDrawTex"})) ||
+          starts({"glMultiDraw", "glArrayElement"}))
+        v[op] = ArrayRole::kReads;
+      else if (name == "glEnableVertexAttribArray")
+        v[op] = ArrayRole::kEnablesGeneric;
+      else if (name == "glEnableClientState" || name == "glEnable")
+        v[op] = ArrayRole::kEnablesFixed;  // Mesa's glEnable takes the arrays too
+      else if (name == "glBindVertexArray")
+        v[op] = ArrayRole::kBindsArray;
+      else if (starts({"glEnableVertexArray", "glEnableClientStatei", "glEnableClientStateIndexed",
+                       "glEnablei", "glEnableIndexed", "glInterleavedArrays", "glBindVertexBuffer",
+                       "glVertexArrayVertexBuffer", "glVertexAttribBinding",
+                       "glVertexArrayAttribBinding", "glVertexArrayBindVertexBuffer",
+                       "glVertexArrayVertexAttribBinding", "glDeleteBuffers", "glPopClientAttrib",
+                       "glDeleteVertexArrays", "glCallList"}))
+        v[op] = ArrayRole::kChangesAny;
+    }
+    return v;
+  }();
+  return roles;
 }
 
 }  // namespace
 
-void disable_arrays_without_buffers(HostContext& ctx) {
+void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint8_t> command) {
+  HostContext::ArrayCheck& arrays = ctx.array_check;
+  const uint32_t first = command.size() >= 12 ? wire::load<uint32_t>(command.data() + 8) : 0;
+  switch (array_roles()[opcode]) {
+    case ArrayRole::kNone:
+      return;
+    case ArrayRole::kEnablesGeneric:
+      if (arrays.generic.size() < 64)
+        arrays.generic.push_back(first);
+      else
+        arrays.checked.clear();
+      return;
+    case ArrayRole::kEnablesFixed:
+      if (!fixed_array_binding(first) || !has_fixed_function_arrays(ctx)) return;
+      if (arrays.fixed.size() < 64) {
+        GLint active = GL_TEXTURE0;
+        if (first == GL_TEXTURE_COORD_ARRAY) glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
+        arrays.fixed.push_back({first, active - GL_TEXTURE0});
+      } else {
+        arrays.checked.clear();
+      }
+      return;
+    case ArrayRole::kBindsArray:
+      // Arrays enabled in the one being left are checked when it is current again.
+      if (!arrays.generic.empty() || !arrays.fixed.empty()) arrays.checked.clear();
+      arrays.generic.clear();
+      arrays.fixed.clear();
+      return;
+    case ArrayRole::kChangesAny:
+      arrays.checked.clear();
+      return;
+    case ArrayRole::kReads:
+      break;
+  }
   GLint vertex_array = 0;
   if (ctx.has(wire::Op::glBindVertexArray)) glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vertex_array);
-  if (!ctx.vertex_arrays_checked.insert(static_cast<GLuint>(vertex_array)).second) return;
-  if (ctx.client_array_buffers.empty()) client_array_buffer(ctx, 0);  // reads the attribute count
   bool disabled = false;
-  for (GLuint i = 0; i < ctx.generic_array_slots; ++i) {
-    disabled |= disable_if_bufferless(
-        [i] {
-          GLint on = 0;
-          glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_ENABLED, &on);
-          return on != 0;
-        },
-        [i] {
-          GLint buffer = 0;
-          glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_BUFFER_BINDING, &buffer);
-          return buffer;
-        },
-        [i] { glDisableVertexAttribArray(i); });
+  if (arrays.checked.insert(static_cast<GLuint>(vertex_array)).second) {
+    disabled = disable_all_bufferless_arrays(ctx);
+  } else {
+    for (GLuint i : arrays.generic)
+      if (i < ctx.generic_array_slots) disabled |= disable_bufferless_attribute(i);
+    for (auto [array, unit] : arrays.fixed) disabled |= disable_bufferless_fixed_array(array, unit);
   }
-  if (has_fixed_function_arrays(ctx)) {
-    auto check = [&](GLenum array, GLenum binding) {
-      disabled |= disable_if_bufferless([array] { return glIsEnabled(array) != GL_FALSE; },
-                                        [binding] {
-                                          GLint buffer = 0;
-                                          glGetIntegerv(binding, &buffer);
-                                          return buffer;
-                                        },
-                                        [array] { glDisableClientState(array); });
-    };
-    check(GL_VERTEX_ARRAY, GL_VERTEX_ARRAY_BUFFER_BINDING);
-    check(GL_NORMAL_ARRAY, GL_NORMAL_ARRAY_BUFFER_BINDING);
-    check(GL_COLOR_ARRAY, GL_COLOR_ARRAY_BUFFER_BINDING);
-    check(GL_SECONDARY_COLOR_ARRAY, GL_SECONDARY_COLOR_ARRAY_BUFFER_BINDING);
-    check(GL_FOG_COORD_ARRAY, GL_FOG_COORD_ARRAY_BUFFER_BINDING);
-    check(GL_INDEX_ARRAY, GL_INDEX_ARRAY_BUFFER_BINDING);
-    check(GL_EDGE_FLAG_ARRAY, GL_EDGE_FLAG_ARRAY_BUFFER_BINDING);
-    GLint active = GL_TEXTURE0, units = 0;
-    glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
-    glGetIntegerv(GL_MAX_TEXTURE_COORDS, &units);
-    for (GLint unit = 0; unit < std::min(units, 32); ++unit) {
-      glClientActiveTexture(GL_TEXTURE0 + unit);
-      check(GL_TEXTURE_COORD_ARRAY, GL_TEXTURE_COORD_ARRAY_BUFFER_BINDING);
-    }
-    glClientActiveTexture(active);
-  }
+  arrays.generic.clear();
+  arrays.fixed.clear();
   if (disabled) ctx.record_error(GL_INVALID_OPERATION);
 }
 
