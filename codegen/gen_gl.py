@@ -450,6 +450,13 @@ IMAGE_ALLOCATION = re.compile(r'^gl((Compressed)?(Tex|Texture)(Image|Storage)[12
                               r'(EXT|ARB|OES)?$')
 
 
+# glVertexAttribs{1,2,3,4}*vNV: Mesa 22.3 clamps the count by the index in unsigned arithmetic,
+# so an index past its attributes (or a negative count) made it read far past the values
+# (fuzz_decoder). Both are GL_INVALID_VALUE here, as NV_vertex_program says, before GL sees them.
+NV_ATTRIBS = re.compile(r'^glVertexAttribs[1-4]\w*NV$')
+NV_ATTRIB_COUNT = 16
+
+
 # Draws whose vertex count the guest chooses: past the host's per-draw limit the draw is refused
 # (GL_OUT_OF_MEMORY): a legal draw of 1.5 billion vertices keeps llvmpipe busy for minutes.
 DRAW = re.compile(r'^glDraw(Arrays|Elements|RangeElements)(?!.*Indirect)\w*$')
@@ -549,6 +556,13 @@ def emit_decoder(cmd, out):
             args[p.name] = (f'static_cast<const {p.elem_type}*>({v}.data)'
                             if p.elem_type != 'void' else f'{v}.data')
     out.append('  if (!r_.at_end()) return d_.fail("size does not match its arguments");')
+    if NV_ATTRIBS.match(cmd.name):
+        out.append(f'  if (n < 0 || index >= {NV_ATTRIB_COUNT}) {{')
+        out.append('    d_.ctx.record_error(GL_INVALID_VALUE);')
+        for p in cmd.blobs():
+            out.append(f'    d_.release(blob_{p.name});')
+        out.append('    return true;')
+        out.append('  }')
     allocation = None if cmd.sync else allocation_fields(cmd)
     vertices = None if cmd.sync else draw_vertices(cmd)
     created_count = None

@@ -153,12 +153,17 @@ class HostContext {
     if (pending_error == GL_NO_ERROR) pending_error = error;
   }
   // What gles::track_vertex_arrays knows: vertex arrays (host names; 0: the default one) whose
-  // enabled arrays all had buffers when last checked, and the arrays enabled since, to check
-  // before the next command that reads arrays.
+  // enabled arrays all had buffers when last checked; the arrays enabled since (generic
+  // indices; fixed-function ones numbered as draws.cpp does, texture coordinates per client
+  // unit), to check before the next command that reads arrays; which arrays of the current
+  // vertex array were enabled with a buffer at the last check (enabling one again changes
+  // nothing); whether the guest ever bound a vertex array (else it is always the default one).
   struct ArrayCheck {
     std::unordered_set<GLuint> checked;
-    std::vector<GLuint> generic;                  // attribute indices
-    std::vector<std::pair<GLenum, GLint>> fixed;  // fixed-function array, client texture unit
+    std::vector<GLuint> generic;
+    std::vector<int> fixed;
+    uint64_t safe_generic = 0, safe_fixed = 0;
+    bool arrays_bound = false;
   } array_check;
   std::vector<GLuint> client_array_buffers;  // by array slot; host-owned, never in a guest
                                              // name space

@@ -82,77 +82,64 @@ bool has_fixed_function_arrays(const HostContext& ctx) {
   return !ctx.api.es && !ctx.api.core_profile;
 }
 
-// Disables generic attribute `i` if it is enabled with no buffer behind it; true if it was.
-bool disable_bufferless_attribute(GLuint i) {
+// What a check found for one array: off, enabled with a buffer, or enabled without one (then
+// disabled by the check).
+enum class Found { kOff, kHasBuffer, kDisabled };
+
+Found check_attribute(GLuint i) {
   GLint on = 0, buffer = 0;
   glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_ENABLED, &on);
-  if (!on) return false;
+  if (!on) return Found::kOff;
   glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_BUFFER_BINDING, &buffer);
-  if (buffer) return false;
+  if (buffer) return Found::kHasBuffer;
   glDisableVertexAttribArray(i);
-  return true;
+  return Found::kDisabled;
 }
 
-// The buffer binding that goes with a fixed-function array; 0 for other enums.
-GLenum fixed_array_binding(GLenum array) {
-  switch (array) {
-    case GL_VERTEX_ARRAY:
-      return GL_VERTEX_ARRAY_BUFFER_BINDING;
-    case GL_NORMAL_ARRAY:
-      return GL_NORMAL_ARRAY_BUFFER_BINDING;
-    case GL_COLOR_ARRAY:
-      return GL_COLOR_ARRAY_BUFFER_BINDING;
-    case GL_SECONDARY_COLOR_ARRAY:
-      return GL_SECONDARY_COLOR_ARRAY_BUFFER_BINDING;
-    case GL_FOG_COORD_ARRAY:
-      return GL_FOG_COORD_ARRAY_BUFFER_BINDING;
-    case GL_INDEX_ARRAY:
-      return GL_INDEX_ARRAY_BUFFER_BINDING;
-    case GL_EDGE_FLAG_ARRAY:
-      return GL_EDGE_FLAG_ARRAY_BUFFER_BINDING;
-    case GL_TEXTURE_COORD_ARRAY:
-      return GL_TEXTURE_COORD_ARRAY_BUFFER_BINDING;
-    default:
-      return 0;
-  }
+// The fixed-function arrays, and the buffer binding that goes with each.
+constexpr std::pair<GLenum, GLenum> kFixedArrays[] = {
+    {GL_VERTEX_ARRAY, GL_VERTEX_ARRAY_BUFFER_BINDING},
+    {GL_NORMAL_ARRAY, GL_NORMAL_ARRAY_BUFFER_BINDING},
+    {GL_COLOR_ARRAY, GL_COLOR_ARRAY_BUFFER_BINDING},
+    {GL_SECONDARY_COLOR_ARRAY, GL_SECONDARY_COLOR_ARRAY_BUFFER_BINDING},
+    {GL_FOG_COORD_ARRAY, GL_FOG_COORD_ARRAY_BUFFER_BINDING},
+    {GL_INDEX_ARRAY, GL_INDEX_ARRAY_BUFFER_BINDING},
+    {GL_EDGE_FLAG_ARRAY, GL_EDGE_FLAG_ARRAY_BUFFER_BINDING},
+    {GL_TEXTURE_COORD_ARRAY, GL_TEXTURE_COORD_ARRAY_BUFFER_BINDING},  // one per client unit
+};
+constexpr size_t kTexCoordArray = 7;
+constexpr GLint kMaxClientUnits = 32;
+
+// A fixed-function array's index in HostContext::ArrayCheck::safe_fixed (texture coordinates:
+// one per client unit), or -1 for an enum that is none.
+int fixed_array_bit(GLenum array, GLint unit) {
+  for (size_t k = 0; k < std::size(kFixedArrays); ++k)
+    if (kFixedArrays[k].first == array)
+      return k < kTexCoordArray                    ? static_cast<int>(k)
+             : unit >= 0 && unit < kMaxClientUnits ? static_cast<int>(kTexCoordArray) + unit
+                                                   : -1;
+  return -1;
 }
 
-// The same for a fixed-function array (texture coordinates: of the client-active unit).
-bool disable_bufferless_fixed_array(GLenum array) {
-  if (!glIsEnabled(array)) return false;
-  GLint buffer = 0;
-  glGetIntegerv(fixed_array_binding(array), &buffer);
-  if (buffer) return false;
-  glDisableClientState(array);
-  return true;
-}
-
-// disable_bufferless_fixed_array with texture unit `unit` client-active for texture
-// coordinates.
-bool disable_bufferless_fixed_array(GLenum array, GLint unit) {
-  if (array != GL_TEXTURE_COORD_ARRAY) return disable_bufferless_fixed_array(array);
+// check_attribute for fixed-function array `bit` (fixed_array_bit's numbering).
+Found check_fixed_array(int bit) {
+  const size_t k = std::min<size_t>(static_cast<size_t>(bit), kTexCoordArray);
+  const auto [array, binding] = kFixedArrays[k];
   GLint active = GL_TEXTURE0;
-  glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
-  if (active != GL_TEXTURE0 + unit) glClientActiveTexture(GL_TEXTURE0 + unit);
-  const bool disabled = disable_bufferless_fixed_array(array);
-  if (active != GL_TEXTURE0 + unit) glClientActiveTexture(active);
-  return disabled;
-}
-
-// Every array of the current vertex array.
-bool disable_all_bufferless_arrays(HostContext& ctx) {
-  if (ctx.client_array_buffers.empty()) client_array_buffer(ctx, 0);  // reads the attribute count
-  bool disabled = false;
-  for (GLuint i = 0; i < ctx.generic_array_slots; ++i) disabled |= disable_bufferless_attribute(i);
-  if (!has_fixed_function_arrays(ctx)) return disabled;
-  for (GLenum array : {GL_VERTEX_ARRAY, GL_NORMAL_ARRAY, GL_COLOR_ARRAY, GL_SECONDARY_COLOR_ARRAY,
-                       GL_FOG_COORD_ARRAY, GL_INDEX_ARRAY, GL_EDGE_FLAG_ARRAY})
-    disabled |= disable_bufferless_fixed_array(array);
-  GLint units = 0;
-  glGetIntegerv(GL_MAX_TEXTURE_COORDS, &units);
-  for (GLint unit = 0; unit < std::min(units, 32); ++unit)
-    disabled |= disable_bufferless_fixed_array(GL_TEXTURE_COORD_ARRAY, unit);
-  return disabled;
+  const GLint unit = bit - static_cast<int>(kTexCoordArray);
+  if (k == kTexCoordArray) {
+    glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
+    if (active != GL_TEXTURE0 + unit) glClientActiveTexture(GL_TEXTURE0 + unit);
+  }
+  Found found = Found::kOff;
+  if (glIsEnabled(array)) {
+    GLint buffer = 0;
+    glGetIntegerv(binding, &buffer);
+    found = buffer ? Found::kHasBuffer : Found::kDisabled;
+    if (!buffer) glDisableClientState(array);
+  }
+  if (k == kTexCoordArray && active != GL_TEXTURE0 + unit) glClientActiveTexture(active);
+  return found;
 }
 
 // What a command does to vertex arrays (track_vertex_arrays), from its name.
@@ -202,46 +189,81 @@ const std::vector<ArrayRole>& array_roles() {
 void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint8_t> command) {
   HostContext::ArrayCheck& arrays = ctx.array_check;
   const uint32_t first = command.size() >= 12 ? wire::load<uint32_t>(command.data() + 8) : 0;
+  auto forget = [&arrays] {
+    arrays.checked.clear();
+    arrays.generic.clear();
+    arrays.fixed.clear();
+    arrays.safe_generic = 0;
+    arrays.safe_fixed = 0;
+  };
   switch (array_roles()[opcode]) {
     case ArrayRole::kNone:
       return;
     case ArrayRole::kEnablesGeneric:
+      // Enabling an attribute that is enabled with a buffer changes nothing.
+      if (first < 64 && (arrays.safe_generic >> first & 1)) return;
       if (arrays.generic.size() < 64)
         arrays.generic.push_back(first);
       else
-        arrays.checked.clear();
+        forget();
       return;
-    case ArrayRole::kEnablesFixed:
-      if (!fixed_array_binding(first) || !has_fixed_function_arrays(ctx)) return;
-      if (arrays.fixed.size() < 64) {
-        GLint active = GL_TEXTURE0;
-        if (first == GL_TEXTURE_COORD_ARRAY) glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
-        arrays.fixed.push_back({first, active - GL_TEXTURE0});
-      } else {
-        arrays.checked.clear();
-      }
+    case ArrayRole::kEnablesFixed: {
+      if (!has_fixed_function_arrays(ctx)) return;
+      GLint active = GL_TEXTURE0;
+      if (first == GL_TEXTURE_COORD_ARRAY) glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
+      const int bit = fixed_array_bit(first, active - GL_TEXTURE0);
+      if (bit < 0 || (arrays.safe_fixed >> bit & 1)) return;
+      if (arrays.fixed.size() < 64)
+        arrays.fixed.push_back(bit);
+      else
+        forget();
       return;
+    }
     case ArrayRole::kBindsArray:
       // Arrays enabled in the one being left are checked when it is current again.
       if (!arrays.generic.empty() || !arrays.fixed.empty()) arrays.checked.clear();
       arrays.generic.clear();
       arrays.fixed.clear();
+      arrays.safe_generic = 0;
+      arrays.safe_fixed = 0;
+      arrays.arrays_bound = true;
       return;
     case ArrayRole::kChangesAny:
-      arrays.checked.clear();
+      forget();
       return;
     case ArrayRole::kReads:
       break;
   }
   GLint vertex_array = 0;
-  if (ctx.has(wire::Op::glBindVertexArray)) glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vertex_array);
+  if (arrays.arrays_bound) glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vertex_array);
   bool disabled = false;
+  auto note_generic = [&](GLuint i) {
+    const Found found = check_attribute(i);
+    disabled |= found == Found::kDisabled;
+    if (i < 64 && found == Found::kHasBuffer) arrays.safe_generic |= uint64_t{1} << i;
+  };
+  auto note_fixed = [&](int bit) {
+    const Found found = check_fixed_array(bit);
+    disabled |= found == Found::kDisabled;
+    if (found == Found::kHasBuffer) arrays.safe_fixed |= uint64_t{1} << bit;
+  };
   if (arrays.checked.insert(static_cast<GLuint>(vertex_array)).second) {
-    disabled = disable_all_bufferless_arrays(ctx);
+    // The whole vertex array.
+    arrays.safe_generic = 0;
+    arrays.safe_fixed = 0;
+    if (ctx.client_array_buffers.empty()) client_array_buffer(ctx, 0);  // the attribute count
+    for (GLuint i = 0; i < ctx.generic_array_slots; ++i) note_generic(i);
+    if (has_fixed_function_arrays(ctx)) {
+      for (int bit = 0; bit < static_cast<int>(kTexCoordArray); ++bit) note_fixed(bit);
+      GLint units = 0;
+      glGetIntegerv(GL_MAX_TEXTURE_COORDS, &units);
+      for (GLint unit = 0; unit < std::min(units, kMaxClientUnits); ++unit)
+        note_fixed(static_cast<int>(kTexCoordArray) + unit);
+    }
   } else {
     for (GLuint i : arrays.generic)
-      if (i < ctx.generic_array_slots) disabled |= disable_bufferless_attribute(i);
-    for (auto [array, unit] : arrays.fixed) disabled |= disable_bufferless_fixed_array(array, unit);
+      if (i < ctx.generic_array_slots) note_generic(i);
+    for (int bit : arrays.fixed) note_fixed(bit);
   }
   arrays.generic.clear();
   arrays.fixed.clear();
