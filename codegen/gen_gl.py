@@ -457,6 +457,16 @@ NV_ATTRIBS = re.compile(r'^glVertexAttribs[1-4]\w*NV$')
 NV_ATTRIB_COUNT = 16
 
 
+# Display lists: Mesa's glDeleteLists visits every name of its range (a range of 2 billion kept a
+# worker busy for 17 s), so the range is cut at the highest list the share group has made
+# (glGenLists, glNewList); names past it hold no list.
+LIST_HOOKS_AFTER = {
+    'glNewList': 'd_.ctx.note_lists(list, 1);',
+    'glGenLists': 'if (result_) d_.ctx.note_lists(result_, range);',
+}
+LIST_ARGUMENTS = {'glDeleteLists': {'range': 'd_.ctx.lists_in(list, range)'}}
+
+
 # Draws whose vertex count the guest chooses: past the host's per-draw limit the draw is refused
 # (GL_OUT_OF_MEMORY): a legal draw of 1.5 billion vertices keeps llvmpipe busy for minutes.
 DRAW = re.compile(r'^glDraw(Arrays|Elements|RangeElements)(?!.*Indirect)\w*$')
@@ -621,6 +631,7 @@ def emit_decoder(cmd, out):
             out.append(f'    w_.output({o.name}_out.data(), 0);')
         out.append('    return d_.finish_reply(w_);')
         out.append('  }')
+    args.update(LIST_ARGUMENTS.get(cmd.name, {}))
     call_args = []
     for p in cmd.params:
         call_args.append(args.get(p.name, p.name))
@@ -657,6 +668,8 @@ def emit_decoder(cmd, out):
         out.append('  d_.ctx.record_error(call_error_);')
     if allocation:
         out.append('  d_.end_allocation(alloc_);')
+    if cmd.name in LIST_HOOKS_AFTER:
+        out.append('  ' + LIST_HOOKS_AFTER[cmd.name])
     for p in cmd.params:
         if p.kind == 'gen_names':
             kind = CLASS_KINDS[p.cls]

@@ -172,6 +172,19 @@ void HostContext::remove_names(ObjectKind kind, const Blob& guest) {
   quota().release_memory(bytes);
 }
 
+void HostContext::note_lists(GLuint first, int64_t count) {
+  std::lock_guard lock(group_->mutex);
+  const int64_t end = std::min<int64_t>(int64_t{first} + std::max<int64_t>(count, 0), UINT32_MAX);
+  group_->lists_end = std::max(group_->lists_end, static_cast<GLuint>(end));
+}
+
+GLsizei HostContext::lists_in(GLuint list, GLsizei range) {
+  if (range <= 0) return range;  // GL's own error for a negative one
+  std::lock_guard lock(group_->mutex);
+  if (list >= group_->lists_end) return 0;
+  return static_cast<GLsizei>(std::min<int64_t>(range, int64_t{group_->lists_end} - list));
+}
+
 GLsync HostContext::sync_object(uint64_t guest) {
   std::lock_guard lock(group_->mutex);
   auto it = group_->syncs.find(guest);
