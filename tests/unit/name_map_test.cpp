@@ -71,5 +71,38 @@ TEST(HostContext, SyncsAreSharedAndForgottenOnRemoval) {
   EXPECT_EQ(first.remove_sync(3), nullptr);  // a second delete finds nothing
 }
 
+// The session's quota gets back what deletes remove, and everything a context or share group
+// held when it goes (tests/integration/quota_test.cpp covers the limits themselves).
+TEST(HostContext, QuotaGetsNamesAndMemoryBack) {
+  HostLimits limits;
+  limits.session_objects = 10;
+  auto quota = std::make_shared<SessionQuota>(limits);
+  {
+    auto group = std::make_shared<HostShareGroup>(quota);
+    HostContext a(group);
+    HostContext b(group);
+    // As the decoder does: reserve, then add.
+    ASSERT_TRUE(quota->reserve_objects(3));
+    a.add_name(ObjectKind::kTexture, 1, 10);
+    a.add_name(ObjectKind::kTexture, 2, 11);
+    a.add_name(ObjectKind::kVertexArray, 3, 12);  // a's own
+    ASSERT_TRUE(quota->reserve_objects(1));
+    b.add_name(ObjectKind::kTexture, 2, 99);  // the name is taken: the reservation goes back
+    EXPECT_EQ(quota->objects(), 3);
+    EXPECT_FALSE(quota->reserve_objects(8));  // 11 > 10
+    ASSERT_TRUE(quota->reserve_memory(4096));
+    group->allocations[{ObjectKind::kTexture, 11, 0}] = 4096;
+    const uint32_t two = 2;
+    Blob names;
+    names.ok = true;
+    names.data = &two;
+    names.length = sizeof two;
+    b.remove_names(ObjectKind::kTexture, names);  // texture 2, and what it held
+    EXPECT_EQ(quota->objects(), 2);
+    EXPECT_EQ(quota->memory(), 0);
+  }
+  EXPECT_EQ(quota->objects(), 0);
+}
+
 }  // namespace
 }  // namespace gfxrelay::host
