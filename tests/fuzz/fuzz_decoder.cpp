@@ -6,10 +6,13 @@
 // stream the worker refuses is fine; a crash, a sanitizer report or a hang is a finding
 // (tests/fuzz/README.md).
 
+#include <sanitizer/common_interface_defs.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "host/backend/egl_backend.h"
@@ -107,7 +110,32 @@ struct Harness {
 // would fill the session's quotas (then every new object is refused).
 constexpr int kInputsPerContext = 2000;
 
+// A finding may need the state the inputs before it built. With FUZZ_HISTORY_DIR set, the
+// inputs since the contexts were last made fresh are kept, and written there (00000, 00001,
+// ...) when a sanitizer reports: `fuzz_decoder DIR/*` replays them in order in a fresh
+// process, which rebuilds that state.
+std::vector<std::vector<uint8_t>>& history() {
+  static std::vector<std::vector<uint8_t>> inputs;
+  return inputs;
+}
+
+void write_history() {
+  const char* dir = std::getenv("FUZZ_HISTORY_DIR");
+  if (!dir) return;
+  for (size_t i = 0; i < history().size(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "/%05zu", i);
+    if (FILE* f = std::fopen((std::string(dir) + name).c_str(), "wb")) {
+      std::fwrite(history()[i].data(), 1, history()[i].size(), f);
+      std::fclose(f);
+    }
+  }
+  std::fprintf(stderr, "fuzz_decoder: %zu inputs since the last fresh contexts written to %s\n",
+               history().size(), dir);
+}
+
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  if (std::getenv("FUZZ_HISTORY_DIR")) __sanitizer_set_death_callback(write_history);
   // Images and buffers up to 256 MiB, 1 GiB in all (the host's quotas; 4 and 8 GiB by
   // default): what the driver allocates stays inside the run's memory limit.
   setenv("GFXRELAY_MAX_ALLOCATION", "256M", 0);
@@ -121,7 +149,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (++inputs % kInputsPerContext == 0) {
     harness.reset();
     harness = std::make_unique<Harness>();
+    history().clear();
   }
+  if (std::getenv("FUZZ_HISTORY_DIR")) history().emplace_back(data, data + size);
   if (size < 1) return 0;
   const int which = data[0] & 1;
   harness->use(which);
