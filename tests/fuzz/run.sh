@@ -40,7 +40,7 @@ for target in decoder control; do
   regressions=$here/regressions/$target
   if [ -n "$(ls "$regressions" 2>/dev/null)" ]; then
     echo "== fuzz_$target: replaying $(ls "$regressions" | wc -l) saved findings"
-    "$fuzz_build/bin/fuzz_$target" -close_fd_mask=2 "$regressions"/* || status=1
+    "$fuzz_build/bin/fuzz_$target" -close_fd_mask=2 -timeout=10 "$regressions"/* || status=1
   fi
   echo "== fuzz_$target: ${seconds} s$([ "$runs" -ge 0 ] && echo " or $runs inputs")"
   if ! "$fuzz_build/bin/fuzz_$target" -max_total_time="$seconds" -runs="$runs" -timeout=120 \

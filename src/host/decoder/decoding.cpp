@@ -173,16 +173,47 @@ void HostContext::remove_names(ObjectKind kind, const Blob& guest) {
 }
 
 void HostContext::note_lists(GLuint first, int64_t count) {
+  if (count <= 0) return;
   std::lock_guard lock(group_->mutex);
-  const int64_t end = std::min<int64_t>(int64_t{first} + std::max<int64_t>(count, 0), UINT32_MAX);
-  group_->lists_end = std::max(group_->lists_end, static_cast<GLuint>(end));
+  auto& lists = group_->lists;
+  uint64_t begin = first, end = std::min<uint64_t>(uint64_t{first} + count, uint64_t{1} << 32);
+  // Merge with the ranges it overlaps or touches.
+  auto it = lists.upper_bound(first);
+  if (it != lists.begin() && std::prev(it)->second >= begin) --it;
+  while (it != lists.end() && it->first <= end) {
+    begin = std::min<uint64_t>(begin, it->first);
+    end = std::max(end, it->second);
+    it = lists.erase(it);
+  }
+  lists.emplace(static_cast<GLuint>(begin), end);
 }
 
-GLsizei HostContext::lists_in(GLuint list, GLsizei range) {
-  if (range <= 0) return range;  // GL's own error for a negative one
-  std::lock_guard lock(group_->mutex);
-  if (list >= group_->lists_end) return 0;
-  return static_cast<GLsizei>(std::min<int64_t>(range, int64_t{group_->lists_end} - list));
+void HostContext::delete_lists(GLuint list, GLsizei range) {
+  if (range <= 0) {
+    glDeleteLists(list, range);  // GL's own error for a negative range; nothing for 0
+    return;
+  }
+  const uint64_t begin = list, end = uint64_t{list} + static_cast<uint64_t>(range);
+  std::vector<std::pair<GLuint, GLsizei>> pieces;
+  {
+    std::lock_guard lock(group_->mutex);
+    auto& lists = group_->lists;
+    auto it = lists.upper_bound(list);
+    if (it != lists.begin()) --it;
+    while (it != lists.end() && it->first < end) {
+      const uint64_t first = it->first, last = it->second;
+      if (last <= begin) {
+        ++it;
+        continue;
+      }
+      const uint64_t from = std::max(first, begin), to = std::min(last, end);
+      pieces.emplace_back(static_cast<GLuint>(from), static_cast<GLsizei>(to - from));
+      it = lists.erase(it);
+      if (first < from) lists.emplace(static_cast<GLuint>(first), from);
+      if (to < last) lists.emplace(static_cast<GLuint>(to), last);
+    }
+  }
+  for (auto [first, count] : pieces) glDeleteLists(first, count);
 }
 
 GLsync HostContext::sync_object(uint64_t guest) {

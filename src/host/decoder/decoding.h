@@ -118,7 +118,8 @@ struct HostShareGroup {
   std::mutex mutex;
   std::array<NameMap, 16> maps;
   std::map<uint64_t, GLsync> syncs;
-  GLuint lists_end = 0;  // one past the highest display list name made (HostContext::lists_in)
+  // Display list names made (glGenLists, glNewList): disjoint ranges, first -> one past last.
+  std::map<GLuint, uint64_t> lists;
   // Bytes of each allocation (AllocationKey: kind, host name, level and face or storage).
   std::map<std::tuple<ObjectKind, GLuint, uint32_t>, int64_t> allocations;
 };
@@ -145,8 +146,9 @@ class HostContext {
   void remove_names(ObjectKind kind, const struct Blob& guest);
   // Display lists made (glGenLists, glNewList): `count` names from `first`.
   void note_lists(GLuint first, int64_t count);
-  // The part of glDeleteLists' range that can hold lists: up to the highest one made.
-  GLsizei lists_in(GLuint list, GLsizei range);
+  // glDeleteLists, on the names of the range that lists were made of only (Mesa visits every
+  // name of the range: the guest chooses its size, not the work).
+  void delete_lists(GLuint list, GLsizei range);
   GLsync sync_object(uint64_t guest);
   void add_sync(uint64_t guest, GLsync sync);
   GLsync remove_sync(uint64_t guest);  // the host sync to delete, or null
