@@ -178,7 +178,9 @@ bool ContextWorker::decode_batch(std::span<const uint8_t> bytes, std::string* er
     if (opcode != wire::kOpcodePad) {
       gles::track_vertex_arrays(state_, opcode, bytes.subspan(at, size));
       Decoding d{state_, region_, *this, bytes.data() + at, size, {}, {}};
-      if (!gles::dispatch(opcode, d)) {
+      const bool decoded = gles::dispatch(opcode, d);
+      if (!state_.array_check.reenable.empty()) gles::restore_limited_arrays(state_);
+      if (!decoded) {
         *error = std::string(wire::opcode_name(opcode)) + ": " + d.error;
         return false;
       }

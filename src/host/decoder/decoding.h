@@ -171,6 +171,9 @@ class HostContext {
     std::vector<int> fixed;
     uint64_t safe_generic = 0, safe_fixed = 0;
     bool arrays_bound = false;
+    bool compiling_list = false;  // between glNewList and glEndList
+    // Arrays limit_arrays_to disabled for one command (generic index, or -1 - fixed array).
+    std::vector<int> reenable;
   } array_check;
   std::vector<GLuint> client_array_buffers;  // by array slot; host-owned, never in a guest
                                              // name space
@@ -396,6 +399,10 @@ bool dispatch(uint32_t opcode, Decoding& d);
 // checked whole once, then only the arrays enabled since, until a command that may change it
 // otherwise (deleting or unbinding buffers, glPopClientAttrib, glCallList, ...).
 void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint8_t> command);
+// Disables, for the command about to run, every enabled array whose buffer does not hold element
+// `max_index` (GL_INVALID_OPERATION if any); restore_limited_arrays enables them again after it.
+void limit_arrays_to(HostContext& ctx, int64_t max_index);
+void restore_limited_arrays(HostContext& ctx);
 }  // namespace gles
 
 }  // namespace gfxrelay::host

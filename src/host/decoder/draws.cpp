@@ -142,10 +142,92 @@ Found check_fixed_array(int bit) {
   return found;
 }
 
+// Where an array reads from: its buffer (host name), the offset of element 0, the distance
+// between elements and the bytes of one.
+struct ArrayShape {
+  GLuint buffer = 0;
+  uint64_t offset = 0;
+  int64_t stride = 0, element = 0;
+};
+
+ArrayShape generic_shape(GLuint i) {
+  GLint buffer = 0, size = 4, type = GL_FLOAT, stride = 0;
+  void* pointer = nullptr;
+  glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_BUFFER_BINDING, &buffer);
+  glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_SIZE, &size);
+  glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_TYPE, &type);
+  glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_STRIDE, &stride);
+  glGetVertexAttribPointerv(i, GL_VERTEX_ATTRIB_ARRAY_POINTER, &pointer);
+  const int64_t components = size == GL_BGRA ? 4 : size;
+  const uint32_t type_size = gl::type_bytes(static_cast<GLenum>(type));
+  // Packed types are one value for all components; unknown types count 8 bytes a component.
+  const int64_t element =
+      type_size == 4 && (type == GL_INT_2_10_10_10_REV || type == GL_UNSIGNED_INT_2_10_10_10_REV)
+          ? 4
+          : components * (type_size ? type_size : 8);
+  return {static_cast<GLuint>(buffer), reinterpret_cast<uintptr_t>(pointer),
+          stride ? stride : element, element};
+}
+
+// The fixed-function array `bit` (fixed_array_bit's numbering) of the client-active unit.
+ArrayShape fixed_shape(int bit) {
+  struct Names {
+    GLenum size, type, stride, pointer;  // 0: a fixed size or type
+    int64_t fixed_components;
+  };
+  static constexpr Names kNames[] = {
+      {GL_VERTEX_ARRAY_SIZE, GL_VERTEX_ARRAY_TYPE, GL_VERTEX_ARRAY_STRIDE, GL_VERTEX_ARRAY_POINTER,
+       0},
+      {0, GL_NORMAL_ARRAY_TYPE, GL_NORMAL_ARRAY_STRIDE, GL_NORMAL_ARRAY_POINTER, 3},
+      {GL_COLOR_ARRAY_SIZE, GL_COLOR_ARRAY_TYPE, GL_COLOR_ARRAY_STRIDE, GL_COLOR_ARRAY_POINTER, 0},
+      {GL_SECONDARY_COLOR_ARRAY_SIZE, GL_SECONDARY_COLOR_ARRAY_TYPE,
+       GL_SECONDARY_COLOR_ARRAY_STRIDE, GL_SECONDARY_COLOR_ARRAY_POINTER, 0},
+      {0, GL_FOG_COORD_ARRAY_TYPE, GL_FOG_COORD_ARRAY_STRIDE, GL_FOG_COORD_ARRAY_POINTER, 1},
+      {0, GL_INDEX_ARRAY_TYPE, GL_INDEX_ARRAY_STRIDE, GL_INDEX_ARRAY_POINTER, 1},
+      {0, 0, GL_EDGE_FLAG_ARRAY_STRIDE, GL_EDGE_FLAG_ARRAY_POINTER, 1},
+      {GL_TEXTURE_COORD_ARRAY_SIZE, GL_TEXTURE_COORD_ARRAY_TYPE, GL_TEXTURE_COORD_ARRAY_STRIDE,
+       GL_TEXTURE_COORD_ARRAY_POINTER, 0},
+  };
+  const size_t k = std::min<size_t>(static_cast<size_t>(bit), kTexCoordArray);
+  const Names& n = kNames[k];
+  GLint buffer = 0, size = static_cast<GLint>(n.fixed_components), type = GL_UNSIGNED_BYTE,
+        stride = 0;
+  void* pointer = nullptr;
+  glGetIntegerv(kFixedArrays[k].second, &buffer);
+  if (n.size) glGetIntegerv(n.size, &size);
+  if (n.type) glGetIntegerv(n.type, &type);
+  glGetIntegerv(n.stride, &stride);
+  glGetPointerv(n.pointer, &pointer);
+  const int64_t components = size == GL_BGRA ? 4 : size;
+  const uint32_t type_size = gl::type_bytes(static_cast<GLenum>(type));
+  const int64_t element = components * (type_size ? type_size : 8);
+  return {static_cast<GLuint>(buffer), reinterpret_cast<uintptr_t>(pointer),
+          stride ? stride : element, element};
+}
+
+// How many elements from element 0 lie inside the array's buffer.
+int64_t elements_in_buffer(const ArrayShape& a) {
+  if (!a.buffer) return 0;
+  GLint previous = 0;
+  GLint64 size = 0;
+  glGetIntegerv(GL_ARRAY_BUFFER_BINDING, &previous);
+  glBindBuffer(GL_ARRAY_BUFFER, a.buffer);
+  glGetBufferParameteri64v(GL_ARRAY_BUFFER, GL_BUFFER_SIZE, &size);
+  glBindBuffer(GL_ARRAY_BUFFER, static_cast<GLuint>(previous));
+  if (a.stride <= 0 || a.element <= 0 || static_cast<uint64_t>(size) < a.offset + a.element)
+    return 0;
+  return (static_cast<int64_t>(static_cast<uint64_t>(size) - a.offset) - a.element) / a.stride + 1;
+}
+
 // What a command does to vertex arrays (track_vertex_arrays), from its name.
 enum class ArrayRole : uint8_t {
   kNone,
-  kReads,           // draws, glArrayElement
+  kReads,           // other draws (multi, indirect, transform feedback)
+  kReadsElement,    // glArrayElement(i): element i of every enabled array
+  kReadsRange,      // glDrawArrays*(mode, first, count, ...): elements first to first+count-1
+  kReadsIndexed,    // glDrawElements* and ranges: the indices say (read_indexed_draw)
+  kListBegins,      // glNewList
+  kListEnds,        // glEndList
   kEnablesGeneric,  // glEnableVertexAttribArray(index): that attribute of the current array
   kEnablesFixed,    // glEnableClientState(array), glEnable of an array: that array
   kBindsArray,      // glBindVertexArray
@@ -162,9 +244,20 @@ const std::vector<ArrayRole>& array_roles() {
         return std::any_of(prefixes.begin(), prefixes.end(),
                            [&](std::string_view p) { return name.starts_with(p); });
       };
-      if ((starts({"glDraw"}) && !starts({"glDrawBuffer", "glDrawPixels", "glDrawTex"})) ||
-          starts({"glMultiDraw", "glArrayElement"}))
+      const bool indirect = name.find("Indirect") != std::string_view::npos;
+      if (starts({"glArrayElement"}))
+        v[op] = ArrayRole::kReadsElement;
+      else if (starts({"glDrawArrays"}) && !indirect)
+        v[op] = ArrayRole::kReadsRange;
+      else if (starts({"glDrawElements", "glDrawRangeElements"}) && !indirect)
+        v[op] = ArrayRole::kReadsIndexed;
+      else if ((starts({"glDraw"}) && !starts({"glDrawBuffer", "glDrawPixels", "glDrawTex"})) ||
+               starts({"glMultiDraw"}))
         v[op] = ArrayRole::kReads;
+      else if (name == "glNewList")
+        v[op] = ArrayRole::kListBegins;
+      else if (name == "glEndList")
+        v[op] = ArrayRole::kListEnds;
       else if (name == "glEnableVertexAttribArray")
         v[op] = ArrayRole::kEnablesGeneric;
       else if (name == "glEnableClientState" || name == "glEnable")
@@ -196,8 +289,15 @@ void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint
     arrays.safe_generic = 0;
     arrays.safe_fixed = 0;
   };
-  switch (array_roles()[opcode]) {
+  const ArrayRole role = array_roles()[opcode];
+  switch (role) {
     case ArrayRole::kNone:
+      return;
+    case ArrayRole::kListBegins:
+      arrays.compiling_list = true;  // a glNewList GL refuses only makes draws checked more
+      return;
+    case ArrayRole::kListEnds:
+      arrays.compiling_list = false;
       return;
     case ArrayRole::kEnablesGeneric:
       // Enabling an attribute that is enabled with a buffer changes nothing.
@@ -232,6 +332,9 @@ void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint
       forget();
       return;
     case ArrayRole::kReads:
+    case ArrayRole::kReadsElement:
+    case ArrayRole::kReadsRange:
+    case ArrayRole::kReadsIndexed:
       break;
   }
   GLint vertex_array = 0;
@@ -268,6 +371,69 @@ void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint
   arrays.generic.clear();
   arrays.fixed.clear();
   if (disabled) ctx.record_error(GL_INVALID_OPERATION);
+  // glArrayElement, and draws compiled into a display list, read arrays element by element in
+  // Mesa without looking at the buffer's size (draws otherwise go through a bounds-checked
+  // path): elements past a buffer's end would be host memory. Arrays that do not hold the
+  // elements the command reads are disabled for the command (then enabled again).
+  const int32_t second = command.size() >= 16 ? wire::load<int32_t>(command.data() + 12) : 0;
+  const int32_t third = command.size() >= 20 ? wire::load<int32_t>(command.data() + 16) : 0;
+  if (role == ArrayRole::kReadsElement)
+    limit_arrays_to(ctx, static_cast<int32_t>(first) < 0 ? INT64_MAX : int64_t{first});
+  else if (arrays.compiling_list && role == ArrayRole::kReadsRange)
+    if (third > 0)
+      limit_arrays_to(ctx, second < 0 ? INT64_MAX : int64_t{second} + third - 1);
+    else if (arrays.compiling_list && role == ArrayRole::kReads)
+      limit_arrays_to(ctx, INT64_MAX);  // which elements is not known here
+}
+
+void limit_arrays_to(HostContext& ctx, int64_t max_index) {
+  HostContext::ArrayCheck& arrays = ctx.array_check;
+  if (ctx.client_array_buffers.empty()) client_array_buffer(ctx, 0);  // the attribute count
+  bool disabled = false;
+  for (GLuint i = 0; i < ctx.generic_array_slots; ++i) {
+    GLint on = 0;
+    glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_ENABLED, &on);
+    if (!on || max_index < elements_in_buffer(generic_shape(i))) continue;
+    glDisableVertexAttribArray(i);
+    arrays.reenable.push_back(static_cast<int>(i));
+    disabled = true;
+  }
+  if (has_fixed_function_arrays(ctx)) {
+    GLint units = 0, active = GL_TEXTURE0;
+    glGetIntegerv(GL_MAX_TEXTURE_COORDS, &units);
+    glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
+    for (int bit = 0; bit < static_cast<int>(kTexCoordArray) + std::min(units, kMaxClientUnits);
+         ++bit) {
+      const GLenum array = kFixedArrays[std::min<size_t>(bit, kTexCoordArray)].first;
+      if (bit >= static_cast<int>(kTexCoordArray))
+        glClientActiveTexture(GL_TEXTURE0 + bit - static_cast<int>(kTexCoordArray));
+      if (!glIsEnabled(array) || max_index < elements_in_buffer(fixed_shape(bit))) continue;
+      glDisableClientState(array);
+      arrays.reenable.push_back(-1 - bit);
+      disabled = true;
+    }
+    glClientActiveTexture(active);
+  }
+  if (disabled) ctx.record_error(GL_INVALID_OPERATION);
+}
+
+void restore_limited_arrays(HostContext& ctx) {
+  GLint active = GL_TEXTURE0;
+  bool fixed = false;
+  for (int entry : ctx.array_check.reenable) {
+    if (entry >= 0) {
+      glEnableVertexAttribArray(static_cast<GLuint>(entry));
+      continue;
+    }
+    const int bit = -1 - entry;
+    if (!fixed) glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
+    fixed = true;
+    if (bit >= static_cast<int>(kTexCoordArray))
+      glClientActiveTexture(GL_TEXTURE0 + bit - static_cast<int>(kTexCoordArray));
+    glEnableClientState(kFixedArrays[std::min<size_t>(bit, kTexCoordArray)].first);
+  }
+  if (fixed) glClientActiveTexture(active);
+  ctx.array_check.reenable.clear();
 }
 
 namespace {
@@ -331,6 +497,28 @@ struct IndexedDraw {
   Blob blob;
 };
 
+// The largest of `count` indices of `type` (unknown types: as large as can be).
+int64_t largest_index(const void* indices, GLenum type, GLsizei count) {
+  int64_t largest = 0;
+  const auto* p = static_cast<const uint8_t*>(indices);
+  for (GLsizei i = 0; i < count; ++i) {
+    switch (type) {
+      case GL_UNSIGNED_BYTE:
+        largest = std::max<int64_t>(largest, p[i]);
+        break;
+      case GL_UNSIGNED_SHORT:
+        largest = std::max<int64_t>(largest, wire::load<uint16_t>(p + 2 * i));
+        break;
+      case GL_UNSIGNED_INT:
+        largest = std::max<int64_t>(largest, wire::load<uint32_t>(p + 4 * i));
+        break;
+      default:
+        return INT64_MAX / 2;
+    }
+  }
+  return largest;
+}
+
 bool read_indexed_draw(Decoding& d, int scalars, IndexedDraw* draw,
                        std::initializer_list<int> layout) {
   const size_t fixed = wire::align_up(8 + 4 * scalars);
@@ -384,6 +572,23 @@ bool read_indexed_draw(Decoding& d, int scalars, IndexedDraw* draw,
     }
     draw->indices = reinterpret_cast<const void*>(static_cast<uintptr_t>(offset));
     if (!d.draw_allowed(draw->count, draw->instances)) draw->mode = ~0u;  // draws nothing
+    if (d.ctx.array_check.compiling_list && draw->mode != ~0u) {
+      // Compiled into a display list (track_vertex_arrays): the indices, read back.
+      const uint64_t bytes = elements(draw->count) * gl::type_bytes(draw->type);
+      std::vector<uint8_t> indices(bytes <= (uint64_t{64} << 20) ? bytes : 0);
+      bool read = false;
+      if (!indices.empty()) {
+        const GLenum before = glGetError();  // the program's, kept; the read's own is not
+        glGetBufferSubData(GL_ELEMENT_ARRAY_BUFFER, static_cast<GLintptr>(offset),
+                           static_cast<GLsizeiptr>(bytes), indices.data());
+        read = glGetError() == GL_NO_ERROR;
+        d.ctx.record_error(before);
+      }
+      limit_arrays_to(
+          d.ctx, !read || draw->base_vertex < 0
+                     ? INT64_MAX
+                     : largest_index(indices.data(), draw->type, draw->count) + draw->base_vertex);
+    }
     return true;
   }
   const size_t expected = elements(draw->count) * gl::type_bytes(draw->type);
@@ -399,6 +604,11 @@ bool read_indexed_draw(Decoding& d, int scalars, IndexedDraw* draw,
   if (!r.at_end()) return d.fail("size does not match its arguments");
   draw->indices = draw->blob.data;
   if (!d.draw_allowed(draw->count, draw->instances)) draw->mode = ~0u;  // draws nothing
+  if (d.ctx.array_check.compiling_list && draw->mode != ~0u && draw->count > 0)
+    limit_arrays_to(d.ctx, draw->base_vertex < 0
+                               ? INT64_MAX
+                               : largest_index(draw->indices, draw->type, draw->count) +
+                                     draw->base_vertex);  // compiled into a display list
   return true;
 }
 
