@@ -6,8 +6,7 @@
 // stream the worker refuses is fine; a crash, a sanitizer report or a hang is a finding
 // (tests/fuzz/README.md).
 
-#include <sanitizer/common_interface_defs.h>
-
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -135,7 +134,13 @@ void write_history() {
 }
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  if (std::getenv("FUZZ_HISTORY_DIR")) __sanitizer_set_death_callback(write_history);
+  // libFuzzer takes the sanitizers' death callback for itself; the history is written when the
+  // report aborts (ASAN_OPTIONS=abort_on_error=1, and -handle_abrt=0 so this handler runs).
+  if (std::getenv("FUZZ_HISTORY_DIR"))
+    std::signal(SIGABRT, [](int) {
+      write_history();
+      std::_Exit(1);
+    });
   // Images and buffers up to 256 MiB, 1 GiB in all (the host's quotas; 4 and 8 GiB by
   // default): what the driver allocates stays inside the run's memory limit.
   setenv("GFXRELAY_MAX_ALLOCATION", "256M", 0);
