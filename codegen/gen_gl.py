@@ -466,6 +466,13 @@ LIST_HOOKS_AFTER = {
 }
 LIST_CALLS = {'glDeleteLists': 'd_.ctx.delete_lists(list, range)'}
 
+# Programs and shaders are deleted one name at a time, and live on while in use: the guest name
+# is forgotten (and its object given back to the session's quota) once GL has let it go.
+FORGET_WHEN_GONE = {
+    'glDeleteProgram': ('program', 'glIsProgram'),
+    'glDeleteShader': ('shader', 'glIsShader'),
+}
+
 
 # Draws whose vertex count the guest chooses: past the host's per-draw limit the draw is refused
 # (GL_OUT_OF_MEMORY): a legal draw of 1.5 billion vertices keeps llvmpipe busy for minutes.
@@ -669,6 +676,10 @@ def emit_decoder(cmd, out):
         out.append('  d_.end_allocation(alloc_);')
     if cmd.name in LIST_HOOKS_AFTER:
         out.append('  ' + LIST_HOOKS_AFTER[cmd.name])
+    if cmd.name in FORGET_WHEN_GONE:
+        name, exists = FORGET_WHEN_GONE[cmd.name]
+        out.append(f'  if ({name} != 0 && {name} != kUnknownName && !{exists}({name}))')
+        out.append(f'    d_.ctx.remove_name(ObjectKind::kProgram, wire::load<uint32_t>(d_.cmd + 8));')
     for p in cmd.params:
         if p.kind == 'gen_names':
             kind = CLASS_KINDS[p.cls]

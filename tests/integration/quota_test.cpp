@@ -144,6 +144,12 @@ TEST(Quota, SessionObjectsCountNamesHeld) {
   names_command(g, Op::glDeleteBuffers, 1, 60);
   names_command(g, Op::glGenTextures, 1, 60);
   EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_NO_ERROR));
+  // Programs are deleted one by one; each gives its object back once GL has let it go.
+  for (uint32_t name = 1000; name < 1200; ++name) {
+    g.command(Op::glCreateProgram, {name, 0});
+    g.command(Op::glDeleteProgram, {name});
+  }
+  EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_NO_ERROR));
   EXPECT_FALSE(g.closed());
   unsetenv("GFXRELAY_SESSION_OBJECTS");
 }

@@ -216,6 +216,10 @@ void HostContext::delete_lists(GLuint list, GLsizei range) {
   for (auto [first, count] : pieces) glDeleteLists(first, count);
 }
 
+void HostContext::remove_name(ObjectKind kind, GLuint guest) {
+  if (names(kind).map.remove(guest)) quota().release_objects(1);
+}
+
 GLsync HostContext::sync_object(uint64_t guest) {
   std::lock_guard lock(group_->mutex);
   auto it = group_->syncs.find(guest);

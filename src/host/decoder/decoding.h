@@ -144,6 +144,7 @@ class HostContext {
   void add_name(ObjectKind kind, uint64_t guest, GLuint host);
   std::vector<GLuint> host_names(ObjectKind kind, const struct Blob& guest);
   void remove_names(ObjectKind kind, const struct Blob& guest);
+  void remove_name(ObjectKind kind, GLuint guest);  // one name (no allocations: programs)
   // Display lists made (glGenLists, glNewList): `count` names from `first`.
   void note_lists(GLuint first, int64_t count);
   // glDeleteLists, on the names of the range that lists were made of only (Mesa visits every
