@@ -474,6 +474,11 @@ FORGET_WHEN_GONE = {
 }
 
 
+# Copies from the read framebuffer: Mesa 22.3 crashes on glCopyTexImage* with no read buffer
+# (GL_NONE), where GL says GL_INVALID_OPERATION (Decoding::read_buffer_set).
+READS_READ_BUFFER = re.compile(r'^glCopy(Tex|Texture)(Sub)?Image[123]D\w*$|^glCopyPixels$')
+
+
 # Draws whose vertex count the guest chooses: past the host's per-draw limit the draw is refused
 # (GL_OUT_OF_MEMORY): a legal draw of 1.5 billion vertices keeps llvmpipe busy for minutes.
 DRAW = re.compile(r'^glDraw(Arrays|Elements|RangeElements)(?!.*Indirect)\w*$')
@@ -573,6 +578,8 @@ def emit_decoder(cmd, out):
             args[p.name] = (f'static_cast<const {p.elem_type}*>({v}.data)'
                             if p.elem_type != 'void' else f'{v}.data')
     out.append('  if (!r_.at_end()) return d_.fail("size does not match its arguments");')
+    if READS_READ_BUFFER.match(cmd.name) and not cmd.blobs():
+        out.append('  if (!d_.read_buffer_set()) return true;')
     if NV_ATTRIBS.match(cmd.name):
         out.append(f'  if (n < 0 || index >= {NV_ATTRIB_COUNT}) {{')
         out.append('    d_.ctx.record_error(GL_INVALID_VALUE);')

@@ -137,6 +137,34 @@ TEST(SessionIsolation, ArraysWithoutBuffersAreNeverRead) {
   EXPECT_FALSE(g.closed());
 }
 
+// Reading a framebuffer whose read buffer is GL_NONE is GL_INVALID_OPERATION; Mesa 22.3 crashes
+// on it in glReadPixels and glCopyTexImage2D, so the host answers it without calling GL.
+TEST(SessionIsolation, ReadsWithNoReadBufferAreErrors) {
+  Server server;
+  RawGuest g(server.path());
+  ASSERT_TRUE(g.make_current());
+  g.raw(words({static_cast<uint32_t>(Op::glGenFramebuffers), 32, 1, 0, 4,
+               static_cast<uint32_t>(wire::BlobMode::kInline), 1, 0}));
+  g.command(Op::glBindFramebuffer, {GL_FRAMEBUFFER, 1});
+  g.raw(words({static_cast<uint32_t>(Op::glGenTextures), 32, 1, 0, 4,
+               static_cast<uint32_t>(wire::BlobMode::kInline), 1, 0}));
+  g.command(Op::glBindTexture, {GL_TEXTURE_2D, 1});
+  g.command(Op::glTexStorage2D, {GL_TEXTURE_2D, 1, GL_RGBA8, 16, 16});
+  g.command(Op::glFramebufferTexture2D,
+            {GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, 1, 0, 0});
+  g.command(Op::glReadBuffer, {GL_NONE});
+  std::vector<uint8_t> pixels;
+  EXPECT_FALSE(g.clear_and_read(1, 0, 0, &pixels)) << "no pixels were read";
+  EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_INVALID_OPERATION));
+  g.command(Op::glBindTexture, {GL_TEXTURE_2D, 2});  // a texture that may take a new image
+  g.command(Op::glCopyTexImage2D, {GL_TEXTURE_2D, 0, GL_RGBA, 0, 0, 4, 4, 0});
+  EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_INVALID_OPERATION));
+  g.command(Op::glReadBuffer, {GL_COLOR_ATTACHMENT0});
+  ASSERT_TRUE(g.clear_and_read(1, 0, 0, &pixels));
+  EXPECT_EQ(pixels[0], 255);
+  EXPECT_FALSE(g.closed());
+}
+
 // Guests that stop mid-message or never read their replies stall only themselves: one sends
 // half a control message header and waits, one sends Hello and never reads the answer, one
 // fills its ring with commands whose replies it never reads; a fourth guest connects after

@@ -528,6 +528,16 @@ bool Decoding::object_count_allowed(int64_t count) {
   return false;
 }
 
+bool Decoding::read_buffer_set() {
+  // Without glReadBuffer (OpenGL ES 2) the read buffer cannot be GL_NONE, nor be asked for.
+  if (!ctx.has(wire::Op::glReadBuffer) && !ctx.has(wire::Op::glReadBufferNV)) return true;
+  GLint read_buffer = GL_BACK;
+  glGetIntegerv(GL_READ_BUFFER, &read_buffer);
+  if (read_buffer != GL_NONE) return true;
+  ctx.record_error(GL_INVALID_OPERATION);
+  return false;
+}
+
 bool Decoding::objects_allowed(int64_t count) {
   if (ctx.quota().reserve_objects(count)) return true;
   ctx.record_error(GL_OUT_OF_MEMORY);
