@@ -474,6 +474,12 @@ FORGET_WHEN_GONE = {
 }
 
 
+# Commands whose image Mesa turns into one of its own (glBitmap, glDrawPixels): the same
+# dimension limits as image allocations (fuzz_decoder: glBitmap of 2.4 billion pixels
+# overflowed Mesa's size arithmetic and it cleared far past its buffer).
+IMAGE_DIMENSIONS = re.compile(r'^gl(Bitmap|DrawPixels)$')
+
+
 # Copies from the read framebuffer: Mesa 22.3 crashes on glCopyTexImage* with no read buffer
 # (GL_NONE), where GL says GL_INVALID_OPERATION (Decoding::read_buffer_set).
 READS_READ_BUFFER = re.compile(r'^glCopy(Tex|Texture)(Sub)?Image[123]D\w*$|^glCopyPixels$')
@@ -578,6 +584,12 @@ def emit_decoder(cmd, out):
             args[p.name] = (f'static_cast<const {p.elem_type}*>({v}.data)'
                             if p.elem_type != 'void' else f'{v}.data')
     out.append('  if (!r_.at_end()) return d_.fail("size does not match its arguments");')
+    if IMAGE_DIMENSIONS.match(cmd.name):
+        out.append('  if (!d_.image_allocation_allowed({int64_t{width}, int64_t{height}})) {')
+        for p in cmd.blobs():
+            out.append(f'    d_.release(blob_{p.name});')
+        out.append('    return true;')
+        out.append('  }')
     if READS_READ_BUFFER.match(cmd.name) and not cmd.blobs():
         out.append('  if (!d_.read_buffer_set()) return true;')
     if NV_ATTRIBS.match(cmd.name):
