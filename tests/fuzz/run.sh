@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (clang-14 with AddressSanitizer and UndefinedBehaviorSanitizer)
 # in FUZZ_BUILD, makes seeds from real programs relayed by BUILD (make_seeds.py), replays the
 # saved findings of tests/fuzz/regressions/TARGET/, then fuzzes each target for SECONDS.
-# Exits non-zero on any crash, sanitizer report, allocation over 4 GiB or timeout (> 120 s for
+# Exits non-zero on any crash, sanitizer report, allocation over 12 GiB or timeout (> 120 s for
 # one input). Findings land in FUZZ_BUILD/findings/TARGET/. The mutations start from a fixed
 # seed (FUZZ_SEED, 1 unless set; 0 picks one at random), so a short run (CI) repeats itself.
 #
@@ -43,9 +43,11 @@ for target in decoder control; do
     "$fuzz_build/bin/fuzz_$target" -close_fd_mask=2 -timeout=10 "$regressions"/* || status=1
   fi
   echo "== fuzz_$target: ${seconds} s$([ "$runs" -ge 0 ] && echo " or $runs inputs")"
-  if ! "$fuzz_build/bin/fuzz_$target" -max_total_time="$seconds" -runs="$runs" -timeout=120 \
-      -seed="${FUZZ_SEED:-1}" \
-      -rss_limit_mb=4096 -close_fd_mask=2 -print_final_stats=1 \
+  # fuzz_decoder writes the inputs a finding may need to $findings/history (tests/fuzz/README.md).
+  rm -rf "$findings/history" && mkdir -p "$findings/history"
+  if ! FUZZ_HISTORY_DIR=$findings/history "$fuzz_build/bin/fuzz_$target" \
+      -max_total_time="$seconds" -runs="$runs" -timeout=120 -seed="${FUZZ_SEED:-1}" \
+      -handle_abrt=0 -rss_limit_mb=12288 -close_fd_mask=2 -print_final_stats=1 \
       -artifact_prefix="$findings/" "$corpus" "$fuzz_build/seeds/$target" 2>"$findings/log"; then
     status=1
     tail -n 40 "$findings/log"
