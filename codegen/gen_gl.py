@@ -482,7 +482,8 @@ IMAGE_DIMENSIONS = re.compile(r'^gl(Bitmap|DrawPixels)$')
 
 # Copies from the read framebuffer: Mesa 22.3 crashes on glCopyTexImage* with no read buffer
 # (GL_NONE), where GL says GL_INVALID_OPERATION (Decoding::read_buffer_set).
-READS_READ_BUFFER = re.compile(r'^glCopy(Tex|Texture)(Sub)?Image[123]D\w*$|^glCopyPixels$')
+READS_READ_BUFFER = {'glCopyTexImage1D': 'internalformat', 'glCopyTexImage2D': 'internalformat',
+                     'glCopyPixels': 'type'}
 
 
 # Draws whose vertex count the guest chooses: past the host's per-draw limit the draw is refused
@@ -590,8 +591,9 @@ def emit_decoder(cmd, out):
             out.append(f'    d_.release(blob_{p.name});')
         out.append('    return true;')
         out.append('  }')
-    if READS_READ_BUFFER.match(cmd.name) and not cmd.blobs():
-        out.append('  if (!d_.read_buffer_set()) return true;')
+    if cmd.name in READS_READ_BUFFER:
+        out.append(f'  if (!d_.read_buffer_set(static_cast<GLenum>({READS_READ_BUFFER[cmd.name]}))) '
+                   'return true;')
     if NV_ATTRIBS.match(cmd.name):
         out.append(f'  if (n < 0 || index >= {NV_ATTRIB_COUNT}) {{')
         out.append('    d_.ctx.record_error(GL_INVALID_VALUE);')

@@ -528,7 +528,24 @@ bool Decoding::object_count_allowed(int64_t count) {
   return false;
 }
 
-bool Decoding::read_buffer_set() {
+bool Decoding::read_buffer_set(GLenum format) {
+  switch (format) {
+    case GL_DEPTH_COMPONENT:
+    case GL_DEPTH_COMPONENT16:
+    case GL_DEPTH_COMPONENT24:
+    case GL_DEPTH_COMPONENT32:
+    case GL_DEPTH_COMPONENT32F:
+    case GL_STENCIL_INDEX:
+    case GL_STENCIL_INDEX8:
+    case GL_DEPTH_STENCIL:
+    case GL_DEPTH24_STENCIL8:
+    case GL_DEPTH32F_STENCIL8:
+    case GL_DEPTH:  // glCopyPixels' types
+    case GL_STENCIL:
+      return true;
+    default:
+      break;
+  }
   // Without glReadBuffer (OpenGL ES 2) the read buffer cannot be GL_NONE, nor be asked for.
   if (!ctx.has(wire::Op::glReadBuffer) && !ctx.has(wire::Op::glReadBufferNV)) return true;
   GLint read_buffer = GL_BACK;

@@ -362,10 +362,11 @@ struct Decoding {
   // Whether one command may make the host GL allocate `count` objects at once (glGenLists'
   // range): at most HostLimits::max_objects_per_command, else GL_OUT_OF_MEMORY.
   bool object_count_allowed(int64_t count);
-  // Whether the read framebuffer has a read buffer to read from. Mesa 22.3 crashes in
-  // glReadPixels and glCopyTexImage* when the read buffer is GL_NONE, where GL says
-  // GL_INVALID_OPERATION: the decoder answers that itself (recorded when false).
-  bool read_buffer_set();
+  // Whether a read of color (`format`: a pixel format, or an internal format for copies) has
+  // a read buffer to read from. Mesa 22.3 crashes in glReadPixels and glCopyTexImage* reading
+  // color when the read buffer is GL_NONE, where GL says GL_INVALID_OPERATION: the decoder
+  // answers that itself (recorded when false). Depth and stencil reads need no read buffer.
+  bool read_buffer_set(GLenum format);
   // Reserves `count` objects of the session's quota for names about to be created; past it,
   // GL_OUT_OF_MEMORY and false (the caller does not create them).
   bool objects_allowed(int64_t count);

@@ -348,7 +348,7 @@ static bool read_pixels(Decoding& d, bool robust) {
   const bool pack_buffer = d.state().bound_buffer(GL_PIXEL_PACK_BUFFER_BINDING) != 0;
   bool into_buffer = false;
   if (!read_into_pack_buffer(d, r, pack_buffer, &into_buffer, [&](void* at) {
-        if (!d.read_buffer_set()) return;
+        if (!d.read_buffer_set(format)) return;
         if (robust)
           glReadnPixels(v[0], v[1], v[2], v[3], format, type, buf_size, at);
         else
@@ -368,7 +368,7 @@ static bool read_pixels(Decoding& d, bool robust) {
     Blob none = d.blob(r, 0, true);
     if (!none.ok || !r.at_end()) return d.fail("size does not match its arguments");
     // Nothing to read into: GL still validates the arguments and reports its error.
-    if (expected == 0 && !pack_buffer && d.read_buffer_set()) {
+    if (expected == 0 && !pack_buffer && d.read_buffer_set(format)) {
       if (robust)
         glReadnPixels(v[0], v[1], v[2], v[3], format, type, 0, nullptr);
       else
@@ -379,7 +379,7 @@ static bool read_pixels(Decoding& d, bool robust) {
     if (!out.ok || !r.at_end()) return d.fail("pixels: destination does not match the image size");
     if (pack_buffer) {
       d.ctx.pending_error = GL_INVALID_OPERATION;
-    } else if (!d.read_buffer_set()) {
+    } else if (!d.read_buffer_set(format)) {
       // Nothing written; the program's memory stays as it was.
     } else {
       // The guest copies the pixels only if GL wrote them: an erroneous read leaves the
