@@ -142,6 +142,15 @@ Found check_fixed_array(int bit) {
   return found;
 }
 
+// How many fixed-function arrays the context has, in fixed_array_bit's numbering (0 without
+// them: OpenGL ES and core profiles).
+int fixed_array_bits(const HostContext& ctx) {
+  if (!has_fixed_function_arrays(ctx)) return 0;
+  GLint units = 0;
+  glGetIntegerv(GL_MAX_TEXTURE_COORDS, &units);
+  return static_cast<int>(kTexCoordArray) + std::clamp<GLint>(units, 0, kMaxClientUnits);
+}
+
 // Where an array reads from: its buffer (host name), the offset of element 0, the distance
 // between elements and the bytes of one.
 struct ArrayShape {
@@ -356,13 +365,7 @@ void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint
     arrays.safe_fixed = 0;
     if (ctx.client_array_buffers.empty()) client_array_buffer(ctx, 0);  // the attribute count
     for (GLuint i = 0; i < ctx.generic_array_slots; ++i) note_generic(i);
-    if (has_fixed_function_arrays(ctx)) {
-      for (int bit = 0; bit < static_cast<int>(kTexCoordArray); ++bit) note_fixed(bit);
-      GLint units = 0;
-      glGetIntegerv(GL_MAX_TEXTURE_COORDS, &units);
-      for (GLint unit = 0; unit < std::min(units, kMaxClientUnits); ++unit)
-        note_fixed(static_cast<int>(kTexCoordArray) + unit);
-    }
+    for (int bit = 0; bit < fixed_array_bits(ctx); ++bit) note_fixed(bit);
   } else {
     for (GLuint i : arrays.generic)
       if (i < ctx.generic_array_slots) note_generic(i);
@@ -377,13 +380,13 @@ void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint
   // elements the command reads are disabled for the command (then enabled again).
   const int32_t second = command.size() >= 16 ? wire::load<int32_t>(command.data() + 12) : 0;
   const int32_t third = command.size() >= 20 ? wire::load<int32_t>(command.data() + 16) : 0;
-  if (role == ArrayRole::kReadsElement)
+  if (role == ArrayRole::kReadsElement) {
     limit_arrays_to(ctx, static_cast<int32_t>(first) < 0 ? INT64_MAX : int64_t{first});
-  else if (arrays.compiling_list && role == ArrayRole::kReadsRange)
-    if (third > 0)
-      limit_arrays_to(ctx, second < 0 ? INT64_MAX : int64_t{second} + third - 1);
-    else if (arrays.compiling_list && role == ArrayRole::kReads)
-      limit_arrays_to(ctx, INT64_MAX);  // which elements is not known here
+  } else if (arrays.compiling_list && role == ArrayRole::kReadsRange) {
+    if (third > 0) limit_arrays_to(ctx, second < 0 ? INT64_MAX : int64_t{second} + third - 1);
+  } else if (arrays.compiling_list && role == ArrayRole::kReads) {
+    limit_arrays_to(ctx, INT64_MAX);  // which elements is not known here
+  }
 }
 
 void limit_arrays_to(HostContext& ctx, int64_t max_index) {
@@ -398,12 +401,10 @@ void limit_arrays_to(HostContext& ctx, int64_t max_index) {
     arrays.reenable.push_back(static_cast<int>(i));
     disabled = true;
   }
-  if (has_fixed_function_arrays(ctx)) {
-    GLint units = 0, active = GL_TEXTURE0;
-    glGetIntegerv(GL_MAX_TEXTURE_COORDS, &units);
+  if (const int bits = fixed_array_bits(ctx); bits > 0) {
+    GLint active = GL_TEXTURE0;
     glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
-    for (int bit = 0; bit < static_cast<int>(kTexCoordArray) + std::min(units, kMaxClientUnits);
-         ++bit) {
+    for (int bit = 0; bit < bits; ++bit) {
       const GLenum array = kFixedArrays[std::min<size_t>(bit, kTexCoordArray)].first;
       if (bit >= static_cast<int>(kTexCoordArray))
         glClientActiveTexture(GL_TEXTURE0 + bit - static_cast<int>(kTexCoordArray));
