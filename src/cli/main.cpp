@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vulkan/vulkan_core.h>
 
 #include <algorithm>
 #include <atomic>
@@ -212,9 +213,23 @@ int cmd_run(int argc, char** argv) {
         << library.string() << "\"\n  }\n}\n";
   }
 
+  // The Vulkan loader finds our driver through this manifest (LoaderDriverInterface.md).
+  const fs::path vulkan_library = guest_library_dir() / "libvulkan_gfxrelay.so";
+  const fs::path vulkan_json = dir.path / "vulkan_icd_gfxrelay.json";
+  {
+    std::ofstream out(vulkan_json);
+    out << "{\n  \"file_format_version\": \"1.0.1\",\n  \"ICD\": {\n    \"library_path\": \""
+        << vulkan_library.string() << "\",\n    \"api_version\": \"" << VK_API_VERSION_MAJOR(VK_HEADER_VERSION_COMPLETE)
+        << "." << VK_API_VERSION_MINOR(VK_HEADER_VERSION_COMPLETE) << "." << VK_HEADER_VERSION
+        << "\",\n    \"library_arch\": \"" << sizeof(void*) * 8 << "\"\n  }\n}\n";
+  }
+
   const pid_t child = fork();
   if (child == 0) {
     if (!socket.empty()) setenv("GFXRELAY_SOCKET", socket.c_str(), 1);
+    // Only our Vulkan driver: the newer variable and the older one the loader still reads.
+    setenv("VK_DRIVER_FILES", vulkan_json.c_str(), 1);
+    setenv("VK_ICD_FILENAMES", vulkan_json.c_str(), 1);
     setenv("__EGL_VENDOR_LIBRARY_FILENAMES", vendor_json.c_str(), 1);
     unsetenv("__EGL_VENDOR_LIBRARY_DIRS");
     // GLVND's libGLX loads the vendor named here as libGLX_<name>.so.0 from the library path.

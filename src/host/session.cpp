@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "host/context_worker.h"
+#include "host/vk/vk_worker.h"
 #include "wire/handshake.h"
 #include "wire/message.h"
 
@@ -267,6 +268,29 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
       contexts_[id] = std::move(worker);
       return send(status_only(EGL_SUCCESS), &stream);
     }
+    case wire::Control::kCreateVulkanStream: {
+      const uint32_t id = r.get<uint32_t>();
+      if (!r.at_end()) {
+        *error = "CreateVulkanStream: malformed message";
+        return false;
+      }
+      if (id == 0 || vulkan_streams_.count(id)) return send(status_only(VK_ERROR_INITIALIZATION_FAILED));
+      // A stream is a host thread and a region, as a context is: the same quota.
+      if (static_cast<int64_t>(contexts_.size() + vulkan_streams_.size()) >=
+          quota_->limits().session_contexts)
+        return send(status_only(VK_ERROR_OUT_OF_HOST_MEMORY));
+      std::string region_error;
+      transport::ShmRegion region = channel_->create_region(&region_error);
+      if (!region) {
+        log("session " + std::to_string(id_) + ": " + region_error);
+        return send(status_only(VK_ERROR_OUT_OF_HOST_MEMORY));
+      }
+      auto worker = std::make_unique<VulkanWorker>(*this, id, std::move(region));
+      worker->start();
+      const transport::ShmRegion& stream = worker->region();
+      vulkan_streams_[id] = std::move(worker);
+      return send(status_only(VK_SUCCESS), &stream);
+    }
     case wire::Control::kDestroyImage: {
       const uint32_t id = r.get<uint32_t>();
       if (!r.at_end()) {
@@ -307,6 +331,8 @@ void Session::cleanup() {
   // Workers first (they may be using surfaces), then surfaces.
   for (auto& [id, worker] : contexts_) worker->close_stream();
   contexts_.clear();
+  for (auto& [id, worker] : vulkan_streams_) worker->close_stream();
+  vulkan_streams_.clear();
   std::lock_guard lock(mutex_);
   for (auto& [id, image] : images_) backend_.destroy_image(image);
   images_.clear();

@@ -16,6 +16,7 @@
 namespace gfxrelay::host {
 
 class ContextWorker;
+class VulkanWorker;
 
 class Session {
  public:
@@ -51,6 +52,7 @@ class Session {
   std::map<uint32_t, int64_t> surface_bytes_;  // what each surface counts in quota_
   std::map<uint64_t, EGLImage> images_;
   std::map<uint32_t, std::unique_ptr<ContextWorker>> contexts_;
+  std::map<uint32_t, std::unique_ptr<VulkanWorker>> vulkan_streams_;
   std::string end_reason_;
   std::atomic<bool> finished_{false};
 };

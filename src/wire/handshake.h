@@ -24,6 +24,8 @@ enum class Control : uint32_t {
   kError = 8,           // host: the session is over; the reason follows (UTF-8, no NUL)
   kReply = 9,           // host: the answer to the guest's last request
   kDestroyImage = 10,   // guest: u32 image id; host: u32 status (images are made in a stream)
+  kCreateVulkanStream = 11,  // guest: u32 id; host: u32 VkResult (+ region fd by SCM_RIGHTS
+                             // when VK_SUCCESS): a stream of Vulkan commands (protocol.md)
 };
 
 }  // namespace gfxrelay::wire

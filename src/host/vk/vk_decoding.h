@@ -1,0 +1,142 @@
+// What the generated Vulkan decoders (vk_host_gen.cpp) build on: the guest's objects by id, the
+// memory one command's structures live in, the checks every read goes through.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "transport/shm_ring.h"
+#include "vk_host_gen.h"
+#include "vkcommon/vk_types.h"
+
+namespace gfxrelay::host::vk {
+
+using gfxrelay::vk::from_u64;
+using gfxrelay::vk::kMaxChainLength;
+using gfxrelay::vk::kMaxOutputElements;
+using gfxrelay::vk::to_u64;
+
+// Zeroed memory for one command's structures and arrays, freed after the command.
+class Arena {
+ public:
+  // nullptr for n == 0 or past the per-command limit.
+  template <typename T>
+  T* make(size_t n) {
+    if (n == 0 || n > kMaxBytes / sizeof(T) || used_ + n * sizeof(T) > kMaxBytes) return nullptr;
+    used_ += n * sizeof(T);
+    blocks_.push_back(std::make_unique<uint8_t[]>(n * sizeof(T)));  // value-initialised: zeros
+    return reinterpret_cast<T*>(blocks_.back().get());
+  }
+  void clear() {
+    blocks_.clear();
+    used_ = 0;
+  }
+
+ private:
+  // One command cannot make the host hold more than this (its bytes are bounded by the ring
+  // anyway; this bounds what counts in it expand to).
+  static constexpr size_t kMaxBytes = 256u << 20;
+  std::vector<std::unique_ptr<uint8_t[]>> blocks_;
+  size_t used_ = 0;
+};
+
+// The guest's Vulkan objects by guest id: each one's type, host handle and parent (the
+// dispatchable object it was made from). Host-named objects (physical devices) have ids with the
+// top bit set, so they never collide with the guest's.
+class Objects {
+ public:
+  struct Entry {
+    VkObjectType type;
+    uint64_t host;
+    uint64_t parent;
+  };
+  static constexpr uint64_t kHostIdBit = uint64_t{1} << 63;
+
+  const Entry* find(uint64_t id) const {
+    auto it = entries_.find(id);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+  void add(uint64_t id, VkObjectType type, uint64_t host, uint64_t parent) {
+    entries_[id] = {type, host, parent};
+  }
+  // Forgets the object and everything made from it.
+  void remove(uint64_t id);
+  // Every object made from `id` (directly or not), the newest first.
+  std::vector<uint64_t> descendants(uint64_t id) const;
+  // Whether `ancestor` is `id` or made it (directly or not).
+  bool owned_by(uint64_t id, uint64_t ancestor) const;
+  std::map<uint64_t, Entry>& all() { return entries_; }
+  uint64_t next_host_id() { return kHostIdBit | next_host_id_++; }
+
+ private:
+  std::map<uint64_t, Entry> entries_;  // ordered: ids grow with creation
+  uint64_t next_host_id_ = 1;
+};
+
+// One command being decoded.
+class Decoding {
+ public:
+  Decoding(std::span<const uint8_t> payload, Arena& arena, Objects& objects,
+           const transport::ShmRegion& region)
+      : r(payload), arena(arena), objects(objects), region_(region) {}
+
+  wire::Reader r;
+  Arena& arena;
+  Objects& objects;
+  Writer reply;
+  std::string error;
+
+  bool fail(const std::string& where, const std::string& what) {
+    if (error.empty()) error = where + ": " + what;
+    return false;
+  }
+  // The host handle for a guest id of that type (0: VK_NULL_HANDLE, where `optional`).
+  template <typename H>
+  bool handle(VkObjectType type, uint64_t id, bool optional, const char* where, H* out) {
+    *out = H{};
+    if (id == 0) return optional || fail(where, "VK_NULL_HANDLE where a handle is required");
+    const Objects::Entry* e = objects.find(id);
+    if (!e) return fail(where, "unknown object id " + std::to_string(id));
+    if (e->type != type) return fail(where, "object " + std::to_string(id) + " has another type");
+    *out = from_u64<H>(e->host);
+    return true;
+  }
+  // An id the guest picked for a new object: not 0, not the host's, not in use.
+  bool fresh_id(uint64_t id, const char* where);
+  // A handle passed with a device must be that device's (0 passes: optional handles).
+  bool owned_by(uint64_t id, uint64_t ancestor, const char* where);
+  // Whether the command's fields are all read: what is left is the payload's padding to 8
+  // bytes, which must be zeros.
+  bool at_end();
+  bool get_raw(void* dst, size_t n);
+  bool get_string(const char** out, const char* where);
+  bool get_strings(const char* const** out, uint64_t count, const char* where);
+  // Rebuilds an input chain from the wire: each structure must be carried and allowed to extend
+  // `root`, and appear once. `next_field` is the address of the root's pNext.
+  bool get_chain(void* next_field, VkStructureType root,
+                 bool (*get_body_any)(Decoding&, VkStructureType, void*));
+  // Writes `reply` into the region's reply area and wakes the guest.
+  bool finish_reply();
+
+ private:
+  const transport::ShmRegion& region_;
+};
+
+// Reads the sTypes the guest chained to an output structure and chains zeroed structures of
+// those types (each carried, output-capable, allowed under `root`, once).
+bool get_shape(Decoding& d, void* next_field, VkStructureType root);
+
+// What the relay offers of a physical device's properties: the API version it carries.
+void narrow_properties(VkPhysicalDeviceProperties& properties);
+
+// Destroys what a guest left behind: everything made from `id` (before `id` itself goes, so
+// that no host object outlives its parent), or every object (the session ended).
+void destroy_descendants(Objects& objects, uint64_t id);
+void destroy_all(Objects& objects);
+
+}  // namespace gfxrelay::host::vk

@@ -1,0 +1,189 @@
+// Hand-written decoders: the commands whose answers the relay narrows (API version, extensions)
+// or whose objects the host names (physical devices).
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "host/vk/vk_decoding.h"
+
+namespace gfxrelay::host::vk {
+
+namespace {
+
+// The host's extensions that the relay carries, of one kind; spec versions the smaller of
+// the two.
+std::vector<VkExtensionProperties> carried(const std::vector<VkExtensionProperties>& host,
+                                           bool instance) {
+  std::vector<VkExtensionProperties> out;
+  for (VkExtensionProperties e : host) {
+    const auto* c = gfxrelay::vk::carried_extension(e.extensionName);
+    if (!c || c->instance != instance) continue;
+    e.specVersion = std::min(e.specVersion, c->spec_version);
+    out.push_back(e);
+  }
+  return out;
+}
+
+std::vector<VkExtensionProperties> host_instance_extensions() {
+  uint32_t n = 0;
+  vkEnumerateInstanceExtensionProperties(nullptr, &n, nullptr);
+  std::vector<VkExtensionProperties> all(n);
+  vkEnumerateInstanceExtensionProperties(nullptr, &n, all.data());
+  all.resize(n);
+  return carried(all, true);
+}
+
+std::vector<VkExtensionProperties> host_device_extensions(VkPhysicalDevice device) {
+  uint32_t n = 0;
+  vkEnumerateDeviceExtensionProperties(device, nullptr, &n, nullptr);
+  std::vector<VkExtensionProperties> all(n);
+  vkEnumerateDeviceExtensionProperties(device, nullptr, &n, all.data());
+  all.resize(n);
+  return carried(all, false);
+}
+
+bool offered(const std::vector<VkExtensionProperties>& list, const char* name) {
+  return std::any_of(list.begin(), list.end(), [&](const VkExtensionProperties& e) {
+    return std::strcmp(e.extensionName, name) == 0;
+  });
+}
+
+// The two-call idiom over a list the host computed: wire (string layer, u32 capacity, u32
+// want), reply (result, count, elements).
+bool reply_extensions(Decoding& d, const char* layer, uint32_t capacity, bool want,
+                      const std::vector<VkExtensionProperties>& list) {
+  if (layer) {  // layers live in the guest's loader; the host driver has none
+    d.reply.put<VkResult>(VK_ERROR_LAYER_NOT_PRESENT);
+    d.reply.put<uint32_t>(0);
+    return d.finish_reply();
+  }
+  const uint32_t total = static_cast<uint32_t>(list.size());
+  const uint32_t count = want ? std::min(capacity, total) : total;
+  d.reply.put<VkResult>(count < total ? VK_INCOMPLETE : VK_SUCCESS);
+  d.reply.put<uint32_t>(count);
+  if (want)
+    for (uint32_t i = 0; i < count; ++i) put(d.reply, list[i]);
+  return d.finish_reply();
+}
+
+}  // namespace
+
+bool decode_vkEnumerateInstanceVersion(Decoding& d) {
+  if (!d.at_end()) return d.fail("vkEnumerateInstanceVersion", "malformed command");
+  uint32_t version = VK_API_VERSION_1_0;
+  const VkResult result = vkEnumerateInstanceVersion(&version);
+  d.reply.put<VkResult>(result);
+  d.reply.put<uint32_t>(std::min<uint32_t>(version, VK_HEADER_VERSION_COMPLETE));
+  return d.finish_reply();
+}
+
+bool decode_vkEnumerateInstanceExtensionProperties(Decoding& d) {
+  const char* layer = nullptr;
+  if (!d.get_string(&layer, "vkEnumerateInstanceExtensionProperties")) return false;
+  const uint32_t capacity = d.r.get<uint32_t>();
+  const bool want = d.r.get<uint32_t>() != 0;
+  if (!d.at_end()) return d.fail("vkEnumerateInstanceExtensionProperties", "malformed command");
+  return reply_extensions(d, layer, capacity, want, host_instance_extensions());
+}
+
+bool decode_vkEnumerateDeviceExtensionProperties(Decoding& d) {
+  const char* where = "vkEnumerateDeviceExtensionProperties";
+  VkPhysicalDevice device = VK_NULL_HANDLE;
+  if (!d.handle(VK_OBJECT_TYPE_PHYSICAL_DEVICE, d.r.get<uint64_t>(), false, where, &device))
+    return false;
+  const char* layer = nullptr;
+  if (!d.get_string(&layer, where)) return false;
+  const uint32_t capacity = d.r.get<uint32_t>();
+  const bool want = d.r.get<uint32_t>() != 0;
+  if (!d.at_end()) return d.fail(where, "malformed command");
+  return reply_extensions(d, layer, capacity, want, host_device_extensions(device));
+}
+
+// Wire: u32 1 + VkInstanceCreateInfo, u64 new id. Layers are the guest loader's business: the
+// host enables none (its own come from its environment, VK_INSTANCE_LAYERS).
+bool decode_vkCreateInstance(Decoding& d) {
+  const char* where = "vkCreateInstance";
+  VkInstanceCreateInfo info{};
+  if (d.r.get<uint32_t>() != 1u || !get(d, info)) return d.fail(where, "bad pCreateInfo");
+  const uint64_t id = d.r.get<uint64_t>();
+  if (!d.fresh_id(id, where)) return false;
+  if (!d.at_end()) return d.fail(where, "malformed command");
+  info.enabledLayerCount = 0;
+  info.ppEnabledLayerNames = nullptr;
+  const std::vector<VkExtensionProperties> offer = host_instance_extensions();
+  VkResult result = VK_SUCCESS;
+  for (uint32_t i = 0; i < info.enabledExtensionCount; ++i)
+    if (!offered(offer, info.ppEnabledExtensionNames[i])) result = VK_ERROR_EXTENSION_NOT_PRESENT;
+  VkInstance instance = VK_NULL_HANDLE;
+  if (result == VK_SUCCESS) result = vkCreateInstance(&info, nullptr, &instance);
+  if (result == VK_SUCCESS) d.objects.add(id, VK_OBJECT_TYPE_INSTANCE, to_u64(instance), 0);
+  d.reply.put<VkResult>(result);
+  return d.finish_reply();
+}
+
+bool decode_vkDestroyInstance(Decoding& d) {
+  const uint64_t id = d.r.get<uint64_t>();
+  VkInstance instance = VK_NULL_HANDLE;
+  if (!d.handle(VK_OBJECT_TYPE_INSTANCE, id, true, "vkDestroyInstance", &instance)) return false;
+  if (!d.at_end()) return d.fail("vkDestroyInstance", "malformed command");
+  destroy_descendants(d.objects, id);
+  if (instance) vkDestroyInstance(instance, nullptr);
+  d.objects.remove(id);
+  return true;
+}
+
+// Physical devices are named by the host (ids with the top bit set), the same id every time.
+bool decode_vkEnumeratePhysicalDevices(Decoding& d) {
+  const uint64_t instance_id = d.r.get<uint64_t>();
+  VkInstance instance = VK_NULL_HANDLE;
+  if (!d.handle(VK_OBJECT_TYPE_INSTANCE, instance_id, false, "vkEnumeratePhysicalDevices",
+                &instance))
+    return false;
+  if (!d.at_end()) return d.fail("vkEnumeratePhysicalDevices", "malformed command");
+  uint32_t n = 0;
+  VkResult result = vkEnumeratePhysicalDevices(instance, &n, nullptr);
+  std::vector<VkPhysicalDevice> devices(n);
+  if (result >= 0) result = vkEnumeratePhysicalDevices(instance, &n, devices.data());
+  devices.resize(result >= 0 ? std::min<uint32_t>(n, kMaxOutputElements) : 0);
+  d.reply.put<VkResult>(result < 0 ? result : VK_SUCCESS);
+  d.reply.put<uint32_t>(static_cast<uint32_t>(devices.size()));
+  for (VkPhysicalDevice device : devices) {
+    uint64_t id = 0;
+    for (const auto& [known, e] : d.objects.all())
+      if (e.type == VK_OBJECT_TYPE_PHYSICAL_DEVICE && e.host == to_u64(device)) id = known;
+    if (!id) {
+      id = d.objects.next_host_id();
+      d.objects.add(id, VK_OBJECT_TYPE_PHYSICAL_DEVICE, to_u64(device), instance_id);
+    }
+    d.reply.put<uint64_t>(id);
+  }
+  return d.finish_reply();
+}
+
+// Wire: u64 physical device, u32 1 + VkDeviceCreateInfo, u64 new id. Only carried extensions.
+bool decode_vkCreateDevice(Decoding& d) {
+  const char* where = "vkCreateDevice";
+  const uint64_t physical_id = d.r.get<uint64_t>();
+  VkPhysicalDevice physical = VK_NULL_HANDLE;
+  if (!d.handle(VK_OBJECT_TYPE_PHYSICAL_DEVICE, physical_id, false, where, &physical))
+    return false;
+  VkDeviceCreateInfo info{};
+  if (d.r.get<uint32_t>() != 1u || !get(d, info)) return d.fail(where, "bad pCreateInfo");
+  const uint64_t id = d.r.get<uint64_t>();
+  if (!d.fresh_id(id, where)) return false;
+  if (!d.at_end()) return d.fail(where, "malformed command");
+  info.enabledLayerCount = 0;  // deprecated and ignored (Vulkan 1.0.13)
+  info.ppEnabledLayerNames = nullptr;
+  const std::vector<VkExtensionProperties> offer = host_device_extensions(physical);
+  VkResult result = VK_SUCCESS;
+  for (uint32_t i = 0; i < info.enabledExtensionCount; ++i)
+    if (!offered(offer, info.ppEnabledExtensionNames[i])) result = VK_ERROR_EXTENSION_NOT_PRESENT;
+  VkDevice device = VK_NULL_HANDLE;
+  if (result == VK_SUCCESS) result = vkCreateDevice(physical, &info, nullptr, &device);
+  if (result == VK_SUCCESS) d.objects.add(id, VK_OBJECT_TYPE_DEVICE, to_u64(device), physical_id);
+  d.reply.put<VkResult>(result);
+  return d.finish_reply();
+}
+
+}  // namespace gfxrelay::host::vk
