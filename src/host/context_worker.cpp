@@ -176,7 +176,10 @@ bool ContextWorker::decode_batch(std::span<const uint8_t> bytes, std::string* er
       continue;
     }
     if (opcode != wire::kOpcodePad) {
-      gles::track_vertex_arrays(state_, opcode, bytes.subspan(at, size));
+      if (!gles::track_vertex_arrays(state_, opcode, bytes.subspan(at, size))) {
+        at += size;  // refused (GL_INVALID_OPERATION recorded); such commands have no reply
+        continue;
+      }
       Decoding d{state_, region_, *this, bytes.data() + at, size, {}, {}};
       const bool decoded = gles::dispatch(opcode, d);
       if (!state_.array_check.reenable.empty()) gles::restore_limited_arrays(state_);

@@ -173,6 +173,15 @@ class HostContext {
     uint64_t safe_generic = 0, safe_fixed = 0;
     bool arrays_bound = false;
     bool compiling_list = false;  // between glNewList and glEndList
+    // Between glBegin and glEnd GL answers no query, so glArrayElement there is limited to the
+    // largest element every enabled array held at glBegin (array state cannot change inside;
+    // any command that could is taken to have, and then no element is allowed). After
+    // glCallList(s) it is not known whether a list left GL inside: nothing is allowed until
+    // glEnd. The limit is computed again at glBegin only after a command that may have changed
+    // arrays or buffers (element_limit_stale).
+    enum class Primitive : uint8_t { kOutside, kInside, kUnknown } primitive = Primitive::kOutside;
+    int64_t element_limit = -1;
+    bool element_limit_stale = true;
     // Arrays limit_arrays_to disabled for one command (generic index, or -1 - fixed array).
     std::vector<int> reenable;
   } array_check;
@@ -404,7 +413,9 @@ bool dispatch(uint32_t opcode, Decoding& d);
 // GL_INVALID_OPERATION (natively the program would read garbage or crash). A vertex array is
 // checked whole once, then only the arrays enabled since, until a command that may change it
 // otherwise (deleting or unbinding buffers, glPopClientAttrib, glCallList, ...).
-void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint8_t> command);
+// False: the command must not run (it would read past an array; GL_INVALID_OPERATION is
+// recorded).
+bool track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint8_t> command);
 // Disables, for the command about to run, every enabled array whose buffer does not hold element
 // `max_index` (GL_INVALID_OPERATION if any); restore_limited_arrays enables them again after it.
 void limit_arrays_to(HostContext& ctx, int64_t max_index);

@@ -242,7 +242,29 @@ enum class ArrayRole : uint8_t {
   kBindsArray,      // glBindVertexArray
   kChangesAny,      // anything else that may leave an enabled array without a buffer, in the
                     // current vertex array or another: all are checked again
+  kCallsList,       // glCallList(s): as kChangesAny, and a list may leave GL inside glBegin
+  kBegins,          // glBegin
+  kEnds,            // glEnd
 };
+
+// Commands that change neither vertex arrays nor buffers (current values, transforms, lights,
+// textures, queries): the glArrayElement limit computed at one glBegin still holds after them.
+bool keeps_element_limit(std::string_view name) {
+  static constexpr std::string_view kPrefixes[] = {
+      "glVertex2", "glVertex3", "glVertex4", "glVertexAttrib1", "glVertexAttrib2",
+      "glVertexAttrib3", "glVertexAttrib4", "glColor3", "glColor4", "glSecondaryColor3",
+      "glNormal3", "glTexCoord", "glMultiTexCoord", "glFogCoord", "glEdgeFlag(", "glIndex",
+      "glMaterial", "glEvalCoord", "glEvalPoint", "glRect", "glUniform", "glGet", "glIs",
+      "glBindTexture", "glActiveTexture", "glTexParameter", "glTexEnv", "glLight", "glMatrixMode",
+      "glLoadIdentity", "glLoadMatrix", "glMultMatrix", "glPushMatrix", "glPopMatrix",
+      "glTranslate", "glRotate", "glScale", "glOrtho", "glFrustum", "glViewport", "glClear",
+      "glShadeModel", "glUseProgram", "glFlush", "glFinish", "glBlendFunc", "glDepthFunc",
+      "glColorMask", "glDepthMask", "glLineWidth", "glPointSize", "glPolygonMode", "glFrontFace",
+      "glCullFace", "gfxrelay_Ping", "gfxrelay_SwapBuffers", "gfxrelay_PresentFrame"};
+  for (std::string_view p : kPrefixes)
+    if (p.back() == '(' ? name == p.substr(0, p.size() - 1) : name.starts_with(p)) return true;
+  return false;
+}
 
 const std::vector<ArrayRole>& array_roles() {
   static const std::vector<ArrayRole> roles = [] {
@@ -278,17 +300,102 @@ const std::vector<ArrayRole>& array_roles() {
                        "glVertexArrayVertexBuffer", "glVertexAttribBinding",
                        "glVertexArrayAttribBinding", "glVertexArrayBindVertexBuffer",
                        "glVertexArrayVertexAttribBinding", "glDeleteBuffers", "glPopClientAttrib",
-                       "glDeleteVertexArrays", "glCallList"}))
+                       "glDeleteVertexArrays"}))
         v[op] = ArrayRole::kChangesAny;
+      else if (starts({"glCallList"}))
+        v[op] = ArrayRole::kCallsList;
+      else if (name == "glBegin")
+        v[op] = ArrayRole::kBegins;
+      else if (name == "glEnd")
+        v[op] = ArrayRole::kEnds;
     }
     return v;
   }();
   return roles;
 }
 
+const std::vector<bool>& element_limit_keepers() {
+  static const std::vector<bool> keeps = [] {
+    std::vector<bool> v(wire::kOpcodeCount, false);
+    for (uint32_t op = 0; op < wire::kOpcodeCount; ++op)
+      v[op] = (array_roles()[op] == ArrayRole::kNone && keeps_element_limit(wire::opcode_name(op))) ||
+              array_roles()[op] == ArrayRole::kBegins || array_roles()[op] == ArrayRole::kEnds;
+    return v;
+  }();
+  return keeps;
+}
+
+// Calls visit(entry, elements) for each enabled array (entry: generic index, or -1 - fixed array
+// bit; elements: how many its buffer holds); disables, for the command about to run, those for
+// which it returns true (restore_limited_arrays enables them again). Only outside glBegin/glEnd.
+template <typename Visit>
+bool visit_enabled_arrays(HostContext& ctx, Visit visit) {
+  HostContext::ArrayCheck& arrays = ctx.array_check;
+  if (ctx.client_array_buffers.empty()) client_array_buffer(ctx, 0);  // the attribute count
+  bool disabled = false;
+  for (GLuint i = 0; i < ctx.generic_array_slots; ++i) {
+    GLint on = 0;
+    glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_ENABLED, &on);
+    if (!on || !visit(static_cast<int>(i), elements_in_buffer(generic_shape(i)))) continue;
+    glDisableVertexAttribArray(i);
+    arrays.reenable.push_back(static_cast<int>(i));
+    disabled = true;
+  }
+  if (const int bits = fixed_array_bits(ctx); bits > 0) {
+    GLint active = GL_TEXTURE0;
+    glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
+    for (int bit = 0; bit < bits; ++bit) {
+      const GLenum array = kFixedArrays[std::min<size_t>(bit, kTexCoordArray)].first;
+      if (bit >= static_cast<int>(kTexCoordArray))
+        glClientActiveTexture(GL_TEXTURE0 + bit - static_cast<int>(kTexCoordArray));
+      if (!glIsEnabled(array) || !visit(-1 - bit, elements_in_buffer(fixed_shape(bit)))) continue;
+      glDisableClientState(array);
+      arrays.reenable.push_back(-1 - bit);
+      disabled = true;
+    }
+    glClientActiveTexture(active);
+  }
+  return disabled;
+}
+
+// Inside glBegin/glEnd (or not known to be outside): no GL query may run. glArrayElement gets
+// the limit computed at glBegin; false refuses the command.
+bool track_inside_begin_end(HostContext& ctx, uint32_t opcode, ArrayRole role, int32_t element) {
+  HostContext::ArrayCheck& arrays = ctx.array_check;
+  using Primitive = HostContext::ArrayCheck::Primitive;
+  switch (role) {
+    case ArrayRole::kReadsElement:
+      if (arrays.primitive == Primitive::kInside && element >= 0 &&
+          element <= arrays.element_limit)
+        return true;
+      ctx.record_error(GL_INVALID_OPERATION);
+      return false;
+    case ArrayRole::kEnds:
+      arrays.primitive = Primitive::kOutside;
+      return true;
+    case ArrayRole::kBegins:
+      // Inside, GL refuses it; not known, GL may begin now, with no limit computed.
+      if (arrays.primitive == Primitive::kUnknown) {
+        arrays.primitive = Primitive::kInside;
+        arrays.element_limit = -1;
+      }
+      return true;
+    default:
+      break;
+  }
+  if (!element_limit_keepers()[opcode]) {
+    // GL refuses it inside glBegin/glEnd; if GL was not inside after all, it may have changed
+    // arrays: no element from now on, and a new limit at the next glBegin.
+    arrays.element_limit = -1;
+    arrays.element_limit_stale = true;
+  }
+  if (role == ArrayRole::kCallsList) arrays.primitive = Primitive::kUnknown;
+  return true;
+}
+
 }  // namespace
 
-void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint8_t> command) {
+bool track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint8_t> command) {
   HostContext::ArrayCheck& arrays = ctx.array_check;
   const uint32_t first = command.size() >= 12 ? wire::load<uint32_t>(command.data() + 8) : 0;
   auto forget = [&arrays] {
@@ -299,34 +406,50 @@ void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint
     arrays.safe_fixed = 0;
   };
   const ArrayRole role = array_roles()[opcode];
+  using Primitive = HostContext::ArrayCheck::Primitive;
+  if (arrays.primitive != Primitive::kOutside &&
+      !track_inside_begin_end(ctx, opcode, role, static_cast<int32_t>(first)))
+    return false;
+  if (arrays.primitive == Primitive::kOutside && !element_limit_keepers()[opcode])
+    arrays.element_limit_stale = true;
   switch (role) {
     case ArrayRole::kNone:
-      return;
+    case ArrayRole::kEnds:
+      return true;
     case ArrayRole::kListBegins:
       arrays.compiling_list = true;  // a glNewList GL refuses only makes draws checked more
-      return;
+      return true;
     case ArrayRole::kListEnds:
       arrays.compiling_list = false;
-      return;
+      return true;
+    case ArrayRole::kCallsList:
+      forget();
+      arrays.primitive = Primitive::kUnknown;
+      return true;
+    case ArrayRole::kBegins:
+      if (arrays.primitive != Primitive::kOutside) return true;
+      arrays.primitive = Primitive::kInside;
+      if (!arrays.element_limit_stale) return true;
+      break;  // checks the arrays, then computes the limit below
     case ArrayRole::kEnablesGeneric:
       // Enabling an attribute that is enabled with a buffer changes nothing.
-      if (first < 64 && (arrays.safe_generic >> first & 1)) return;
+      if (first < 64 && (arrays.safe_generic >> first & 1)) return true;
       if (arrays.generic.size() < 64)
         arrays.generic.push_back(first);
       else
         forget();
-      return;
+      return true;
     case ArrayRole::kEnablesFixed: {
-      if (!has_fixed_function_arrays(ctx)) return;
+      if (!has_fixed_function_arrays(ctx)) return true;
       GLint active = GL_TEXTURE0;
       if (first == GL_TEXTURE_COORD_ARRAY) glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
       const int bit = fixed_array_bit(first, active - GL_TEXTURE0);
-      if (bit < 0 || (arrays.safe_fixed >> bit & 1)) return;
+      if (bit < 0 || (arrays.safe_fixed >> bit & 1)) return true;
       if (arrays.fixed.size() < 64)
         arrays.fixed.push_back(bit);
       else
         forget();
-      return;
+      return true;
     }
     case ArrayRole::kBindsArray:
       // Arrays enabled in the one being left are checked when it is current again.
@@ -336,10 +459,10 @@ void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint
       arrays.safe_generic = 0;
       arrays.safe_fixed = 0;
       arrays.arrays_bound = true;
-      return;
+      return true;
     case ArrayRole::kChangesAny:
       forget();
-      return;
+      return true;
     case ArrayRole::kReads:
     case ArrayRole::kReadsElement:
     case ArrayRole::kReadsRange:
@@ -386,35 +509,22 @@ void track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint
     if (third > 0) limit_arrays_to(ctx, second < 0 ? INT64_MAX : int64_t{second} + third - 1);
   } else if (arrays.compiling_list && role == ArrayRole::kReads) {
     limit_arrays_to(ctx, INT64_MAX);  // which elements is not known here
+  } else if (role == ArrayRole::kBegins) {
+    // The largest element every enabled array holds (glArrayElement's limit until glEnd).
+    int64_t limit = INT64_MAX;
+    visit_enabled_arrays(ctx, [&limit](int, int64_t elements) {
+      limit = std::min(limit, elements - 1);
+      return false;
+    });
+    arrays.element_limit = limit;
+    arrays.element_limit_stale = false;
   }
+  return true;
 }
 
 void limit_arrays_to(HostContext& ctx, int64_t max_index) {
-  HostContext::ArrayCheck& arrays = ctx.array_check;
-  if (ctx.client_array_buffers.empty()) client_array_buffer(ctx, 0);  // the attribute count
-  bool disabled = false;
-  for (GLuint i = 0; i < ctx.generic_array_slots; ++i) {
-    GLint on = 0;
-    glGetVertexAttribiv(i, GL_VERTEX_ATTRIB_ARRAY_ENABLED, &on);
-    if (!on || max_index < elements_in_buffer(generic_shape(i))) continue;
-    glDisableVertexAttribArray(i);
-    arrays.reenable.push_back(static_cast<int>(i));
-    disabled = true;
-  }
-  if (const int bits = fixed_array_bits(ctx); bits > 0) {
-    GLint active = GL_TEXTURE0;
-    glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
-    for (int bit = 0; bit < bits; ++bit) {
-      const GLenum array = kFixedArrays[std::min<size_t>(bit, kTexCoordArray)].first;
-      if (bit >= static_cast<int>(kTexCoordArray))
-        glClientActiveTexture(GL_TEXTURE0 + bit - static_cast<int>(kTexCoordArray));
-      if (!glIsEnabled(array) || max_index < elements_in_buffer(fixed_shape(bit))) continue;
-      glDisableClientState(array);
-      arrays.reenable.push_back(-1 - bit);
-      disabled = true;
-    }
-    glClientActiveTexture(active);
-  }
+  const bool disabled = visit_enabled_arrays(
+      ctx, [max_index](int, int64_t elements) { return max_index >= elements; });
   if (disabled) ctx.record_error(GL_INVALID_OPERATION);
 }
 
