@@ -219,8 +219,9 @@ int cmd_run(int argc, char** argv) {
   {
     std::ofstream out(vulkan_json);
     out << "{\n  \"file_format_version\": \"1.0.1\",\n  \"ICD\": {\n    \"library_path\": \""
-        << vulkan_library.string() << "\",\n    \"api_version\": \"" << VK_API_VERSION_MAJOR(VK_HEADER_VERSION_COMPLETE)
-        << "." << VK_API_VERSION_MINOR(VK_HEADER_VERSION_COMPLETE) << "." << VK_HEADER_VERSION
+        << vulkan_library.string() << "\",\n    \"api_version\": \""
+        << VK_API_VERSION_MAJOR(VK_HEADER_VERSION_COMPLETE) << "."
+        << VK_API_VERSION_MINOR(VK_HEADER_VERSION_COMPLETE) << "." << VK_HEADER_VERSION
         << "\",\n    \"library_arch\": \"" << sizeof(void*) * 8 << "\"\n  }\n}\n";
   }
 

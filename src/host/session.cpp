@@ -274,7 +274,8 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         *error = "CreateVulkanStream: malformed message";
         return false;
       }
-      if (id == 0 || vulkan_streams_.count(id)) return send(status_only(VK_ERROR_INITIALIZATION_FAILED));
+      if (id == 0 || vulkan_streams_.count(id))
+        return send(status_only(VK_ERROR_INITIALIZATION_FAILED));
       // A stream is a host thread and a region, as a context is: the same quota.
       if (static_cast<int64_t>(contexts_.size() + vulkan_streams_.size()) >=
           quota_->limits().session_contexts)

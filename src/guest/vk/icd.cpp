@@ -29,7 +29,8 @@ std::map<uint64_t, std::map<uint64_t, DispatchableObject*>> physical_devices;
 const ProcEntry* find_proc(const char* name) {
   const ProcEntry* end = kVkProcs + kVkProcCount;
   const ProcEntry* it = std::lower_bound(
-      kVkProcs, end, name, [](const ProcEntry& e, const char* n) { return std::strcmp(e.name, n) < 0; });
+      kVkProcs, end, name,
+      [](const ProcEntry& e, const char* n) { return std::strcmp(e.name, n) < 0; });
   return it != end && std::strcmp(it->name, name) == 0 ? it : nullptr;
 }
 
@@ -61,8 +62,7 @@ Stream* Stream::get() {
     request.put<uint32_t>(1);  // stream id within the session (one per process for now)
     std::vector<uint8_t> reply;
     transport::ShmRegion region;
-    if (!connection->request(wire::Control::kCreateVulkanStream, request.bytes(), &reply,
-                             &region))
+    if (!connection->request(wire::Control::kCreateVulkanStream, request.bytes(), &reply, &region))
       return nullptr;
     wire::Reader r(reply);
     const uint32_t status = r.get<uint32_t>();
@@ -148,21 +148,22 @@ void Stream::protocol_error(const char* command) {
   std::lock_guard lock(mutex_);
   if (broken_) return;
   broken_ = true;
-  log_error(std::string(command) + ": the host's reply does not match the command; the Vulkan "
-                                   "stream is closed (the device is lost)");
+  log_error(std::string(command) +
+            ": the host's reply does not match the command; the Vulkan "
+            "stream is closed (the device is lost)");
 }
 
 // --- hand-written entry points ------------------------------------------------------------------
 
-VKAPI_ATTR VkResult VKAPI_CALL entry_vkEnumeratePhysicalDevices(VkInstance instance,
-                                                                uint32_t* pPhysicalDeviceCount,
-                                                                VkPhysicalDevice* pPhysicalDevices) {
+VKAPI_ATTR VkResult VKAPI_CALL entry_vkEnumeratePhysicalDevices(
+    VkInstance instance, uint32_t* pPhysicalDeviceCount, VkPhysicalDevice* pPhysicalDevices) {
   Stream* stream = Stream::get();
   if (!stream) return VK_ERROR_INITIALIZATION_FAILED;
   Writer w;
   w.put<uint64_t>(dispatchable_id(instance));
   std::vector<uint8_t> reply;
-  if (!stream->call(VkOp::vkEnumeratePhysicalDevices, w, &reply)) return VK_ERROR_INITIALIZATION_FAILED;
+  if (!stream->call(VkOp::vkEnumeratePhysicalDevices, w, &reply))
+    return VK_ERROR_INITIALIZATION_FAILED;
   wire::Reader r(reply);
   VkResult result = r.get<VkResult>();
   const uint32_t count = r.get<uint32_t>();

@@ -250,17 +250,63 @@ enum class ArrayRole : uint8_t {
 // Commands that change neither vertex arrays nor buffers (current values, transforms, lights,
 // textures, queries): the glArrayElement limit computed at one glBegin still holds after them.
 bool keeps_element_limit(std::string_view name) {
-  static constexpr std::string_view kPrefixes[] = {
-      "glVertex2", "glVertex3", "glVertex4", "glVertexAttrib1", "glVertexAttrib2",
-      "glVertexAttrib3", "glVertexAttrib4", "glColor3", "glColor4", "glSecondaryColor3",
-      "glNormal3", "glTexCoord", "glMultiTexCoord", "glFogCoord", "glEdgeFlag(", "glIndex",
-      "glMaterial", "glEvalCoord", "glEvalPoint", "glRect", "glUniform", "glGet", "glIs",
-      "glBindTexture", "glActiveTexture", "glTexParameter", "glTexEnv", "glLight", "glMatrixMode",
-      "glLoadIdentity", "glLoadMatrix", "glMultMatrix", "glPushMatrix", "glPopMatrix",
-      "glTranslate", "glRotate", "glScale", "glOrtho", "glFrustum", "glViewport", "glClear",
-      "glShadeModel", "glUseProgram", "glFlush", "glFinish", "glBlendFunc", "glDepthFunc",
-      "glColorMask", "glDepthMask", "glLineWidth", "glPointSize", "glPolygonMode", "glFrontFace",
-      "glCullFace", "gfxrelay_Ping", "gfxrelay_SwapBuffers", "gfxrelay_PresentFrame"};
+  static constexpr std::string_view kPrefixes[] = {"glVertex2",
+                                                   "glVertex3",
+                                                   "glVertex4",
+                                                   "glVertexAttrib1",
+                                                   "glVertexAttrib2",
+                                                   "glVertexAttrib3",
+                                                   "glVertexAttrib4",
+                                                   "glColor3",
+                                                   "glColor4",
+                                                   "glSecondaryColor3",
+                                                   "glNormal3",
+                                                   "glTexCoord",
+                                                   "glMultiTexCoord",
+                                                   "glFogCoord",
+                                                   "glEdgeFlag(",
+                                                   "glIndex",
+                                                   "glMaterial",
+                                                   "glEvalCoord",
+                                                   "glEvalPoint",
+                                                   "glRect",
+                                                   "glUniform",
+                                                   "glGet",
+                                                   "glIs",
+                                                   "glBindTexture",
+                                                   "glActiveTexture",
+                                                   "glTexParameter",
+                                                   "glTexEnv",
+                                                   "glLight",
+                                                   "glMatrixMode",
+                                                   "glLoadIdentity",
+                                                   "glLoadMatrix",
+                                                   "glMultMatrix",
+                                                   "glPushMatrix",
+                                                   "glPopMatrix",
+                                                   "glTranslate",
+                                                   "glRotate",
+                                                   "glScale",
+                                                   "glOrtho",
+                                                   "glFrustum",
+                                                   "glViewport",
+                                                   "glClear",
+                                                   "glShadeModel",
+                                                   "glUseProgram",
+                                                   "glFlush",
+                                                   "glFinish",
+                                                   "glBlendFunc",
+                                                   "glDepthFunc",
+                                                   "glColorMask",
+                                                   "glDepthMask",
+                                                   "glLineWidth",
+                                                   "glPointSize",
+                                                   "glPolygonMode",
+                                                   "glFrontFace",
+                                                   "glCullFace",
+                                                   "gfxrelay_Ping",
+                                                   "gfxrelay_SwapBuffers",
+                                                   "gfxrelay_PresentFrame"};
   for (std::string_view p : kPrefixes)
     if (p.back() == '(' ? name == p.substr(0, p.size() - 1) : name.starts_with(p)) return true;
   return false;
@@ -318,8 +364,9 @@ const std::vector<bool>& element_limit_keepers() {
   static const std::vector<bool> keeps = [] {
     std::vector<bool> v(wire::kOpcodeCount, false);
     for (uint32_t op = 0; op < wire::kOpcodeCount; ++op)
-      v[op] = (array_roles()[op] == ArrayRole::kNone && keeps_element_limit(wire::opcode_name(op))) ||
-              array_roles()[op] == ArrayRole::kBegins || array_roles()[op] == ArrayRole::kEnds;
+      v[op] =
+          (array_roles()[op] == ArrayRole::kNone && keeps_element_limit(wire::opcode_name(op))) ||
+          array_roles()[op] == ArrayRole::kBegins || array_roles()[op] == ArrayRole::kEnds;
     return v;
   }();
   return keeps;
@@ -365,8 +412,7 @@ bool track_inside_begin_end(HostContext& ctx, uint32_t opcode, ArrayRole role, i
   using Primitive = HostContext::ArrayCheck::Primitive;
   switch (role) {
     case ArrayRole::kReadsElement:
-      if (arrays.primitive == Primitive::kInside && element >= 0 &&
-          element <= arrays.element_limit)
+      if (arrays.primitive == Primitive::kInside && element >= 0 && element <= arrays.element_limit)
         return true;
       ctx.record_error(GL_INVALID_OPERATION);
       return false;

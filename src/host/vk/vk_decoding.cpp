@@ -107,8 +107,7 @@ VkBaseOutStructure* chain_element(Decoding& d, VkStructureType root, VkStructure
   const size_t size = gfxrelay::vk::struct_size(type);
   if (size == 0)
     return d.fail("pNext", "structure type " + std::to_string(type) + " is not carried"), nullptr;
-  if (!gfxrelay::vk::may_extend(root, type) ||
-      (output && !gfxrelay::vk::is_output_struct(type)))
+  if (!gfxrelay::vk::may_extend(root, type) || (output && !gfxrelay::vk::is_output_struct(type)))
     return d.fail("pNext", "structure type " + std::to_string(type) +
                                " may not extend structure type " + std::to_string(root)),
            nullptr;

@@ -166,8 +166,7 @@ bool decode_vkCreateDevice(Decoding& d) {
   const char* where = "vkCreateDevice";
   const uint64_t physical_id = d.r.get<uint64_t>();
   VkPhysicalDevice physical = VK_NULL_HANDLE;
-  if (!d.handle(VK_OBJECT_TYPE_PHYSICAL_DEVICE, physical_id, false, where, &physical))
-    return false;
+  if (!d.handle(VK_OBJECT_TYPE_PHYSICAL_DEVICE, physical_id, false, where, &physical)) return false;
   VkDeviceCreateInfo info{};
   if (d.r.get<uint32_t>() != 1u || !get(d, info)) return d.fail(where, "bad pCreateInfo");
   const uint64_t id = d.r.get<uint64_t>();

@@ -80,8 +80,8 @@ bool VulkanWorker::decode_batch(std::span<const uint8_t> bytes, std::string* err
     if (opcode != static_cast<uint32_t>(gfxrelay::vk::VkOp::kPad)) {
       // The payload is padded to 8 bytes; decoders read exactly their fields, so the padding
       // is cut off by the length each command's reader expects (it must be zeros).
-      std::span<const uint8_t> payload = bytes.subspan(at + sizeof(wire::CommandHeader),
-                                                       size - sizeof(wire::CommandHeader));
+      std::span<const uint8_t> payload =
+          bytes.subspan(at + sizeof(wire::CommandHeader), size - sizeof(wire::CommandHeader));
       vk::Decoding d(payload, arena_, objects_, region_);
       const bool decoded = vk::dispatch(opcode, d);
       arena_.clear();
