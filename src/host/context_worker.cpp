@@ -9,6 +9,7 @@
 #include "glcommon/availability.h"
 #include "host/backend/egl_backend.h"
 #include "host/session.h"
+#include "host/stream_serving.h"
 
 namespace gfxrelay::host {
 
@@ -108,24 +109,10 @@ void ContextWorker::run() {
                              (api_ == EGL_OPENGL_API ? "-gl" : "-es") + ".stream";
     record = std::fopen(path.c_str(), "ab");
   }
-  while (!stop_) {
-    std::span<const uint8_t> bytes;
-    const auto status = ring_.acquire(std::chrono::milliseconds(50), &bytes);
-    if (status == transport::RingConsumer::Status::kTimeout) continue;
-    if (status == transport::RingConsumer::Status::kClosed) {
-      // Only the host closes a stream, and it stops the worker first.
-      if (!stop_) error = "the guest wrote over its stream's control block (closed flag)";
-      break;
-    }
-    if (status == transport::RingConsumer::Status::kCorrupt) {
-      error = "command ring positions are impossible (ring head overwritten)";
-      break;
-    }
-    batch_.assign(bytes.begin(), bytes.end());
-    ring_.release(bytes.size());
-    if (record) std::fwrite(batch_.data(), 1, batch_.size(), record);
-    if (!decode_batch(batch_, &error)) break;
-  }
+  error = serve_batches(ring_, stop_, &batch_, [&](std::span<const uint8_t> batch, std::string* e) {
+    if (record) std::fwrite(batch.data(), 1, batch.size(), record);
+    return decode_batch(batch, e);
+  });
   if (record) std::fclose(record);
   // No message from the host GL may reach the debug log once this worker is gone.
   if (state_.debug_log.enabled() && eglGetCurrentContext() == context_)
@@ -133,64 +120,39 @@ void ContextWorker::run() {
   // Leaves the host context unbound so the session can destroy it from its own thread.
   eglMakeCurrent(session_.display(), EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
   if (!error.empty()) {
-    auto* control = region_.control();
-    std::strncpy(control->close_reason, error.c_str(), sizeof control->close_reason - 1);
-    control->closed.store(1, std::memory_order_seq_cst);
-    transport::futex_wake_all(&control->reply_seq);
-    transport::futex_wake_all(&control->ring_tail);
+    close_stream_with_reason(region_, error);
     session_.end("context " + std::to_string(id_) + ": " + error);
   }
 }
 
 bool ContextWorker::decode_batch(std::span<const uint8_t> bytes, std::string* error) {
-  size_t at = 0;
-  while (at < bytes.size()) {
-    if (bytes.size() - at < sizeof(wire::CommandHeader)) {
-      *error = "truncated command header";
-      return false;
-    }
-    const uint32_t opcode = wire::load<uint32_t>(bytes.data() + at);
-    const uint32_t size = wire::load<uint32_t>(bytes.data() + at + 4);
-    if (size < sizeof(wire::CommandHeader) || size % wire::kCommandAlignment != 0 ||
-        size > bytes.size() - at) {
-      *error = "command " + std::string(wire::opcode_name(opcode)) + " has impossible size " +
-               std::to_string(size);
-      return false;
-    }
-    if (opcode >= wire::kOpcodeCount) {
-      *error = "unknown opcode " + std::to_string(opcode);
-      return false;
-    }
-    if (!allowed_[opcode]) {
-      // A command this context's API, version or extensions lack fails as it would natively
-      // (the host GL is never called: libepoxy would abort on a command without a provider).
-      state_.record_error(GL_INVALID_OPERATION);
-      if (refused_logged_.insert(opcode).second)
-        log("context " + std::to_string(id_) + ": " + wire::opcode_name(opcode) +
-            " is not available in this context (GL_INVALID_OPERATION)");
-      if (gl::kOpcodeAvailability[opcode].has_reply) {
-        Decoding d{state_, region_, *this, bytes.data() + at, size, {}, {}};
-        if (!d.finish_reply(d.reply())) return false;
-      }
-      at += size;
-      continue;
-    }
-    if (opcode != wire::kOpcodePad) {
-      if (!gles::track_vertex_arrays(state_, opcode, bytes.subspan(at, size))) {
-        at += size;  // refused (GL_INVALID_OPERATION recorded); such commands have no reply
-        continue;
-      }
-      Decoding d{state_, region_, *this, bytes.data() + at, size, {}, {}};
-      const bool decoded = gles::dispatch(opcode, d);
-      if (!state_.array_check.reenable.empty()) gles::restore_limited_arrays(state_);
-      if (!decoded) {
-        *error = std::string(wire::opcode_name(opcode)) + ": " + d.error;
-        return false;
-      }
-    }
-    at += size;
-  }
-  return true;
+  return for_each_command(
+      bytes, wire::kOpcodeCount, wire::opcode_name,
+      [&](uint32_t opcode, std::span<const uint8_t> command) {
+        const uint32_t size = static_cast<uint32_t>(command.size());
+        if (!allowed_[opcode]) {
+          // A command this context's API, version or extensions lack fails as it would natively
+          // (the host GL is never called: libepoxy would abort on a command without a provider).
+          state_.record_error(GL_INVALID_OPERATION);
+          if (refused_logged_.insert(opcode).second)
+            log("context " + std::to_string(id_) + ": " + wire::opcode_name(opcode) +
+                " is not available in this context (GL_INVALID_OPERATION)");
+          if (gl::kOpcodeAvailability[opcode].has_reply) {
+            Decoding d{state_, region_, *this, command.data(), size, {}, {}};
+            if (!d.finish_reply(d.reply())) return false;
+          }
+          return true;
+        }
+        if (opcode == wire::kOpcodePad) return true;
+        // Refused (GL_INVALID_OPERATION recorded); such commands have no reply.
+        if (!gles::track_vertex_arrays(state_, opcode, command)) return true;
+        Decoding d{state_, region_, *this, command.data(), size, {}, {}};
+        const bool decoded = gles::dispatch(opcode, d);
+        if (!state_.array_check.reenable.empty()) gles::restore_limited_arrays(state_);
+        if (!decoded) *error = std::string(wire::opcode_name(opcode)) + ": " + d.error;
+        return decoded;
+      },
+      error);
 }
 
 EGLint ContextWorker::make_current(uint32_t draw_id, uint32_t read_id, bool release) {

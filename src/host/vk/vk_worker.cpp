@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "host/session.h"
+#include "host/stream_serving.h"
 
 namespace gfxrelay::host {
 
@@ -31,68 +32,28 @@ bool VulkanWorker::decode_inline(std::span<const uint8_t> bytes, std::string* er
 }
 
 void VulkanWorker::run() {
-  std::string error;
-  while (!stop_) {
-    std::span<const uint8_t> bytes;
-    const auto status = ring_.acquire(std::chrono::milliseconds(50), &bytes);
-    if (status == transport::RingConsumer::Status::kTimeout) continue;
-    if (status == transport::RingConsumer::Status::kClosed) {
-      if (!stop_) error = "the guest wrote over its stream's control block (closed flag)";
-      break;
-    }
-    if (status == transport::RingConsumer::Status::kCorrupt) {
-      error = "command ring positions are impossible (ring head overwritten)";
-      break;
-    }
-    batch_.assign(bytes.begin(), bytes.end());
-    ring_.release(bytes.size());
-    if (!decode_batch(batch_, &error)) break;
-  }
+  const std::string error = serve_batches(
+      ring_, stop_, &batch_,
+      [this](std::span<const uint8_t> batch, std::string* e) { return decode_batch(batch, e); });
   if (!error.empty()) {
-    auto* control = region_.control();
-    std::strncpy(control->close_reason, error.c_str(), sizeof control->close_reason - 1);
-    control->closed.store(1, std::memory_order_seq_cst);
-    transport::futex_wake_all(&control->reply_seq);
-    transport::futex_wake_all(&control->ring_tail);
+    close_stream_with_reason(region_, error);
     session_.end("Vulkan stream " + std::to_string(id_) + ": " + error);
   }
 }
 
 bool VulkanWorker::decode_batch(std::span<const uint8_t> bytes, std::string* error) {
-  size_t at = 0;
-  while (at < bytes.size()) {
-    if (bytes.size() - at < sizeof(wire::CommandHeader)) {
-      *error = "truncated command header";
-      return false;
-    }
-    const uint32_t opcode = wire::load<uint32_t>(bytes.data() + at);
-    const uint32_t size = wire::load<uint32_t>(bytes.data() + at + 4);
-    if (size < sizeof(wire::CommandHeader) || size % wire::kCommandAlignment != 0 ||
-        size > bytes.size() - at) {
-      *error = std::string(gfxrelay::vk::vk_opcode_name(opcode)) + " has impossible size " +
-               std::to_string(size);
-      return false;
-    }
-    if (opcode >= gfxrelay::vk::kVkOpcodeCount) {
-      *error = "unknown Vulkan opcode " + std::to_string(opcode);
-      return false;
-    }
-    if (opcode != static_cast<uint32_t>(gfxrelay::vk::VkOp::kPad)) {
-      // The payload is padded to 8 bytes; decoders read exactly their fields, so the padding
-      // is cut off by the length each command's reader expects (it must be zeros).
-      std::span<const uint8_t> payload =
-          bytes.subspan(at + sizeof(wire::CommandHeader), size - sizeof(wire::CommandHeader));
-      vk::Decoding d(payload, arena_, objects_, region_);
-      const bool decoded = vk::dispatch(opcode, d);
-      arena_.clear();
-      if (!decoded) {
-        *error = std::string(gfxrelay::vk::vk_opcode_name(opcode)) + ": " + d.error;
-        return false;
-      }
-    }
-    at += size;
-  }
-  return true;
+  return for_each_command(
+      bytes, gfxrelay::vk::kVkOpcodeCount, gfxrelay::vk::vk_opcode_name,
+      [&](uint32_t opcode, std::span<const uint8_t> command) {
+        if (opcode == static_cast<uint32_t>(gfxrelay::vk::VkOp::kPad)) return true;
+        // The payload is padded to 8 bytes with zeros (Decoding::at_end checks them).
+        vk::Decoding d(command.subspan(sizeof(wire::CommandHeader)), arena_, objects_, region_);
+        const bool decoded = vk::dispatch(opcode, d);
+        arena_.clear();
+        if (!decoded) *error = std::string(gfxrelay::vk::vk_opcode_name(opcode)) + ": " + d.error;
+        return decoded;
+      },
+      error);
 }
 
 }  // namespace gfxrelay::host
