@@ -38,7 +38,7 @@ class Command:
         if bad and not both_hand:
             raise SystemExit(f'gen_vk.py: {name} cannot be carried: parameters {bad}')
         self.sync = self.ret != 'void' or any(
-            k in ('count', 'out_array', 'new_handle', 'out_struct', 'out_scalar')
+            k in ('count', 'out_array', 'new_handle', 'new_handles', 'out_struct', 'out_scalar')
             for k in self.kinds)
         first = self.reg.canonical(self.params[0].type) if self.params else None
         if first in ('VkInstance',):
@@ -49,8 +49,14 @@ class Command:
             self.level = 'kDevice'
         else:
             self.level = 'kGlobal'
-        self.destroys = (name.startswith('vkDestroy') and len(self.params) > 1 and
-                         self.kinds[1] == 'handle')
+        # The objects a vkDestroy*/vkFree* command ends: one handle (the second parameter), or
+        # an array of them (vkFreeCommandBuffers, vkFreeDescriptorSets).
+        self.destroys = None
+        if re.match(r'vk(Destroy|Free)', name) and len(self.params) > 1:
+            if self.kinds[-1] == 'handle_array':
+                self.destroys = self.params[-1]
+            elif self.kinds[1] == 'handle':
+                self.destroys = self.params[1]
 
     def param_kind(self, p):
         reg, t = self.reg, self.reg.canonical(p.type)
@@ -82,7 +88,7 @@ class Command:
             return None
         if any(q.len == p.name for q in self.params):
             return 'count'
-        if p.len:
+        if p.len and not (reg.is_handle(t) and re.match(r'vk(Create|Allocate)', self.name)):
             counts = [q for q in self.params if q.name == p.len]
             if not counts or counts[0].pointer != 1:
                 return None
@@ -92,7 +98,7 @@ class Command:
                 return 'out_array'
             return None
         if reg.is_handle(t) and re.match(r'vk(Create|Allocate)', self.name):
-            return 'new_handle'
+            return 'new_handles' if p.len else 'new_handle'
         if reg.is_struct(t) and t in self.e.outputs:
             return 'out_struct'
         if reg.is_scalar(t):
@@ -169,10 +175,24 @@ class Command:
                 new_handles.append((p, t))
                 out.append(f'  const uint64_t id_{p.name} = new_id();')
                 out.append(f'  w.put<uint64_t>(id_{p.name});')
+            elif k == 'new_handles':
+                new_handles.append((p, t))
+                out.append(f'  const uint32_t n_{p.name} = static_cast<uint32_t>({p.len});')
+                out.append(f'  std::vector<uint64_t> id_{p.name}(n_{p.name});')
+                out.append(f'  w.put<uint32_t>(n_{p.name});')
+                out.append(f'  for (uint64_t& id : id_{p.name}) w.put<uint64_t>(id = new_id());')
+        before = self.e.ann.GUEST_BEFORE.get(self.name)
+        if before:
+            out.append(f'  {before};')
         if not self.sync:
             out.append(f'  stream->send(VkOp::{self.name}, w);')
-            if self.destroys and self.reg.dispatchable(self.params[1].type):
-                out.append(f'  free_dispatchable({self.params[1].name});')
+            gone = self.destroys
+            if gone is not None and self.reg.dispatchable(gone.type):
+                if gone.len:
+                    out.append(f'  for (uint32_t i = 0; {gone.name} && i < {gone.len}; ++i) '
+                               f'free_dispatchable({gone.name}[i]);')
+                else:
+                    out.append(f'  free_dispatchable({gone.name});')
             out.append('}')
             return out
         out.append('  std::vector<uint8_t> reply;')
@@ -204,13 +224,21 @@ class Command:
             elif k == 'out_scalar':
                 out.append(f'  *{p.name} = r.get<{t}>();')
         for p, t in new_handles:
-            if self.reg.dispatchable(t):
+            if p.len:
+                make = (f'reinterpret_cast<{t}>(new_dispatchable(id_{p.name}[i]))'
+                        if self.reg.dispatchable(t) else f'from_id<{t}>(id_{p.name}[i])')
+                out.append(f'  for (uint32_t i = 0; i < n_{p.name}; ++i)')
+                out.append(f'    {p.name}[i] = {ok} ? {make} : VK_NULL_HANDLE;')
+            elif self.reg.dispatchable(t):
                 out.append(f'  *{p.name} = {ok} ? reinterpret_cast<{t}>(new_dispatchable(id_{p.name}))'
                            f' : VK_NULL_HANDLE;')
             else:
                 out.append(f'  *{p.name} = {ok} ? from_id<{t}>(id_{p.name}) : VK_NULL_HANDLE;')
         fail = ', VK_ERROR_DEVICE_LOST' if self.ret != 'void' else ''
         out.append(f'  if (!r.at_end()) return stream->protocol_error("{self.name}"){fail};')
+        after = self.e.ann.GUEST_AFTER.get(self.name)
+        if after:
+            out.append(f'  {after};')
         if self.ret != 'void':
             out.append('  return result;')
         out.append('}')
@@ -247,13 +275,18 @@ class Command:
                 out.append(f'  if (const uint32_t n_{n} = r.get<uint32_t>(); n_{n} == 1u) {{')
                 out.append(f'    {n} = d.arena.make<{t}>(1);')
                 out.append(f'    if (!{n} || !get(d, *{n})) return d.fail({where}, "bad {p.name}");')
-                out.append(f'  }} else if (n_{n} != {NULL_COUNT}) {{')
+                if p.optional.startswith('true'):
+                    out.append(f'  }} else if (n_{n} != {NULL_COUNT}) {{')
+                else:  # required: later length checks read it
+                    out.append('  } else {')
                 out.append(f'    return d.fail({where}, "bad pointer {p.name}");')
                 out.append('  }')
                 args.append(n)
             elif k in ('raw_array', 'handle_array', 'struct_array_ptr'):
                 et = 'uint8_t' if t == 'void' else t
                 out.append(f'  {et}* {n} = nullptr;')
+                if k == 'handle_array':
+                    out.append(f'  std::vector<uint64_t> ids_{n};')
                 out.append(f'  if (const uint32_t n_{n} = r.get<uint32_t>(); n_{n} != {NULL_COUNT}) {{')
                 out.append(f'    if (uint64_t{{n_{n}}} != uint64_t({p.len}) || n_{n} > r.remaining()) '
                            f'return d.fail({where}, "bad length of {p.name}");')
@@ -263,8 +296,9 @@ class Command:
                     out.append(f'    if (n_{n} && !d.get_raw({n}, size_t{{n_{n}}} * sizeof({et}))) '
                                f'return false;')
                 elif k == 'handle_array':
+                    out.append(f'    ids_{n}.resize(n_{n});')
                     out.append(f'    for (uint32_t i = 0; i < n_{n}; ++i)')
-                    out.append(f'      if (!d.handle({self.reg.object_type(t)}, r.get<uint64_t>(), '
+                    out.append(f'      if (!d.handle({self.reg.object_type(t)}, ids_{n}[i] = r.get<uint64_t>(), '
                                f'false, {where}, &{n}[i])) return false;')
                 else:
                     out.append(f'    for (uint32_t i = 0; i < n_{n}; ++i)')
@@ -318,15 +352,44 @@ class Command:
                 out.append(f'  {t} {n}_value = VK_NULL_HANDLE;')
                 out.append(f'  {t}* {n} = &{n}_value;')
                 args.append(n)
+            elif k == 'new_handles':
+                new_handle = (p, t)
+                out.append(f'  const uint32_t n_{n} = r.get<uint32_t>();')
+                out.append(f'  if (!r.ok() || n_{n} > r.remaining() / 8) return d.fail({where}, "truncated");')
+                out.append(f'  std::vector<uint64_t> id_{n}(n_{n});')
+                out.append(f'  for (uint64_t& id : id_{n})')
+                out.append(f'    if (!d.fresh_id(id = r.get<uint64_t>(), {where})) return false;')
+                out.append(f'  std::vector<{t}> {n}(n_{n});')
+                args.append(f'{n}.data()')
         out.append(f'  if (!d.at_end()) return d.fail({where}, "malformed command");')
         first = self.params[0] if self.params else None
-        if first is not None and self.reg.canonical(first.type) == 'VkDevice':
+        if first is not None and self.reg.canonical(first.type) in (
+                'VkDevice', 'VkQueue', 'VkCommandBuffer'):
+            # Every object passed with a device (or its queue or command buffer) is that
+            # device's; objects freed from a pool are that pool's.
+            checks = []
             for p, k in list(zip(self.params, self.kinds))[1:]:
                 if k == 'handle':
-                    out.append(f'  if (!d.owned_by(id_{p.name}, id_{first.name}, {where})) '
-                               f'return false;')
-        if self.destroys:
-            out.append(f'  destroy_descendants(d.objects, id_{self.params[1].name});')
+                    checks.append(f'  if (!d.owned_by(id_{p.name}, scope, {where})) return false;')
+                elif k == 'handle_array':
+                    owner = 'scope'
+                    if self.destroys is p and self.kinds[1] == 'handle':
+                        owner = f'id_{self.params[1].name}'
+                    checks.append(f'  for (uint64_t id : ids_{p.name})')
+                    checks.append(f'    if (!d.owned_by(id, {owner}, {where})) return false;')
+            if any('scope' in c for c in checks):
+                out.append(f'  const uint64_t scope = d.objects.device_of(id_{first.name});')
+            out.extend(checks)
+        # Arrays of new handles must be as long as vk.xml's length says.
+        for p, k in zip(self.params, self.kinds):
+            if k == 'new_handles':
+                out.append(f'  if (uint64_t{{n_{p.name}}} != uint64_t({p.len})) '
+                           f'return d.fail({where}, "{p.name}: count differs from {p.len}");')
+        gone = self.destroys
+        if gone is not None and not gone.len:
+            out.append(f'  destroy_descendants(d.objects, id_{gone.name});')
+        elif gone is not None:
+            out.append(f'  for (uint64_t id : ids_{gone.name}) destroy_descendants(d.objects, id);')
         call = f'vk_host::{self.name}({", ".join(args)})' if False else f'{self.name}({", ".join(args)})'
         if self.ret == 'void':
             out.append(f'  {call};')
@@ -339,10 +402,21 @@ class Command:
         if new_handle:
             p, t = new_handle
             parent = f'id_{self.params[0].name}' if self.kinds[0] == 'handle' else '0'
-            out.append(f'  if ({ok}) d.objects.add(id_{p.name}, {self.reg.object_type(t)}, '
-                       f'to_u64({p.name}_value), {parent});')
-        if self.destroys:
-            out.append(f'  d.objects.remove(id_{self.params[1].name});')
+            if self.name in self.e.ann.NEW_HANDLE_PARENT:
+                # Made from a pool: the pool is the parent (destroying it frees them).
+                kind, expr = self.e.ann.NEW_HANDLE_PARENT[self.name]
+                parent = f'd.objects.find_id({kind}, to_u64({expr}))'
+            if p.len:
+                out.append(f'  for (uint32_t i = 0; i < n_{p.name}; ++i)')
+                out.append(f'    if ({ok} && {p.name}[i]) d.objects.add(id_{p.name}[i], '
+                           f'{self.reg.object_type(t)}, to_u64({p.name}[i]), {parent});')
+            else:
+                out.append(f'  if ({ok}) d.objects.add(id_{p.name}, {self.reg.object_type(t)}, '
+                           f'to_u64({p.name}_value), {parent});')
+        if gone is not None and not gone.len:
+            out.append(f'  d.objects.remove(id_{gone.name});')
+        elif gone is not None:
+            out.append(f'  for (uint64_t id : ids_{gone.name}) d.objects.remove(id);')
         if not self.sync:
             out.append('  return true;')
             out.append('}')
@@ -374,6 +448,9 @@ def emit_all(e, opcodes_path):
     ann, reg, m = e.ann, e.reg, e.m
     opcodes = read_opcodes(opcodes_path)
     carried = [c for c in ann.COMMANDS if c not in ann.GUEST_ONLY]
+    for c in ann.RELAY_COMMANDS:
+        if c not in opcodes:
+            raise SystemExit(f'gen_vk.py: {c} has no opcode: append it to codegen/vk_opcodes.txt')
     for c in carried:
         if c not in reg.commands:
             raise SystemExit(f'gen_vk.py: {c} is not a command of vk.xml')
@@ -580,13 +657,17 @@ def emit_all(e, opcodes_path):
     hs.append('void destroy_object(VkObjectType type, uint64_t host, uint64_t parent) {')
     hs.append('  switch (type) {')
     for c in carried:
-        if not c.startswith('vkDestroy'):
+        # vkDestroy* of every kind; vkFree* of one object (objects freed as an array die with
+        # their pool).
+        gone = commands[c].destroys
+        if not (c.startswith('vkDestroy') or (gone is not None and not gone.len)):
             continue
         params = commands[c].params
         kinds = commands[c].kinds
         if kinds[1] == 'handle':  # (parent, object, allocator)
             obj, par = params[1], params[0]
-            call = (f'{c}(from_u64<{par.type}>(parent), from_u64<{obj.type}>(host), nullptr)')
+            extra = ', nullptr' if any(k == 'allocator' for k in kinds) else ''
+            call = f'{c}(from_u64<{par.type}>(parent), from_u64<{obj.type}>(host){extra})'
         else:  # (object, allocator)
             obj = params[0]
             call = f'{c}(from_u64<{obj.type}>(host), nullptr)'
@@ -600,7 +681,7 @@ def emit_all(e, opcodes_path):
     hs.append('')
     hs.append('bool dispatch(uint32_t op, Decoding& d) {')
     hs.append('  switch (static_cast<VkOp>(op)) {')
-    for c in carried:
+    for c in carried + ann.RELAY_COMMANDS:
         hs.append(f'    case VkOp::{c}:')
         hs.append(f'      return decode_{c}(d);')
     hs.append('    default:')
@@ -619,9 +700,8 @@ def emit_all(e, opcodes_path):
     hh.extend(host_decls)
     hh.append('')
     hh.append('// Hand-written decoders (src/host/vk/).')
-    for c in carried:
-        if c in ann.HOST_HAND:
-            hh.append(f'bool decode_{c}(Decoding& d);')
+    for c in [c for c in carried if c in ann.HOST_HAND] + ann.RELAY_COMMANDS:
+        hh.append(f'bool decode_{c}(Decoding& d);')
     hh.append('// Destroys one host object with the command vk.xml gives its type (`parent`: the host')
     hh.append('// handle of the object it was made from).')
     hh.append('void destroy_object(VkObjectType type, uint64_t host, uint64_t parent);')

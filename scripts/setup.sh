@@ -8,7 +8,7 @@ PACKAGES="build-essential cmake pkg-config python3 khronos-api libepoxy-dev libg
   libegl-dev libgles-dev libegl-mesa0 libgl1-mesa-dri libpng-dev libgtest-dev libbenchmark-dev
   libx11-dev libxext-dev libxcb-shm0-dev libx11-xcb-dev xvfb xauth x11-utils piglit mesa-utils mesa-utils-extra glmark2-x11
   glmark2-es2-x11 virgl-server qemu-system-x86 busybox-static strace clang-14 libclang-rt-14-dev
-  libvulkan-dev mesa-vulkan-drivers vulkan-tools vulkan-validationlayers"
+  libvulkan-dev mesa-vulkan-drivers vulkan-tools vulkan-validationlayers glslang-tools"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

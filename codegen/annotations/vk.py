@@ -45,25 +45,98 @@ COMMANDS = [
     'vkGetImageSubresourceLayout',
     'vkGetImageSparseMemoryRequirements',
     'vkGetImageSparseMemoryRequirements2',
+    # Second milestone: compute (queues, memory, shaders, pipelines, descriptors, command
+    # buffers, fences).
+    'vkGetDeviceQueue',
+    'vkAllocateMemory',
+    'vkFreeMemory',
+    'vkMapMemory',
+    'vkUnmapMemory',
+    'vkFlushMappedMemoryRanges',
+    'vkInvalidateMappedMemoryRanges',
+    'vkBindBufferMemory',
+    'vkBindImageMemory',
+    'vkCreateShaderModule',
+    'vkDestroyShaderModule',
+    'vkCreateDescriptorSetLayout',
+    'vkDestroyDescriptorSetLayout',
+    'vkCreatePipelineLayout',
+    'vkDestroyPipelineLayout',
+    'vkCreateComputePipelines',
+    'vkDestroyPipeline',
+    'vkCreateDescriptorPool',
+    'vkDestroyDescriptorPool',
+    'vkAllocateDescriptorSets',
+    'vkFreeDescriptorSets',
+    'vkUpdateDescriptorSets',
+    'vkCreateCommandPool',
+    'vkDestroyCommandPool',
+    'vkAllocateCommandBuffers',
+    'vkFreeCommandBuffers',
+    'vkBeginCommandBuffer',
+    'vkEndCommandBuffer',
+    'vkResetCommandBuffer',
+    'vkCmdBindPipeline',
+    'vkCmdBindDescriptorSets',
+    'vkCmdDispatch',
+    'vkCmdPipelineBarrier',
+    'vkCmdFillBuffer',
+    'vkCmdCopyBuffer',
+    'vkCmdPushConstants',
+    'vkQueueSubmit',
+    'vkQueueWaitIdle',
+    'vkCreateFence',
+    'vkDestroyFence',
+    'vkResetFences',
+    'vkGetFenceStatus',
+    'vkWaitForFences',
 ]
+
+# The relay's own commands on a Vulkan stream (hand-written on both sides, src/guest/vk/memory.cpp
+# and src/host/vk/vk_memory.cpp): mapped memory travels as copies.
+RELAY_COMMANDS = ['gfxrelay_vkWriteMemory', 'gfxrelay_vkReadMemory']
 
 # Commands the guest driver answers itself (never on the wire).
 GUEST_ONLY = {'vkGetInstanceProcAddr', 'vkGetDeviceProcAddr'}
 
 # Commands whose guest entry point is hand-written (src/guest/vk/); they still have an opcode
 # and a generated host decoder unless HOST_HAND lists them too.
-GUEST_HAND = {'vkDestroyInstance', 'vkEnumeratePhysicalDevices'}
+GUEST_HAND = {'vkDestroyInstance', 'vkEnumeratePhysicalDevices', 'vkGetDeviceQueue',
+              'vkMapMemory', 'vkUnmapMemory', 'vkFlushMappedMemoryRanges',
+              'vkInvalidateMappedMemoryRanges'}
 
 # Commands whose host decoder is hand-written (src/host/vk/): the relay narrows or owns what
 # they answer.
 HOST_HAND = {'vkEnumerateInstanceVersion', 'vkEnumerateInstanceExtensionProperties',
              'vkEnumerateDeviceExtensionProperties', 'vkCreateInstance', 'vkDestroyInstance',
-             'vkEnumeratePhysicalDevices', 'vkCreateDevice'}
+             'vkEnumeratePhysicalDevices', 'vkCreateDevice', 'vkGetDeviceQueue', 'vkMapMemory',
+             'vkUnmapMemory'}
 
 # Hand-written host code run after the driver answered (the relay narrows what it offers).
 HOST_AFTER = {
     'vkGetPhysicalDeviceProperties': 'narrow_properties(*pProperties)',
     'vkGetPhysicalDeviceProperties2': 'narrow_properties(pProperties->properties)',
+    'vkAllocateMemory': 'note_memory(d, id_pMemory, id_device, *pAllocateInfo, result)',
+}
+
+# Guest code run before a command is sent and after its reply: coherent mapped memory is
+# copied to the host before work is submitted and back after waits (src/guest/vk/memory.cpp).
+GUEST_BEFORE = {
+    'vkQueueSubmit': 'write_coherent_mappings()',
+}
+GUEST_AFTER = {
+    'vkQueueWaitIdle': 'read_coherent_mappings()',
+    'vkDeviceWaitIdle': 'read_coherent_mappings()',
+    'vkWaitForFences': 'read_coherent_mappings()',
+    'vkGetFenceStatus': 'read_coherent_mappings()',
+}
+
+# Objects allocated from a pool have the pool as parent (destroying the pool frees them):
+# (the pool's object type, the host handle of the pool among the decoded parameters).
+NEW_HANDLE_PARENT = {
+    'vkAllocateCommandBuffers': ('VK_OBJECT_TYPE_COMMAND_POOL', 'pAllocateInfo->commandPool'),
+    'vkAllocateDescriptorSets': ('VK_OBJECT_TYPE_DESCRIPTOR_POOL',
+                                 'pAllocateInfo->descriptorPool'),
 }
 
 # Extensions carried when the host has them: each one's commands must all be carried (the
@@ -86,6 +159,23 @@ READ_ONLY_IF = {
     ('VkBufferCreateInfo', 'pQueueFamilyIndices'): 's.sharingMode == VK_SHARING_MODE_CONCURRENT',
     ('VkPhysicalDeviceImageDrmFormatModifierInfoEXT', 'pQueueFamilyIndices'):
         's.sharingMode == VK_SHARING_MODE_CONCURRENT',
+    ('VkDescriptorSetLayoutBinding', 'pImmutableSamplers'):
+        's.descriptorType == VK_DESCRIPTOR_TYPE_SAMPLER || '
+        's.descriptorType == VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER',
+    ('VkWriteDescriptorSet', 'pImageInfo'):
+        's.descriptorType == VK_DESCRIPTOR_TYPE_SAMPLER || '
+        's.descriptorType == VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER || '
+        's.descriptorType == VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE || '
+        's.descriptorType == VK_DESCRIPTOR_TYPE_STORAGE_IMAGE || '
+        's.descriptorType == VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT',
+    ('VkWriteDescriptorSet', 'pBufferInfo'):
+        's.descriptorType == VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER || '
+        's.descriptorType == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER || '
+        's.descriptorType == VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER_DYNAMIC || '
+        's.descriptorType == VK_DESCRIPTOR_TYPE_STORAGE_BUFFER_DYNAMIC',
+    ('VkWriteDescriptorSet', 'pTexelBufferView'):
+        's.descriptorType == VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER || '
+        's.descriptorType == VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER',
 }
 
 # Most elements the host allocates for one output array of a two-call enumeration (the rest is

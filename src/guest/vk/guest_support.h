@@ -81,6 +81,11 @@ inline void get_raw(wire::Reader& r, void* dst, size_t n) {
 // The sTypes chained to an output structure that the relay can fill (the host prepares them).
 void put_shape(Writer& w, const void* next, VkStructureType root);
 
+// Mapped memory travels as copies (memory.cpp): coherent mappings are written to the host before
+// work is submitted and read back after waits.
+void write_coherent_mappings();
+void read_coherent_mappings();
+
 enum class Level { kGlobal, kInstance, kPhysicalDevice, kDevice };
 struct ProcEntry {
   const char* name;

@@ -7,8 +7,14 @@ namespace gfxrelay::host::vk {
 
 void Objects::remove(uint64_t id) {
   if (id == 0) return;
-  for (uint64_t child : descendants(id)) entries_.erase(child);
+  for (uint64_t child : descendants(id)) {
+    entries_.erase(child);
+    memory.erase(child);
+    device_queues.erase(child);
+  }
   entries_.erase(id);
+  memory.erase(id);
+  device_queues.erase(id);
 }
 
 std::vector<uint64_t> Objects::descendants(uint64_t id) const {
@@ -43,6 +49,22 @@ bool Objects::owned_by(uint64_t id, uint64_t ancestor) const {
     id = e->parent;
   }
   return false;
+}
+
+uint64_t Objects::device_of(uint64_t id) const {
+  for (int depth = 0; depth < 8 && id; ++depth) {
+    const Entry* e = find(id);
+    if (!e) return 0;
+    if (e->type == VK_OBJECT_TYPE_DEVICE) return id;
+    id = e->parent;
+  }
+  return 0;
+}
+
+uint64_t Objects::find_id(VkObjectType type, uint64_t host) const {
+  for (const auto& [id, e] : entries_)
+    if (e.type == type && e.host == host) return id;
+  return 0;
 }
 
 bool Decoding::fresh_id(uint64_t id, const char* where) {
@@ -177,18 +199,21 @@ void destroy_descendants(Objects& objects, uint64_t id) {
     const Objects::Entry* e = objects.find(child);
     const Objects::Entry* parent = e ? objects.find(e->parent) : nullptr;
     if (e) destroy_object(e->type, e->host, parent ? parent->host : 0);
-    objects.all().erase(child);
+    objects.remove(child);
   }
 }
 
 void destroy_all(Objects& objects) {
-  // Newest first: children before their parents.
+  // Work the guest left in flight finishes before anything it uses goes.
+  for (const auto& [id, e] : objects.all())
+    if (e.type == VK_OBJECT_TYPE_DEVICE) vkDeviceWaitIdle(from_u64<VkDevice>(e.host));
   while (!objects.all().empty()) {
-    const uint64_t root = objects.all().begin()->first;
-    destroy_descendants(objects, root);
+    const uint64_t first = objects.all().begin()->first;
+    destroy_descendants(objects, first);
     const Objects::Entry e = objects.all().begin()->second;
-    destroy_object(e.type, e.host, 0);
-    objects.all().erase(root);
+    const Objects::Entry* parent = objects.find(e.parent);
+    destroy_object(e.type, e.host, parent ? parent->host : 0);
+    objects.remove(first);
   }
 }
 

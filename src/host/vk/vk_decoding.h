@@ -70,7 +70,22 @@ class Objects {
   std::vector<uint64_t> descendants(uint64_t id) const;
   // Whether `ancestor` is `id` or made it (directly or not).
   bool owned_by(uint64_t id, uint64_t ancestor) const;
+  // The device `id` is or was made from (0 if none).
+  uint64_t device_of(uint64_t id) const;
+  // The guest id of a host handle of that type (0 if unknown).
+  uint64_t find_id(VkObjectType type, uint64_t host) const;
   std::map<uint64_t, Entry>& all() { return entries_; }
+
+  // What the host knows of a VkDeviceMemory (by guest id): its size, whether its type is
+  // coherent, and the host's mapping of all of it while the guest has it mapped.
+  struct Memory {
+    uint64_t size = 0;
+    bool coherent = false;
+    uint8_t* mapped = nullptr;
+  };
+  std::map<uint64_t, Memory> memory;
+  // The queues each device was made with (by device id): family -> count.
+  std::map<uint64_t, std::map<uint32_t, uint32_t>> device_queues;
   uint64_t next_host_id() { return kHostIdBit | next_host_id_++; }
 
  private:
@@ -130,6 +145,10 @@ class Decoding {
 // Reads the sTypes the guest chained to an output structure and chains zeroed structures of
 // those types (each carried, output-capable, allowed under `root`, once).
 bool get_shape(Decoding& d, void* next_field, VkStructureType root);
+
+// Records a new VkDeviceMemory's size and coherence (after vkAllocateMemory).
+void note_memory(Decoding& d, uint64_t id, uint64_t device_id, const VkMemoryAllocateInfo& info,
+                 VkResult result);
 
 // What the relay offers of a physical device's properties: the API version it carries.
 void narrow_properties(VkPhysicalDeviceProperties& properties);

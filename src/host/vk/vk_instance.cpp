@@ -180,7 +180,12 @@ bool decode_vkCreateDevice(Decoding& d) {
     if (!offered(offer, info.ppEnabledExtensionNames[i])) result = VK_ERROR_EXTENSION_NOT_PRESENT;
   VkDevice device = VK_NULL_HANDLE;
   if (result == VK_SUCCESS) result = vkCreateDevice(physical, &info, nullptr, &device);
-  if (result == VK_SUCCESS) d.objects.add(id, VK_OBJECT_TYPE_DEVICE, to_u64(device), physical_id);
+  if (result == VK_SUCCESS) {
+    d.objects.add(id, VK_OBJECT_TYPE_DEVICE, to_u64(device), physical_id);
+    auto& queues = d.objects.device_queues[id];
+    for (uint32_t i = 0; i < info.queueCreateInfoCount; ++i)
+      queues[info.pQueueCreateInfos[i].queueFamilyIndex] += info.pQueueCreateInfos[i].queueCount;
+  }
   d.reply.put<VkResult>(result);
   return d.finish_reply();
 }

@@ -1,0 +1,63 @@
+#!/bin/sh
+# tests/programs/vk_compute (a headless Vulkan compute program) natively on lavapipe and
+# through the relay: the same output, the device's answer checked against the CPU's by the
+# program itself, and the Khronos validation layer silent both in the program natively and on
+# the relay's host (where it sees what the relay calls for the guest).
+#
+#   vk_compute_test.sh BUILD_DIR
+set -u
+build=$1
+gfxrelay=$build/bin/gfxrelay
+program=$build/bin/gfxrelay-test-vk_compute
+lavapipe=$(ls /usr/share/vulkan/icd.d/lvp_icd.*.json 2>/dev/null | head -n 1)
+if [ -z "$lavapipe" ]; then
+  echo "FAIL: lavapipe missing (scripts/setup.sh installs mesa-vulkan-drivers)"
+  exit 1
+fi
+dir=$(mktemp -d)
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$dir"' EXIT
+export VK_DRIVER_FILES="$lavapipe"
+unset DISPLAY WAYLAND_DISPLAY
+validation=VK_LAYER_KHRONOS_validation
+failures=0
+fail() {
+  echo "FAIL: $1"
+  failures=$((failures + 1))
+}
+
+"$program" >"$dir/native" 2>&1 || fail "native run (exit $?): $(cat "$dir/native")"
+VK_INSTANCE_LAYERS=$validation "$program" >"$dir/native.validated" 2>&1 ||
+  fail "native run with the validation layer"
+if grep -q -e "Validation Error" -e "VUID-" "$dir/native.validated"; then
+  fail "the validation layer reports the program itself:"
+  cat "$dir/native.validated"
+fi
+
+# The host with the validation layer: a server of its own, so that the program's loader does
+# not load the layer too.
+VK_LOADER_DEBUG=layer VK_INSTANCE_LAYERS=$validation "$gfxrelay" serve --socket "$dir/socket" \
+  >"$dir/host" 2>&1 &
+server=$!
+for _ in $(seq 100); do [ -S "$dir/socket" ] && break; sleep 0.1; done
+"$gfxrelay" run --socket "$dir/socket" -- "$program" >"$dir/relayed" 2>"$dir/relayed.err" ||
+  fail "relayed run (exit $?): $(cat "$dir/relayed" "$dir/relayed.err")"
+kill "$server" && wait "$server" 2>/dev/null
+server=""
+
+if cmp -s "$dir/native" "$dir/relayed" && grep -q "round 2: .*as computed on the CPU" "$dir/relayed"; then
+  echo "PASS: vk_compute relayed prints what it prints natively:"
+  cat "$dir/relayed"
+else
+  fail "vk_compute output differs (native <, relayed >)"
+  diff "$dir/native" "$dir/relayed"
+fi
+if ! grep -q "Insert instance layer \"$validation\"" "$dir/host"; then
+  fail "the host did not load the validation layer"
+elif grep -q -e "Validation Error" -e "VUID-" "$dir/host"; then
+  fail "the validation layer on the host reports the relay's calls:"
+  cat "$dir/host"
+else
+  echo "PASS: the host's validation layer is silent"
+fi
+exit "$failures"
