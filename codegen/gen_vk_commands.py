@@ -390,7 +390,10 @@ class Command:
             out.append(f'  destroy_descendants(d.objects, id_{gone.name});')
         elif gone is not None:
             out.append(f'  for (uint64_t id : ids_{gone.name}) destroy_descendants(d.objects, id);')
-        call = f'vk_host::{self.name}({", ".join(args)})' if False else f'{self.name}({", ".join(args)})'
+        call = f'{self.name}({", ".join(args)})'
+        before = self.e.ann.HOST_BEFORE.get(self.name)
+        if before:
+            out.append(f'  {before};')
         if self.ret == 'void':
             out.append(f'  {call};')
         else:

@@ -110,13 +110,19 @@ GUEST_HAND = {'vkDestroyInstance', 'vkEnumeratePhysicalDevices', 'vkGetDeviceQue
 HOST_HAND = {'vkEnumerateInstanceVersion', 'vkEnumerateInstanceExtensionProperties',
              'vkEnumerateDeviceExtensionProperties', 'vkCreateInstance', 'vkDestroyInstance',
              'vkEnumeratePhysicalDevices', 'vkCreateDevice', 'vkGetDeviceQueue', 'vkMapMemory',
-             'vkUnmapMemory'}
+             'vkUnmapMemory', 'vkAllocateMemory'}
+
+# Hand-written host code run before the driver is called: buffers and images that may be bound
+# to memory the host imports from the stream's shared memory must say so (vk_memory.cpp).
+HOST_BEFORE = {
+    'vkCreateBuffer': 'allow_host_memory(d, id_device, *pCreateInfo)',
+    'vkCreateImage': 'allow_host_memory(d, id_device, *pCreateInfo)',
+}
 
 # Hand-written host code run after the driver answered (the relay narrows what it offers).
 HOST_AFTER = {
     'vkGetPhysicalDeviceProperties': 'narrow_properties(*pProperties)',
     'vkGetPhysicalDeviceProperties2': 'narrow_properties(pProperties->properties)',
-    'vkAllocateMemory': 'note_memory(d, id_pMemory, id_device, *pAllocateInfo, result)',
 }
 
 # Guest code run before a command is sent and after its reply: coherent mapped memory is

@@ -2,8 +2,11 @@
 // with a descriptor set and push constants, a buffer copy and fill, fences; two rounds, the
 // second after the program changed the mapped input. Prints what the device computed and
 // whether it matches the CPU's answer: the output must be the same natively and relayed.
+// With --bench ROUNDS it then times ROUNDS submissions of the same work, each waited for and
+// its result read from mapped memory (bench/vk_compare).
 #include <vulkan/vulkan.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,7 +35,9 @@ uint64_t fnv1a(const uint32_t* values, size_t n) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const int bench_rounds =
+      argc == 3 && std::strcmp(argv[1], "--bench") == 0 ? std::atoi(argv[2]) : 0;
   VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
   app.pApplicationName = "vk_compute";
   app.apiVersion = VK_API_VERSION_1_1;
@@ -240,6 +245,38 @@ int main() {
     // The program changes part of the input for the next round (the output of this one is the
     // input now: the shader wrote it in place).
     for (uint32_t i = 0; i < kValues; i += 3) input[i] = i;
+  }
+
+  if (bench_rounds > 0) {
+    // The last round's commands again (no longer one-time), submitted and waited for each round.
+    check(vkResetCommandBuffer(commands, 0), "vkResetCommandBuffer");
+    VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    check(vkBeginCommandBuffer(commands, &begin), "vkBeginCommandBuffer");
+    vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+    vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &set, 0,
+                            nullptr);
+    const uint32_t multiplier = 1;
+    vkCmdPushConstants(commands, layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof multiplier,
+                       &multiplier);
+    vkCmdDispatch(commands, kValues / 64, 1, 1);
+    const VkBufferCopy region{0, 0, kBytes};
+    vkCmdCopyBuffer(commands, buffers[0], buffers[1], 1, &region);
+    check(vkEndCommandBuffer(commands), "vkEndCommandBuffer");
+    VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    submit.commandBufferCount = 1;
+    submit.pCommandBuffers = &commands;
+    uint64_t sum = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < bench_rounds; ++i) {
+      check(vkQueueSubmit(queue, 1, &submit, fence), "vkQueueSubmit");
+      check(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+      check(vkResetFences(device, 1, &fence), "vkResetFences");
+      sum += copy[static_cast<uint32_t>(i) * 4099 % kValues];
+    }
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::printf("bench: %d rounds, %.3f ms per round (checksum %llu)\n", bench_rounds,
+                ms / bench_rounds, static_cast<unsigned long long>(sum));
   }
 
   vkUnmapMemory(device, memory);

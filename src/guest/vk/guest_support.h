@@ -35,6 +35,12 @@ class Stream {
   // The host's reply to `command` did not make sense: says so once and ends the stream (every
   // later command fails as if the device were lost).
   void protocol_error(const char* command);
+  // `size` bytes at `offset` of the stream's transfer area (memory the host imported there), or
+  // nullptr if that is not inside it.
+  uint8_t* shared_memory(uint64_t offset, uint64_t size) const {
+    const std::span<uint8_t> area = region_.transfer();
+    return offset <= area.size() && size <= area.size() - offset ? area.data() + offset : nullptr;
+  }
 
  private:
   explicit Stream(transport::ShmRegion region);

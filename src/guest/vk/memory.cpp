@@ -3,7 +3,8 @@
 // vkFlushMappedMemoryRanges and vkUnmapMemory, and, for coherent memory, before each
 // vkQueueSubmit; it is read again at vkInvalidateMappedMemoryRanges and, for coherent memory,
 // after each wait. Only bytes that differ from what the host last had are written back, so that
-// what the device wrote meanwhile is not overwritten with stale bytes.
+// what the device wrote meanwhile is not overwritten with stale bytes. Memory the host imported
+// from the stream's shared memory (VK_EXT_external_memory_host) is mapped in place instead.
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -23,6 +24,7 @@ constexpr uint64_t kWriteChunk = 256u << 10;  // well inside a command's limit
 constexpr uint64_t kCompareBlock = 64;        // granularity of what counts as changed
 
 struct Mapping {
+  bool shared = false;  // the host imported the memory from the stream's shared memory: no copies
   uint64_t device = 0;
   uint64_t offset = 0;  // of the mapping in the allocation
   uint64_t size = 0;
@@ -98,7 +100,7 @@ void write_coherent_mappings() {
   if (!stream) return;
   std::lock_guard lock(mappings_mutex);
   for (auto& [memory, m] : mappings)
-    if (m.coherent) write_changes(stream, memory, m, 0, m.size);
+    if (m.coherent && !m.shared) write_changes(stream, memory, m, 0, m.size);
 }
 
 void read_coherent_mappings() {
@@ -106,7 +108,7 @@ void read_coherent_mappings() {
   if (!stream) return;
   std::lock_guard lock(mappings_mutex);
   for (auto& [memory, m] : mappings) {
-    if (!m.coherent) continue;
+    if (!m.coherent || m.shared) continue;
     write_changes(stream, memory, m, 0, m.size);  // the program's own writes first
     read_range(stream, memory, m, 0, m.size);
   }
@@ -157,8 +159,19 @@ VKAPI_ATTR VkResult VKAPI_CALL entry_vkMapMemory(VkDevice device, VkDeviceMemory
   m.offset = offset;
   m.size = r.get<uint64_t>();
   m.coherent = r.get<uint32_t>() != 0;
+  const uint64_t shared = r.get<uint64_t>();
   if (!r.at_end()) return stream->protocol_error("vkMapMemory"), VK_ERROR_DEVICE_LOST;
   if (result != VK_SUCCESS) return result;
+  if (shared != UINT64_MAX) {
+    // Imported memory: the program writes and reads the device's memory itself.
+    m.data = stream->shared_memory(shared, m.size);
+    if (!m.data) return stream->protocol_error("vkMapMemory"), VK_ERROR_DEVICE_LOST;
+    m.shared = true;
+    std::lock_guard lock(mappings_mutex);
+    mappings[handle_id(memory)] = std::move(m);
+    *ppData = mappings[handle_id(memory)].data;
+    return VK_SUCCESS;
+  }
   // Page-aligned, as a driver's mapping is (minMemoryMapAlignment).
   m.data = static_cast<uint8_t*>(std::aligned_alloc(4096, (m.size + 4095) / 4096 * 4096));
   if (!m.data) return VK_ERROR_OUT_OF_HOST_MEMORY;
@@ -180,12 +193,12 @@ VKAPI_ATTR void VKAPI_CALL entry_vkUnmapMemory(VkDevice device, VkDeviceMemory m
   std::lock_guard lock(mappings_mutex);
   auto it = mappings.find(handle_id(memory));
   if (it == mappings.end()) return;
-  write_changes(stream, it->first, it->second, 0, it->second.size);
+  if (!it->second.shared) write_changes(stream, it->first, it->second, 0, it->second.size);
   Writer w;
   w.put<uint64_t>(dispatchable_id(device));
   w.put<uint64_t>(handle_id(memory));
   stream->send(VkOp::vkUnmapMemory, w);
-  std::free(it->second.data);
+  if (!it->second.shared) std::free(it->second.data);
   mappings.erase(it);
 }
 
@@ -197,7 +210,7 @@ VKAPI_ATTR VkResult VKAPI_CALL entry_vkFlushMappedMemoryRanges(
     std::lock_guard lock(mappings_mutex);
     for (uint32_t i = 0; i < memoryRangeCount; ++i) {
       auto it = mappings.find(handle_id(pMemoryRanges[i].memory));
-      if (it == mappings.end()) continue;
+      if (it == mappings.end() || it->second.shared) continue;
       const auto [from, to] = in_mapping(it->second, pMemoryRanges[i]);
       write_changes(stream, it->first, it->second, from, to);
     }
@@ -229,7 +242,7 @@ VKAPI_ATTR VkResult VKAPI_CALL entry_vkInvalidateMappedMemoryRanges(
   std::lock_guard lock(mappings_mutex);
   for (uint32_t i = 0; i < memoryRangeCount; ++i) {
     auto it = mappings.find(handle_id(pMemoryRanges[i].memory));
-    if (it == mappings.end()) continue;
+    if (it == mappings.end() || it->second.shared) continue;
     const auto [from, to] = in_mapping(it->second, pMemoryRanges[i]);
     if (!read_range(stream, it->first, it->second, from, to)) return VK_ERROR_DEVICE_LOST;
   }

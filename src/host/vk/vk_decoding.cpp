@@ -7,14 +7,27 @@ namespace gfxrelay::host::vk {
 
 void Objects::remove(uint64_t id) {
   if (id == 0) return;
-  for (uint64_t child : descendants(id)) {
+  std::vector<uint64_t> gone = descendants(id);
+  gone.push_back(id);
+  for (uint64_t child : gone) {
     entries_.erase(child);
-    memory.erase(child);
-    device_queues.erase(child);
+    if (auto it = memory.find(child); it != memory.end()) {
+      if (it->second.shared >= 0) shared_ranges.erase(static_cast<uint64_t>(it->second.shared));
+      memory.erase(it);
+    }
+    devices.erase(child);
   }
-  entries_.erase(id);
-  memory.erase(id);
-  device_queues.erase(id);
+}
+
+int64_t Objects::allocate_shared(uint64_t size, uint64_t alignment, uint64_t capacity) {
+  uint64_t at = 0;
+  for (const auto& [offset, length] : shared_ranges) {
+    if (offset >= at && offset - at >= size) break;
+    at = std::max(at, (offset + length + alignment - 1) / alignment * alignment);
+  }
+  if (at > capacity || capacity - at < size) return -1;
+  shared_ranges[at] = size;
+  return static_cast<int64_t>(at);
 }
 
 std::vector<uint64_t> Objects::descendants(uint64_t id) const {

@@ -78,14 +78,28 @@ class Objects {
 
   // What the host knows of a VkDeviceMemory (by guest id): its size, whether its type is
   // coherent, and the host's mapping of all of it while the guest has it mapped.
+  // Memory the host imported from the stream's shared memory (VK_EXT_external_memory_host)
+  // has `shared` set to its offset in the transfer area: the guest maps it there, no copies.
   struct Memory {
     uint64_t size = 0;
     bool coherent = false;
     uint8_t* mapped = nullptr;
+    int64_t shared = -1;
   };
   std::map<uint64_t, Memory> memory;
-  // The queues each device was made with (by device id): family -> count.
-  std::map<uint64_t, std::map<uint32_t, uint32_t>> device_queues;
+  // By device id: the queues it was made with (family -> count), and whether it imports shared
+  // memory (the host enabled VK_EXT_external_memory_host on it).
+  struct Device {
+    std::map<uint32_t, uint32_t> queues;
+    bool imports = false;
+    uint64_t import_alignment = 4096;
+    PFN_vkGetMemoryHostPointerPropertiesEXT host_pointer_properties = nullptr;
+  };
+  std::map<uint64_t, Device> devices;
+  // Ranges of the stream's transfer area given to imported memory (offset -> size).
+  std::map<uint64_t, uint64_t> shared_ranges;
+  // A range of `size` bytes at `alignment` inside `capacity`, or -1.
+  int64_t allocate_shared(uint64_t size, uint64_t alignment, uint64_t capacity);
   uint64_t next_host_id() { return kHostIdBit | next_host_id_++; }
 
  private:
@@ -137,6 +151,8 @@ class Decoding {
                  bool (*get_body_any)(Decoding&, VkStructureType, void*));
   // Writes `reply` into the region's reply area and wakes the guest.
   bool finish_reply();
+  // The stream's transfer area: memory the guest maps too.
+  std::span<uint8_t> shared_memory() const { return region_.transfer(); }
 
  private:
   const transport::ShmRegion& region_;
@@ -146,9 +162,12 @@ class Decoding {
 // those types (each carried, output-capable, allowed under `root`, once).
 bool get_shape(Decoding& d, void* next_field, VkStructureType root);
 
-// Records a new VkDeviceMemory's size and coherence (after vkAllocateMemory).
-void note_memory(Decoding& d, uint64_t id, uint64_t device_id, const VkMemoryAllocateInfo& info,
-                 VkResult result);
+// Before vkCreateBuffer/vkCreateImage on a device that imports shared memory: chains the
+// external-memory structure that lets the object be bound to imported memory.
+void allow_host_memory(Decoding& d, uint64_t device_id, VkBufferCreateInfo& info);
+void allow_host_memory(Decoding& d, uint64_t device_id, VkImageCreateInfo& info);
+// Whether the host imports shared memory (GFXRELAY_VK_NO_IMPORT unset).
+bool imports_enabled();
 
 // What the relay offers of a physical device's properties: the API version it carries.
 void narrow_properties(VkPhysicalDeviceProperties& properties);

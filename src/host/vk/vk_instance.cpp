@@ -43,6 +43,18 @@ std::vector<VkExtensionProperties> host_device_extensions(VkPhysicalDevice devic
   return carried(all, false);
 }
 
+// Whether the host's device has an extension (carried or not).
+bool has_extension(VkPhysicalDevice device, const char* name) {
+  uint32_t n = 0;
+  vkEnumerateDeviceExtensionProperties(device, nullptr, &n, nullptr);
+  std::vector<VkExtensionProperties> all(n);
+  vkEnumerateDeviceExtensionProperties(device, nullptr, &n, all.data());
+  all.resize(n);
+  return std::any_of(all.begin(), all.end(), [&](const VkExtensionProperties& e) {
+    return std::strcmp(e.extensionName, name) == 0;
+  });
+}
+
 bool offered(const std::vector<VkExtensionProperties>& list, const char* name) {
   return std::any_of(list.begin(), list.end(), [&](const VkExtensionProperties& e) {
     return std::strcmp(e.extensionName, name) == 0;
@@ -161,7 +173,8 @@ bool decode_vkEnumeratePhysicalDevices(Decoding& d) {
   return d.finish_reply();
 }
 
-// Wire: u64 physical device, u32 1 + VkDeviceCreateInfo, u64 new id. Only carried extensions.
+// Wire: u64 physical device, u32 1 + VkDeviceCreateInfo, u64 new id. Only carried extensions;
+// the host adds VK_EXT_external_memory_host where the device has it (shared memory imports).
 bool decode_vkCreateDevice(Decoding& d) {
   const char* where = "vkCreateDevice";
   const uint64_t physical_id = d.r.get<uint64_t>();
@@ -178,13 +191,35 @@ bool decode_vkCreateDevice(Decoding& d) {
   VkResult result = VK_SUCCESS;
   for (uint32_t i = 0; i < info.enabledExtensionCount; ++i)
     if (!offered(offer, info.ppEnabledExtensionNames[i])) result = VK_ERROR_EXTENSION_NOT_PRESENT;
+  Objects::Device device_info;
+  std::vector<const char*> extensions(info.ppEnabledExtensionNames,
+                                      info.ppEnabledExtensionNames + info.enabledExtensionCount);
+  if (imports_enabled() && has_extension(physical, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) {
+    extensions.push_back(VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
+    VkPhysicalDeviceExternalMemoryHostPropertiesEXT host{};
+    host.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT;
+    VkPhysicalDeviceProperties2 properties{};
+    properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+    properties.pNext = &host;
+    vkGetPhysicalDeviceProperties2(physical, &properties);
+    device_info.imports = true;
+    device_info.import_alignment = std::max<uint64_t>(host.minImportedHostPointerAlignment, 1);
+  }
+  info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+  info.ppEnabledExtensionNames = extensions.data();
   VkDevice device = VK_NULL_HANDLE;
   if (result == VK_SUCCESS) result = vkCreateDevice(physical, &info, nullptr, &device);
   if (result == VK_SUCCESS) {
     d.objects.add(id, VK_OBJECT_TYPE_DEVICE, to_u64(device), physical_id);
-    auto& queues = d.objects.device_queues[id];
     for (uint32_t i = 0; i < info.queueCreateInfoCount; ++i)
-      queues[info.pQueueCreateInfos[i].queueFamilyIndex] += info.pQueueCreateInfos[i].queueCount;
+      device_info.queues[info.pQueueCreateInfos[i].queueFamilyIndex] +=
+          info.pQueueCreateInfos[i].queueCount;
+    if (device_info.imports)
+      device_info.host_pointer_properties =
+          reinterpret_cast<PFN_vkGetMemoryHostPointerPropertiesEXT>(
+              vkGetDeviceProcAddr(device, "vkGetMemoryHostPointerPropertiesEXT"));
+    device_info.imports = device_info.host_pointer_properties != nullptr;
+    d.objects.devices[id] = device_info;
   }
   d.reply.put<VkResult>(result);
   return d.finish_reply();

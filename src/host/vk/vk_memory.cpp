@@ -2,6 +2,7 @@
 // (docs/protocol.md, "Vulkan streams"): the host maps the whole allocation while the guest has
 // it mapped, and the guest writes and reads ranges of it with the relay's own commands.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "host/vk/vk_decoding.h"
@@ -23,22 +24,128 @@ Objects::Memory* mapped_memory(Decoding& d, uint64_t id, const char* where) {
 
 }  // namespace
 
-void note_memory(Decoding& d, uint64_t id, uint64_t device_id, const VkMemoryAllocateInfo& info,
-                 VkResult result) {
-  if (result < 0) return;
-  Objects::Memory memory;
-  memory.size = info.allocationSize;
-  // The type's flags come from the device's physical device.
+bool imports_enabled() {
+  static const bool enabled = [] {
+    const char* off = std::getenv("GFXRELAY_VK_NO_IMPORT");
+    return !off || !*off || std::strcmp(off, "0") == 0;
+  }();
+  return enabled;
+}
+
+namespace {
+
+VkPhysicalDevice physical_device_of(Decoding& d, uint64_t device_id) {
   const Objects::Entry* device = d.objects.find(device_id);
   const Objects::Entry* physical = device ? d.objects.find(device->parent) : nullptr;
-  if (physical) {
-    VkPhysicalDeviceMemoryProperties properties{};
-    vkGetPhysicalDeviceMemoryProperties(from_u64<VkPhysicalDevice>(physical->host), &properties);
-    if (info.memoryTypeIndex < properties.memoryTypeCount)
-      memory.coherent = properties.memoryTypes[info.memoryTypeIndex].propertyFlags &
-                        VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  return physical ? from_u64<VkPhysicalDevice>(physical->host) : VK_NULL_HANDLE;
+}
+
+template <typename External, typename Info>
+void chain_host_allocation(Decoding& d, Info& info, VkStructureType type) {
+  for (auto* p = static_cast<const VkBaseInStructure*>(info.pNext); p; p = p->pNext)
+    if (p->sType == type) return;  // the program chose its own external handle types
+  auto* external = d.arena.make<External>(1);
+  if (!external) return;
+  external->sType = type;
+  external->pNext = info.pNext;
+  external->handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT;
+  info.pNext = external;
+}
+
+}  // namespace
+
+void allow_host_memory(Decoding& d, uint64_t device_id, VkBufferCreateInfo& info) {
+  if (!d.objects.devices[device_id].imports) return;
+  chain_host_allocation<VkExternalMemoryBufferCreateInfo>(
+      d, info, VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO);
+}
+
+void allow_host_memory(Decoding& d, uint64_t device_id, VkImageCreateInfo& info) {
+  if (!d.objects.devices[device_id].imports) return;
+  // Only where the driver can import memory for such an image.
+  VkPhysicalDeviceExternalImageFormatInfo external{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_IMAGE_FORMAT_INFO, nullptr,
+      VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT};
+  VkPhysicalDeviceImageFormatInfo2 query{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_FORMAT_INFO_2,
+                                         &external,
+                                         info.format,
+                                         info.imageType,
+                                         info.tiling,
+                                         info.usage,
+                                         info.flags};
+  VkExternalImageFormatProperties external_properties{};
+  external_properties.sType = VK_STRUCTURE_TYPE_EXTERNAL_IMAGE_FORMAT_PROPERTIES;
+  VkImageFormatProperties2 properties{};
+  properties.sType = VK_STRUCTURE_TYPE_IMAGE_FORMAT_PROPERTIES_2;
+  properties.pNext = &external_properties;
+  if (vkGetPhysicalDeviceImageFormatProperties2(physical_device_of(d, device_id), &query,
+                                                &properties) != VK_SUCCESS ||
+      !(external_properties.externalMemoryProperties.externalMemoryFeatures &
+        VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT))
+    return;
+  chain_host_allocation<VkExternalMemoryImageCreateInfo>(
+      d, info, VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_IMAGE_CREATE_INFO);
+}
+
+// Wire: u64 device, u32 1 + VkMemoryAllocateInfo, u64 new id. Host-visible memory is imported
+// from the stream's shared memory where the device can (the guest then maps it in place);
+// otherwise it is allocated as asked and mapped as copies.
+bool decode_vkAllocateMemory(Decoding& d) {
+  const char* where = "vkAllocateMemory";
+  const uint64_t device_id = d.r.get<uint64_t>();
+  VkDevice device = VK_NULL_HANDLE;
+  if (!d.handle(VK_OBJECT_TYPE_DEVICE, device_id, false, where, &device)) return false;
+  VkMemoryAllocateInfo info{};
+  if (d.r.get<uint32_t>() != 1u || !get(d, info)) return d.fail(where, "bad pAllocateInfo");
+  const uint64_t id = d.r.get<uint64_t>();
+  if (!d.fresh_id(id, where)) return false;
+  if (!d.at_end()) return d.fail(where, "malformed command");
+
+  Objects::Memory memory;
+  memory.size = info.allocationSize;
+  VkPhysicalDeviceMemoryProperties properties{};
+  vkGetPhysicalDeviceMemoryProperties(physical_device_of(d, device_id), &properties);
+  VkMemoryPropertyFlags flags = 0;
+  if (info.memoryTypeIndex < properties.memoryTypeCount)
+    flags = properties.memoryTypes[info.memoryTypeIndex].propertyFlags;
+  memory.coherent = flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+
+  VkDeviceMemory handle = VK_NULL_HANDLE;
+  VkResult result = VK_ERROR_OUT_OF_HOST_MEMORY;
+  const Objects::Device& dev = d.objects.devices[device_id];
+  const uint64_t align = dev.import_alignment;
+  if (dev.imports && (flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) && info.allocationSize > 0 &&
+      info.allocationSize <= d.shared_memory().size()) {
+    const uint64_t size = (info.allocationSize + align - 1) / align * align;
+    const int64_t offset = d.objects.allocate_shared(size, align, d.shared_memory().size());
+    if (offset >= 0) {
+      void* at = d.shared_memory().data() + offset;
+      VkMemoryHostPointerPropertiesEXT pointer{};
+      pointer.sType = VK_STRUCTURE_TYPE_MEMORY_HOST_POINTER_PROPERTIES_EXT;
+      VkImportMemoryHostPointerInfoEXT import{
+          VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT, info.pNext,
+          VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT, at};
+      VkMemoryAllocateInfo imported = info;
+      imported.pNext = &import;
+      imported.allocationSize = size;
+      if (dev.host_pointer_properties(device,
+                                      VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT, at,
+                                      &pointer) == VK_SUCCESS &&
+          (pointer.memoryTypeBits >> info.memoryTypeIndex & 1))
+        result = vkAllocateMemory(device, &imported, nullptr, &handle);
+      if (result == VK_SUCCESS)
+        memory.shared = offset;
+      else
+        d.objects.shared_ranges.erase(static_cast<uint64_t>(offset));
+    }
   }
-  d.objects.memory[id] = memory;
+  if (memory.shared < 0) result = vkAllocateMemory(device, &info, nullptr, &handle);
+  if (result == VK_SUCCESS) {
+    d.objects.add(id, VK_OBJECT_TYPE_DEVICE_MEMORY, to_u64(handle), device_id);
+    d.objects.memory[id] = memory;
+  }
+  d.reply.put<VkResult>(result);
+  return d.finish_reply();
 }
 
 // Wire: u64 device, u32 queue family, u32 index, u64 the queue's new id.
@@ -53,7 +160,7 @@ bool decode_vkGetDeviceQueue(Decoding& d) {
   const uint64_t id = d.r.get<uint64_t>();
   if (!d.at_end()) return d.fail(where, "malformed command");
   if (!d.fresh_id(id, where)) return false;
-  const auto& queues = d.objects.device_queues[device_id];
+  const auto& queues = d.objects.devices[device_id].queues;
   auto it = queues.find(family);
   if (it == queues.end() || index >= it->second)
     return d.fail(where, "the device has no queue " + std::to_string(index) + " in family " +
@@ -65,7 +172,8 @@ bool decode_vkGetDeviceQueue(Decoding& d) {
 }
 
 // Wire: u64 device, u64 memory, u64 offset, u64 size, u32 flags. Reply: VkResult, u64 size of
-// the mapping (VK_WHOLE_SIZE resolved), u32 coherent.
+// the mapping (VK_WHOLE_SIZE resolved), u32 coherent, u64 the mapping's offset in the transfer
+// area for imported memory (UINT64_MAX: copies).
 bool decode_vkMapMemory(Decoding& d) {
   const char* where = "vkMapMemory";
   const uint64_t device_id = d.r.get<uint64_t>();
@@ -83,16 +191,22 @@ bool decode_vkMapMemory(Decoding& d) {
   Objects::Memory& memory = d.objects.memory[memory_id];
   if (size == VK_WHOLE_SIZE && offset <= memory.size) size = memory.size - offset;
   VkResult result = VK_SUCCESS;
+  uint64_t shared = UINT64_MAX;  // where the guest finds imported memory in the transfer area
   if (memory.mapped || offset >= memory.size || size == 0 || size > memory.size - offset) {
     result = VK_ERROR_MEMORY_MAP_FAILED;  // mapped twice or outside the allocation
   } else {
+    // Imported memory is mapped on the host too: flushes and invalidations the guest forwards
+    // need a mapping (and the host's is the same memory).
     void* p = nullptr;
     result = vkMapMemory(device, handle, 0, VK_WHOLE_SIZE, 0, &p);
     if (result == VK_SUCCESS) memory.mapped = static_cast<uint8_t*>(p);
+    if (result == VK_SUCCESS && memory.shared >= 0)
+      shared = static_cast<uint64_t>(memory.shared) + offset;
   }
   d.reply.put<VkResult>(result);
   d.reply.put<uint64_t>(result == VK_SUCCESS ? size : 0);
   d.reply.put<uint32_t>(memory.coherent ? 1 : 0);
+  d.reply.put<uint64_t>(result == VK_SUCCESS ? shared : UINT64_MAX);
   return d.finish_reply();
 }
 
