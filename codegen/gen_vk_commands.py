@@ -40,6 +40,12 @@ class Command:
         self.sync = self.ret != 'void' or any(
             k in ('count', 'out_array', 'new_handle', 'new_handles', 'out_struct', 'out_scalar')
             for k in self.kinds)
+        self.async_result = name in emitter.ann.ASYNC_RESULT
+        if self.async_result:
+            if any(k in ('count', 'out_array', 'new_handle', 'new_handles', 'out_struct',
+                         'out_scalar') for k in self.kinds):
+                raise SystemExit(f'gen_vk.py: {name} has outputs: it cannot be asynchronous')
+            self.sync = False
         first = self.reg.canonical(self.params[0].type) if self.params else None
         if first in ('VkInstance',):
             self.level = 'kInstance'
@@ -186,6 +192,8 @@ class Command:
             out.append(f'  {before};')
         if not self.sync:
             out.append(f'  stream->send(VkOp::{self.name}, w);')
+            if self.async_result:
+                out.append('  return VK_SUCCESS;  // a failure is reported by the next wait')
             gone = self.destroys
             if gone is not None and self.reg.dispatchable(gone.type):
                 if gone.len:
@@ -420,12 +428,16 @@ class Command:
             out.append(f'  d.objects.remove(id_{gone.name});')
         elif gone is not None:
             out.append(f'  for (uint64_t id : ids_{gone.name}) d.objects.remove(id);')
+        if self.async_result:
+            out.append(f'  if (result < 0) d.objects.latch(result, {where});')
         if not self.sync:
             out.append('  return true;')
             out.append('}')
             return out
         out.append('  Writer& w = d.reply;')
-        if self.ret != 'void':
+        if self.name in self.e.ann.LATCH_REPORTERS:
+            out.append('  w.put<VkResult>(d.objects.reported(result));')
+        elif self.ret != 'void':
             out.append(f'  w.put<{self.ret}>(result);')
         for p, k in zip(self.params, self.kinds):
             t = self.reg.canonical(p.type)

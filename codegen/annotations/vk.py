@@ -184,6 +184,13 @@ READ_ONLY_IF = {
         's.descriptorType == VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER',
 }
 
+# Commands that return a VkResult but are sent without waiting (they have no outputs and fail
+# only for lack of memory or a lost device): the guest returns VK_SUCCESS; a failure on the host
+# is kept and reported as VK_ERROR_DEVICE_LOST by the next wait (LATCH_REPORTERS).
+ASYNC_RESULT = {'vkQueueSubmit', 'vkResetFences', 'vkBeginCommandBuffer', 'vkEndCommandBuffer',
+                'vkResetCommandBuffer', 'vkBindBufferMemory', 'vkBindImageMemory'}
+LATCH_REPORTERS = {'vkWaitForFences', 'vkGetFenceStatus', 'vkQueueWaitIdle', 'vkDeviceWaitIdle'}
+
 # Most elements the host allocates for one output array of a two-call enumeration (the rest is
 # reported as VK_INCOMPLETE): bounds what one guest request makes the host allocate.
 MAX_OUTPUT_ELEMENTS = 4096

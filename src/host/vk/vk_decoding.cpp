@@ -1,6 +1,7 @@
 #include "host/vk/vk_decoding.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 namespace gfxrelay::host::vk {
@@ -17,6 +18,13 @@ void Objects::remove(uint64_t id) {
     }
     devices.erase(child);
   }
+}
+
+void Objects::latch(VkResult result, const char* command) {
+  if (latched_ < 0) return;
+  latched_ = VK_ERROR_DEVICE_LOST;
+  std::fprintf(stderr, "gfxrelay serve: Vulkan: %s failed on the host (%d); the guest's next wait "
+               "reports VK_ERROR_DEVICE_LOST\n", command, result);
 }
 
 int64_t Objects::allocate_shared(uint64_t size, uint64_t alignment, uint64_t capacity) {

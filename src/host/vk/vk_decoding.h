@@ -102,8 +102,14 @@ class Objects {
   int64_t allocate_shared(uint64_t size, uint64_t alignment, uint64_t capacity);
   uint64_t next_host_id() { return kHostIdBit | next_host_id_++; }
 
+  // A command sent without waiting failed on the host: from now on waits report the device
+  // lost (the guest was told VK_SUCCESS).
+  void latch(VkResult result, const char* command);
+  VkResult reported(VkResult result) const { return latched_ < 0 ? latched_ : result; }
+
  private:
   std::map<uint64_t, Entry> entries_;  // ordered: ids grow with creation
+  VkResult latched_ = VK_SUCCESS;
   uint64_t next_host_id_ = 1;
 };
 
