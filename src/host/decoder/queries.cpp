@@ -360,9 +360,22 @@ static bool read_pixels(Decoding& d, bool robust) {
   peek.get<uint32_t>();
   const auto mode = static_cast<wire::BlobMode>(peek.get<uint32_t>());
   uint64_t expected = 0;
-  if (!gl::image_bytes(d.state().pack_store(), format, type, v[2], v[3], 1, &expected))
-    expected = 0;
+  const bool sized =
+      gl::image_bytes(d.state().pack_store(), format, type, v[2], v[3], 1, &expected);
+  if (!sized) expected = 0;
   if (robust && buf_size >= 0 && expected > static_cast<uint64_t>(buf_size)) expected = 0;
+  if (!sized && mode != wire::BlobMode::kNull && !pack_buffer) {
+    // No size for this image (negative, or past what a size can hold): GL would write past any
+    // destination the guest could have sent (rows of width x 4 bytes apart, only the rows inside
+    // the framebuffer written). The error GL gives a negative size; else no memory for it.
+    Blob out = d.output_blob(r, 0);
+    if (!out.ok || !r.at_end()) return d.fail("pixels: destination does not match the image size");
+    d.release(out);
+    d.ctx.record_error(v[2] < 0 || v[3] < 0 ? GL_INVALID_VALUE : GL_OUT_OF_MEMORY);
+    ReplyWriter w = d.reply();
+    w.scalar<uint32_t>(0);
+    return d.finish_reply(w);
+  }
   uint32_t done = 0;
   if (mode == wire::BlobMode::kNull) {
     Blob none = d.blob(r, 0, true);
@@ -386,9 +399,15 @@ static bool read_pixels(Decoding& d, bool robust) {
       // program's memory as it was. GL keeps its first error, so the one before the read (if
       // any) is the one the program will see first.
       void* at = const_cast<void*>(out.data);
+      // Where the context has a bounded read, GL is told the destination's size too: a GL that
+      // computes the image's size otherwise than the relay refuses instead of writing past it.
+      const bool bounded = robust || d.ctx.has(wire::Op::glReadnPixels);
       done = call_checked(d.ctx, [&] {
-        if (robust)
+        if (bounded)
           glReadnPixels(v[0], v[1], v[2], v[3], format, type, static_cast<GLsizei>(expected), at);
+        else if (epoxy_has_gl_extension("GL_ARB_robustness"))
+          glReadnPixelsARB(v[0], v[1], v[2], v[3], format, type, static_cast<GLsizei>(expected),
+                           at);
         else
           glReadPixels(v[0], v[1], v[2], v[3], format, type, at);
       });
