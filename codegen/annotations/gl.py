@@ -11,6 +11,9 @@ LENGTHS = {
         'glTexGenfv', 'glTexGeniv', 'glTexGendv', 'glGetTexGenfv', 'glGetTexGeniv',
         'glGetTexGendv', 'glPointParameterfv', 'glPointParameteriv')},
     'glGetDoublev': {'data': 'state.get_count(pname)'},
+    # ARB_gl_spirv (gl.xml gives these no length).
+    'glSpecializeShader': {'pConstantIndex': 'numSpecializationConstants',
+                           'pConstantValue': 'numSpecializationConstants'},
     'glGetFloati_v': {'data': 'gl::indexed_get_value_count(target)'},
     'glGetDoublei_v': {'data': 'gl::indexed_get_value_count(target)'},
     'glGetQueryObjectiv': {'params': '1'},
@@ -94,6 +97,7 @@ COUNTED_STRINGS = {
 }
 
 STRINGS = {
+    'glSpecializeShader': ['pEntryPoint'],
     'glBindFragDataLocation': ['name'],
     'glBindFragDataLocationIndexed': ['name'],
     'glGetFragDataIndex': ['name'],

@@ -644,10 +644,12 @@ Blob Decoding::unpack_image_blob(wire::Reader& r, GLenum format, GLenum type, GL
   // data is measured (reading the pixel-store state costs host GL queries).
   (void)nullable;
   if (!b.data && b.length == 0) return b;
+  // Data for an image whose size cannot be computed (it does not fit) is malformed: the
+  // guest library never sends it, and GL would read rows far apart past the blob.
   uint64_t expected = 0;
-  if (!gl::image_bytes(state().unpack_store(), format, type, width, height, depth, &expected))
-    expected = 0;
-  if (b.length != expected) b.ok = false;
+  if (!gl::image_bytes(state().unpack_store(), format, type, width, height, depth, &expected) ||
+      b.length != expected)
+    b.ok = false;
   return b;
 }
 
