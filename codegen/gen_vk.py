@@ -212,7 +212,7 @@ class Model:
             return None
         if ',' in length or 'latexmath' in length:
             return None
-        if t == 'void' or reg.is_scalar(t):
+        if t == 'void' or reg.is_scalar(t) or (reg.is_union(t) and self.flat_union(t)):
             return 'raw_array'
         if reg.is_handle(t):
             return 'handle_array'
@@ -457,12 +457,17 @@ class Emitter:
                         out.append(f'      for (uint32_t i = 0; i < n; ++i)')
                         out.append(f'        if (!get(d, p[i])) return false;')
                 out.append(f'      {field} = p;')
-                if cond:
-                    out.append(f'    }} else if (({cond}) && uint64_t({count}) != 0) {{')
+                # NULL with elements counted: refused unless vk.xml says the pointer may be NULL
+                # (pResolveAttachments) or the annotations that it is not read then.
+                if mem.optional.startswith('true'):
+                    out.append(f'    }}')
                 else:
-                    out.append(f'    }} else if (uint64_t({count}) != 0) {{')
-                out.append(f'      return d.fail({where}, "NULL with a non-zero length");')
-                out.append(f'    }}')
+                    if cond:
+                        out.append(f'    }} else if (({cond}) && uint64_t({count}) != 0) {{')
+                    else:
+                        out.append(f'    }} else if (uint64_t({count}) != 0) {{')
+                    out.append(f'      return d.fail({where}, "NULL with a non-zero length");')
+                    out.append(f'    }}')
                 out.append(f'  }}')
         out.append('  return r.ok() || d.fail("' + struct + '", "truncated");')
         out.append('}')

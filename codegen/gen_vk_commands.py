@@ -82,7 +82,7 @@ class Command:
             if p.len:
                 if p.len not in [q.name for q in self.params]:
                     return None
-                if t == 'void' or reg.is_scalar(t):
+                if t == 'void' or reg.is_scalar(t) or (reg.is_union(t) and self.m.flat_union(t)):
                     return 'raw_array'
                 if reg.is_handle(t):
                     return 'handle_array'
@@ -311,9 +311,12 @@ class Command:
                 else:
                     out.append(f'    for (uint32_t i = 0; i < n_{n}; ++i)')
                     out.append(f'      if (!get(d, {n}[i])) return false;')
-                out.append(f'  }} else if (uint64_t({p.len}) != 0) {{')
-                out.append(f'    return d.fail({where}, "{p.name} is NULL with a non-zero length");')
-                out.append('  }')
+                if p.optional.startswith('true'):
+                    out.append('  }')
+                else:
+                    out.append(f'  }} else if (uint64_t({p.len}) != 0) {{')
+                    out.append(f'    return d.fail({where}, "{p.name} is NULL with a non-zero length");')
+                    out.append('  }')
                 args.append(n)
             elif k == 'allocator':
                 args.append('nullptr')

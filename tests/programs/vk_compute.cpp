@@ -12,7 +12,7 @@
 #include <cstring>
 #include <vector>
 
-#include "vk_compute_spv.h"  // kComputeShader: shaders/vk_compute.comp as SPIR-V
+#include "vk_compute_comp_spv.h"  // kComputeShader: shaders/vk_compute.comp as SPIR-V
 
 namespace {
 
