@@ -420,13 +420,21 @@ class Command:
                 # Made from a pool: the pool is the parent (destroying it frees them).
                 kind, expr = self.e.ann.NEW_HANDLE_PARENT[self.name]
                 parent = f'd.objects.find_id({kind}, to_u64({expr}))'
+            # Each id had one of the session's objects reserved (fresh_id).
             if p.len:
-                out.append(f'  for (uint32_t i = 0; i < n_{p.name}; ++i)')
-                out.append(f'    if ({ok} && {p.name}[i]) d.objects.add(id_{p.name}[i], '
-                           f'{self.reg.object_type(t)}, to_u64({p.name}[i]), {parent});')
+                out.append(f'  for (uint32_t i = 0; i < n_{p.name}; ++i) {{')
+                out.append(f'    if ({ok} && {p.name}[i])')
+                out.append(f'      d.objects.add(id_{p.name}[i], {self.reg.object_type(t)}, '
+                           f'to_u64({p.name}[i]), {parent});')
+                out.append('    else')
+                out.append('      d.objects.unreserve();')
+                out.append('  }')
             else:
-                out.append(f'  if ({ok}) d.objects.add(id_{p.name}, {self.reg.object_type(t)}, '
+                out.append(f'  if ({ok})')
+                out.append(f'    d.objects.add(id_{p.name}, {self.reg.object_type(t)}, '
                            f'to_u64({p.name}_value), {parent});')
+                out.append('  else')
+                out.append('    d.objects.unreserve();')
         if gone is not None and not gone.len:
             out.append(f'  d.objects.remove(id_{gone.name});')
         elif gone is not None:

@@ -56,6 +56,10 @@ class VulkanStream {
     }
     return 1000;
   }
+  // A u64 at `offset` of the last reply.
+  uint64_t reply_u64(size_t offset) const {
+    return wire::load<uint64_t>(region_.reply().data() + offset);
+  }
   bool wait_closed() {
     for (int i = 0; i < 3000 && !closed(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -184,6 +188,72 @@ TEST(VulkanStreamsIsolation, IdsAreThisSessionsOnly) {
   a.command(VkOp::vkEnumeratePhysicalDevices, id_only(7));
   EXPECT_EQ(a.result(), VK_SUCCESS);
   EXPECT_FALSE(a.closed());
+}
+
+// vkCreateDevice's wire form: physical device, VkDeviceCreateInfo with one queue of family 0,
+// the new id.
+Writer create_device(uint64_t physical, uint64_t id) {
+  Writer w;
+  w.put<uint64_t>(physical);
+  w.put<uint32_t>(1);
+  w.put<uint32_t>(0);  // flags
+  w.put<uint32_t>(1);  // queueCreateInfoCount
+  w.put<uint32_t>(1);  // pQueueCreateInfos: one
+  w.put<uint32_t>(0);  //   flags
+  w.put<uint32_t>(0);  //   queueFamilyIndex
+  w.put<uint32_t>(1);  //   queueCount
+  w.put<uint32_t>(1);  //   pQueuePriorities: one
+  const float priority = 1.0f;
+  w.put_raw(&priority, sizeof priority);
+  w.put<uint32_t>(0);               //   end of its chain
+  w.put<uint32_t>(0);               // enabledLayerCount
+  w.put<uint32_t>(0);               // ppEnabledLayerNames
+  w.put<uint32_t>(0);               // enabledExtensionCount
+  w.put<uint32_t>(0);               // ppEnabledExtensionNames
+  w.put<uint32_t>(vk::kNullCount);  // pEnabledFeatures
+  w.put<uint32_t>(0);               // end of the chain
+  w.put<uint64_t>(id);
+  return w;
+}
+
+Writer allocate_memory(uint64_t device, uint64_t bytes, uint64_t id) {
+  Writer w;
+  w.put<uint64_t>(device);
+  w.put<uint32_t>(1);
+  w.put<uint64_t>(bytes);
+  w.put<uint32_t>(0);  // memoryTypeIndex
+  w.put<uint32_t>(0);  // end of the chain
+  w.put<uint64_t>(id);
+  return w;
+}
+
+// Device memory counts against the session's memory quota: past it, vkAllocateMemory is
+// VK_ERROR_OUT_OF_DEVICE_MEMORY and the session goes on; freeing gives the memory back.
+TEST(VulkanStreamsIsolation, MemoryPastTheQuotaIsOutOfDeviceMemory) {
+  setenv("GFXRELAY_SESSION_MEMORY", "20M", 1);
+  Server server;
+  RawGuest guest(server.path());
+  VulkanStream stream(guest);
+  ASSERT_EQ(stream.status(), VK_SUCCESS);
+  stream.command(VkOp::vkCreateInstance, create_instance(1));
+  ASSERT_EQ(stream.result(), VK_SUCCESS);
+  stream.command(VkOp::vkEnumeratePhysicalDevices, id_only(1));
+  ASSERT_EQ(stream.result(), VK_SUCCESS);
+  const uint64_t physical = stream.reply_u64(8);  // result, count, then the ids
+  stream.command(VkOp::vkCreateDevice, create_device(physical, 2));
+  ASSERT_EQ(stream.result(), VK_SUCCESS);
+  stream.command(VkOp::vkAllocateMemory, allocate_memory(2, 12 << 20, 3));
+  EXPECT_EQ(stream.result(), VK_SUCCESS);
+  stream.command(VkOp::vkAllocateMemory, allocate_memory(2, 12 << 20, 4));
+  EXPECT_EQ(stream.result(), VK_ERROR_OUT_OF_DEVICE_MEMORY);
+  Writer free_memory;
+  free_memory.put<uint64_t>(2);
+  free_memory.put<uint64_t>(3);
+  stream.command(VkOp::vkFreeMemory, free_memory);
+  stream.command(VkOp::vkAllocateMemory, allocate_memory(2, 12 << 20, 5));
+  EXPECT_EQ(stream.result(), VK_SUCCESS);
+  EXPECT_FALSE(stream.closed());
+  unsetenv("GFXRELAY_SESSION_MEMORY");
 }
 
 }  // namespace

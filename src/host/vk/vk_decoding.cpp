@@ -11,8 +11,11 @@ void Objects::remove(uint64_t id) {
   std::vector<uint64_t> gone = descendants(id);
   gone.push_back(id);
   for (uint64_t child : gone) {
+    if (auto e = entries_.find(child); e != entries_.end() && e->second.counted)
+      quota_->release_objects(1);
     entries_.erase(child);
     if (auto it = memory.find(child); it != memory.end()) {
+      quota_->release_memory(static_cast<int64_t>(it->second.size));
       if (it->second.shared >= 0) shared_ranges.erase(static_cast<uint64_t>(it->second.shared));
       memory.erase(it);
     }
@@ -23,8 +26,10 @@ void Objects::remove(uint64_t id) {
 void Objects::latch(VkResult result, const char* command) {
   if (latched_ < 0) return;
   latched_ = VK_ERROR_DEVICE_LOST;
-  std::fprintf(stderr, "gfxrelay serve: Vulkan: %s failed on the host (%d); the guest's next wait "
-               "reports VK_ERROR_DEVICE_LOST\n", command, result);
+  std::fprintf(stderr,
+               "gfxrelay serve: Vulkan: %s failed on the host (%d); the guest's next wait "
+               "reports VK_ERROR_DEVICE_LOST\n",
+               command, result);
 }
 
 int64_t Objects::allocate_shared(uint64_t size, uint64_t alignment, uint64_t capacity) {
@@ -91,6 +96,10 @@ uint64_t Objects::find_id(VkObjectType type, uint64_t host) const {
 bool Decoding::fresh_id(uint64_t id, const char* where) {
   if (id == 0 || (id & Objects::kHostIdBit)) return fail(where, "invalid new object id");
   if (objects.find(id)) return fail(where, "object id " + std::to_string(id) + " is in use");
+  if (!objects.quota().reserve_objects(1))
+    return fail(where, "the session's object quota (" +
+                           std::to_string(objects.quota().limits().session_objects) +
+                           ") is used up");
   return true;
 }
 

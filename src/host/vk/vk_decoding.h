@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "host/quota.h"
 #include "transport/shm_ring.h"
 #include "vk_host_gen.h"
 #include "vkcommon/vk_types.h"
@@ -54,16 +55,26 @@ class Objects {
     VkObjectType type;
     uint64_t host;
     uint64_t parent;
+    bool counted;  // against the session's object quota (guest-made objects)
   };
   static constexpr uint64_t kHostIdBit = uint64_t{1} << 63;
+
+  // The session's quotas (docs/security.md, "Resources"): every object the guest makes counts,
+  // and device memory counts as the GL session's buffers and textures do.
+  explicit Objects(std::shared_ptr<SessionQuota> quota) : quota_(std::move(quota)) {}
+  SessionQuota& quota() { return *quota_; }
 
   const Entry* find(uint64_t id) const {
     auto it = entries_.find(id);
     return it == entries_.end() ? nullptr : &it->second;
   }
-  void add(uint64_t id, VkObjectType type, uint64_t host, uint64_t parent) {
-    entries_[id] = {type, host, parent};
+  // Records a new object. `counted`: one of the session's objects was reserved for it (by
+  // Decoding::fresh_id); host-named objects are not counted.
+  void add(uint64_t id, VkObjectType type, uint64_t host, uint64_t parent, bool counted = true) {
+    entries_[id] = {type, host, parent, counted};
   }
+  // The object reserved by fresh_id was not made after all.
+  void unreserve() { quota_->release_objects(1); }
   // Forgets the object and everything made from it.
   void remove(uint64_t id);
   // Every object made from `id` (directly or not), the newest first.
@@ -81,7 +92,7 @@ class Objects {
   // Memory the host imported from the stream's shared memory (VK_EXT_external_memory_host)
   // has `shared` set to its offset in the transfer area: the guest maps it there, no copies.
   struct Memory {
-    uint64_t size = 0;
+    uint64_t size = 0;  // counted against the session's memory
     bool coherent = false;
     uint8_t* mapped = nullptr;
     int64_t shared = -1;
@@ -108,6 +119,7 @@ class Objects {
   VkResult reported(VkResult result) const { return latched_ < 0 ? latched_ : result; }
 
  private:
+  std::shared_ptr<SessionQuota> quota_;
   std::map<uint64_t, Entry> entries_;  // ordered: ids grow with creation
   VkResult latched_ = VK_SUCCESS;
   uint64_t next_host_id_ = 1;
@@ -141,7 +153,9 @@ class Decoding {
     *out = from_u64<H>(e->host);
     return true;
   }
-  // An id the guest picked for a new object: not 0, not the host's, not in use.
+  // An id the guest picked for a new object: not 0, not the host's, not in use; and one of the
+  // session's objects reserved for it (past the quota the session ends: 2^20 objects by
+  // default is abuse). The caller adds the object, or unreserves if it was not made.
   bool fresh_id(uint64_t id, const char* where);
   // A handle passed with a device must be that device's (0 passes: optional handles).
   bool owned_by(uint64_t id, uint64_t ancestor, const char* where);

@@ -129,7 +129,10 @@ bool decode_vkCreateInstance(Decoding& d) {
     if (!offered(offer, info.ppEnabledExtensionNames[i])) result = VK_ERROR_EXTENSION_NOT_PRESENT;
   VkInstance instance = VK_NULL_HANDLE;
   if (result == VK_SUCCESS) result = vkCreateInstance(&info, nullptr, &instance);
-  if (result == VK_SUCCESS) d.objects.add(id, VK_OBJECT_TYPE_INSTANCE, to_u64(instance), 0);
+  if (result == VK_SUCCESS)
+    d.objects.add(id, VK_OBJECT_TYPE_INSTANCE, to_u64(instance), 0);
+  else
+    d.objects.unreserve();
   d.reply.put<VkResult>(result);
   return d.finish_reply();
 }
@@ -166,7 +169,7 @@ bool decode_vkEnumeratePhysicalDevices(Decoding& d) {
       if (e.type == VK_OBJECT_TYPE_PHYSICAL_DEVICE && e.host == to_u64(device)) id = known;
     if (!id) {
       id = d.objects.next_host_id();
-      d.objects.add(id, VK_OBJECT_TYPE_PHYSICAL_DEVICE, to_u64(device), instance_id);
+      d.objects.add(id, VK_OBJECT_TYPE_PHYSICAL_DEVICE, to_u64(device), instance_id, false);
     }
     d.reply.put<uint64_t>(id);
   }
@@ -220,6 +223,8 @@ bool decode_vkCreateDevice(Decoding& d) {
               vkGetDeviceProcAddr(device, "vkGetMemoryHostPointerPropertiesEXT"));
     device_info.imports = device_info.host_pointer_properties != nullptr;
     d.objects.devices[id] = device_info;
+  } else {
+    d.objects.unreserve();
   }
   d.reply.put<VkResult>(result);
   return d.finish_reply();

@@ -112,6 +112,13 @@ bool decode_vkAllocateMemory(Decoding& d) {
 
   VkDeviceMemory handle = VK_NULL_HANDLE;
   VkResult result = VK_ERROR_OUT_OF_HOST_MEMORY;
+  // Past the session's memory, as a device out of memory.
+  if (info.allocationSize > static_cast<uint64_t>(INT64_MAX) ||
+      !d.objects.quota().reserve_memory(static_cast<int64_t>(info.allocationSize))) {
+    d.objects.unreserve();
+    d.reply.put<VkResult>(VK_ERROR_OUT_OF_DEVICE_MEMORY);
+    return d.finish_reply();
+  }
   const Objects::Device& dev = d.objects.devices[device_id];
   const uint64_t align = dev.import_alignment;
   if (dev.imports && (flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) && info.allocationSize > 0 &&
@@ -142,7 +149,10 @@ bool decode_vkAllocateMemory(Decoding& d) {
   if (memory.shared < 0) result = vkAllocateMemory(device, &info, nullptr, &handle);
   if (result == VK_SUCCESS) {
     d.objects.add(id, VK_OBJECT_TYPE_DEVICE_MEMORY, to_u64(handle), device_id);
-    d.objects.memory[id] = memory;
+    d.objects.memory[id] = memory;  // its size goes back to the quota when it goes
+  } else {
+    d.objects.quota().release_memory(static_cast<int64_t>(info.allocationSize));
+    d.objects.unreserve();
   }
   d.reply.put<VkResult>(result);
   return d.finish_reply();

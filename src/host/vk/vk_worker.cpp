@@ -8,7 +8,11 @@
 namespace gfxrelay::host {
 
 VulkanWorker::VulkanWorker(Session& session, uint32_t id, transport::ShmRegion region)
-    : session_(session), id_(id), region_(std::move(region)), ring_(region_) {}
+    : session_(session),
+      id_(id),
+      region_(std::move(region)),
+      ring_(region_),
+      objects_(session.quota()) {}
 
 VulkanWorker::~VulkanWorker() {
   stop_ = true;
