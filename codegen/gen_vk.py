@@ -276,6 +276,28 @@ class Model:
 
 # --- code emission ----------------------------------------------------------------------------
 
+def put_flat(kind, t, field):
+    """Writing a member of a kind flat structures have (the same on both sides), or None."""
+    return {
+        'scalar': f'  w.put<{t}>({field});',
+        'size_t': f'  w.put<uint64_t>({field});',
+        'raw': f'  w.put_raw(&{field}, sizeof {field});',
+        'struct': f'  put(w, {field});',
+        'struct_array': f'  for (const auto& e : {field}) put(w, e);',
+    }.get(kind)
+
+
+def get_flat(kind, t, field):
+    """Reading such a member back into the program's structure (guest)."""
+    return {
+        'scalar': f'  {field} = r.get<{t}>();',
+        'size_t': f'  {field} = static_cast<size_t>(r.get<uint64_t>());',
+        'raw': f'  get_raw(r, &{field}, sizeof {field});',
+        'struct': f'  get(r, {field});',
+        'struct_array': f'  for (auto& e : {field}) get(r, e);',
+    }.get(kind)
+
+
 def len_expr(struct_vars, text, prefix):
     """A vk.xml length over members/params as C, each name prefixed (`s.` or nothing)."""
     names = {v.name for v in struct_vars}
@@ -306,16 +328,8 @@ class Emitter:
             cond = self.ann.READ_ONLY_IF.get((struct, mem.name))
             if kind in ('stype', 'pnext'):
                 continue
-            elif kind == 'scalar':
-                out.append(f'  w.put<{t}>({field});')
-            elif kind == 'size_t':
-                out.append(f'  w.put<uint64_t>({field});')
-            elif kind == 'raw':
-                out.append(f'  w.put_raw(&{field}, sizeof {field});')
-            elif kind == 'struct':
-                out.append(f'  put(w, {field});')
-            elif kind == 'struct_array':
-                out.append(f'  for (const auto& e : {field}) put(w, e);')
+            elif put_flat(kind, t, field):
+                out.append(put_flat(kind, t, field))
             elif kind == 'handle':
                 out.append(f'  w.put<uint64_t>({self.guest_id(t, field)});')
             elif kind == 'string':
@@ -362,16 +376,8 @@ class Emitter:
             kind = self.m.member_kind(struct, mem)
             t = self.reg.canonical(mem.type)
             field = f's.{mem.name}'
-            if kind == 'scalar':
-                out.append(f'  {field} = r.get<{t}>();')
-            elif kind == 'size_t':
-                out.append(f'  {field} = static_cast<size_t>(r.get<uint64_t>());')
-            elif kind == 'raw':
-                out.append(f'  get_raw(r, &{field}, sizeof {field});')
-            elif kind == 'struct':
-                out.append(f'  get(r, {field});')
-            elif kind == 'struct_array':
-                out.append(f'  for (auto& e : {field}) get(r, e);')
+            if get_flat(kind, t, field):
+                out.append(get_flat(kind, t, field))
         out.append('}')
 
     # Host: reader of an input structure -------------------------------------------------------
@@ -480,16 +486,8 @@ class Emitter:
             kind = self.m.member_kind(struct, mem)
             t = self.reg.canonical(mem.type)
             field = f's.{mem.name}'
-            if kind == 'scalar':
-                out.append(f'  w.put<{t}>({field});')
-            elif kind == 'size_t':
-                out.append(f'  w.put<uint64_t>({field});')
-            elif kind == 'raw':
-                out.append(f'  w.put_raw(&{field}, sizeof {field});')
-            elif kind == 'struct':
-                out.append(f'  put(w, {field});')
-            elif kind == 'struct_array':
-                out.append(f'  for (const auto& e : {field}) put(w, e);')
+            if put_flat(kind, t, field):
+                out.append(put_flat(kind, t, field))
         out.append('}')
 
     # ------------------------------------------------------------------------------------------

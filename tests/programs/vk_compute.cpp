@@ -13,18 +13,14 @@
 #include <vector>
 
 #include "vk_compute_comp_spv.h"  // kComputeShader: shaders/vk_compute.comp as SPIR-V
+#include "vk_helpers.h"
 
 namespace {
 
+using vk_test::check;
+
 constexpr uint32_t kValues = 1 << 18;  // 1 MiB of uint32
 constexpr VkDeviceSize kBytes = kValues * sizeof(uint32_t);
-
-void check(VkResult result, const char* what) {
-  if (result != VK_SUCCESS) {
-    std::fprintf(stderr, "vk_compute: %s failed (%d)\n", what, result);
-    std::exit(1);
-  }
-}
 
 uint64_t fnv1a(const uint32_t* values, size_t n) {
   uint64_t h = 1469598103934665603ull;
@@ -38,44 +34,16 @@ uint64_t fnv1a(const uint32_t* values, size_t n) {
 int main(int argc, char** argv) {
   const int bench_rounds =
       argc == 3 && std::strcmp(argv[1], "--bench") == 0 ? std::atoi(argv[2]) : 0;
-  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
-  app.pApplicationName = "vk_compute";
-  app.apiVersion = VK_API_VERSION_1_1;
-  VkInstanceCreateInfo instance_info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
-  instance_info.pApplicationInfo = &app;
-  VkInstance instance;
-  check(vkCreateInstance(&instance_info, nullptr, &instance), "vkCreateInstance");
-
-  uint32_t count = 1;
-  VkPhysicalDevice physical;
-  VkResult enumerated = vkEnumeratePhysicalDevices(instance, &count, &physical);
-  if ((enumerated != VK_SUCCESS && enumerated != VK_INCOMPLETE) || count == 0) {
-    std::fprintf(stderr, "vk_compute: no physical device\n");
-    return 1;
-  }
+  const vk_test::Gpu gpu =
+      vk_test::open_gpu("vk_compute", VK_API_VERSION_1_1, VK_QUEUE_COMPUTE_BIT, nullptr);
+  VkInstance instance = gpu.instance;
+  VkPhysicalDevice physical = gpu.physical;
+  const uint32_t family = gpu.family;
+  VkDevice device = gpu.device;
+  VkQueue queue = gpu.queue;
   VkPhysicalDeviceProperties properties;
   vkGetPhysicalDeviceProperties(physical, &properties);
   std::printf("device: %s\n", properties.deviceName);
-
-  uint32_t families = 0;
-  vkGetPhysicalDeviceQueueFamilyProperties(physical, &families, nullptr);
-  std::vector<VkQueueFamilyProperties> family_properties(families);
-  vkGetPhysicalDeviceQueueFamilyProperties(physical, &families, family_properties.data());
-  uint32_t family = 0;
-  while (family < families && !(family_properties[family].queueFlags & VK_QUEUE_COMPUTE_BIT))
-    ++family;
-  const float priority = 1.0f;
-  VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
-  queue_info.queueFamilyIndex = family;
-  queue_info.queueCount = 1;
-  queue_info.pQueuePriorities = &priority;
-  VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
-  device_info.queueCreateInfoCount = 1;
-  device_info.pQueueCreateInfos = &queue_info;
-  VkDevice device;
-  check(vkCreateDevice(physical, &device_info, nullptr, &device), "vkCreateDevice");
-  VkQueue queue;
-  vkGetDeviceQueue(device, family, 0, &queue);
 
   // Two buffers in one host-visible, coherent allocation: input/output, then the copy.
   VkBufferCreateInfo buffer_info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};

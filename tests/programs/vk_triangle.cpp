@@ -11,20 +11,16 @@
 #include <cstring>
 #include <vector>
 
+#include "vk_helpers.h"
 #include "vk_triangle_frag_spv.h"  // kFragmentShader
 #include "vk_triangle_vert_spv.h"  // kVertexShader
 
 namespace {
 
+using vk_test::check;
+
 constexpr uint32_t kSize = 64;
 constexpr VkFormat kFormat = VK_FORMAT_R8G8B8A8_UNORM;
-
-void check(VkResult result, const char* what) {
-  if (result != VK_SUCCESS) {
-    std::fprintf(stderr, "vk_triangle: %s failed (%d)\n", what, result);
-    std::exit(1);
-  }
-}
 
 struct Vertex {
   float x, y, r, g, b;
@@ -129,42 +125,17 @@ VkPipeline pipeline(VkDevice device, VkPipelineLayout layout, VkRenderPass rende
 }  // namespace
 
 int main() {
-  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
-  app.pApplicationName = "vk_triangle";
-  app.apiVersion = VK_API_VERSION_1_3;
-  VkInstanceCreateInfo instance_info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
-  instance_info.pApplicationInfo = &app;
-  VkInstance instance;
-  check(vkCreateInstance(&instance_info, nullptr, &instance), "vkCreateInstance");
-  uint32_t count = 1;
-  VkPhysicalDevice physical;
-  const VkResult enumerated = vkEnumeratePhysicalDevices(instance, &count, &physical);
-  if ((enumerated != VK_SUCCESS && enumerated != VK_INCOMPLETE) || count == 0) return 1;
-
-  uint32_t families = 0;
-  vkGetPhysicalDeviceQueueFamilyProperties(physical, &families, nullptr);
-  std::vector<VkQueueFamilyProperties> family_properties(families);
-  vkGetPhysicalDeviceQueueFamilyProperties(physical, &families, family_properties.data());
-  uint32_t family = 0;
-  while (family < families && !(family_properties[family].queueFlags & VK_QUEUE_GRAPHICS_BIT))
-    ++family;
-  const float priority = 1.0f;
-  VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
-  queue_info.queueFamilyIndex = family;
-  queue_info.queueCount = 1;
-  queue_info.pQueuePriorities = &priority;
   VkPhysicalDeviceVulkan13Features features13{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
   features13.dynamicRendering = VK_TRUE;
   features13.synchronization2 = VK_TRUE;
-  VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
-  device_info.pNext = &features13;
-  device_info.queueCreateInfoCount = 1;
-  device_info.pQueueCreateInfos = &queue_info;
-  VkDevice device;
-  check(vkCreateDevice(physical, &device_info, nullptr, &device), "vkCreateDevice");
-  VkQueue queue;
-  vkGetDeviceQueue(device, family, 0, &queue);
+  const vk_test::Gpu gpu =
+      vk_test::open_gpu("vk_triangle", VK_API_VERSION_1_3, VK_QUEUE_GRAPHICS_BIT, &features13);
+  VkInstance instance = gpu.instance;
+  VkPhysicalDevice physical = gpu.physical;
+  const uint32_t family = gpu.family;
+  VkDevice device = gpu.device;
+  VkQueue queue = gpu.queue;
 
   // The colour image, and a buffer to read it back into.
   VkImageCreateInfo image_info{VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO};

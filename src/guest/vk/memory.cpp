@@ -93,6 +93,20 @@ std::pair<uint64_t, uint64_t> in_mapping(const Mapping& m, const VkMappedMemoryR
   return {std::min(from, m.size), std::min(to, m.size)};
 }
 
+// vkFlushMappedMemoryRanges / vkInvalidateMappedMemoryRanges as the generated code would send
+// them (the host flushes or invalidates its own mapping); their result.
+VkResult send_ranges(Stream* stream, VkOp op, VkDevice device, uint32_t count,
+                     const VkMappedMemoryRange* ranges) {
+  Writer w;
+  w.put<uint64_t>(dispatchable_id(device));
+  w.put<uint32_t>(count);
+  w.put<uint32_t>(count);
+  for (uint32_t i = 0; i < count; ++i) put(w, ranges[i]);
+  std::vector<uint8_t> reply;
+  if (!stream->call(op, w, &reply) || reply.size() < 4) return VK_ERROR_DEVICE_LOST;
+  return static_cast<VkResult>(wire::load<int32_t>(reply.data()));
+}
+
 }  // namespace
 
 void write_coherent_mappings() {
@@ -216,29 +230,17 @@ VKAPI_ATTR VkResult VKAPI_CALL entry_vkFlushMappedMemoryRanges(
     }
   }
   // The host's own mapping may need the flush too (non-coherent host memory).
-  Writer w;
-  w.put<uint64_t>(dispatchable_id(device));
-  w.put<uint32_t>(memoryRangeCount);
-  w.put<uint32_t>(memoryRangeCount);
-  for (uint32_t i = 0; i < memoryRangeCount; ++i) put(w, pMemoryRanges[i]);
-  std::vector<uint8_t> reply;
-  if (!stream->call(VkOp::vkFlushMappedMemoryRanges, w, &reply) || reply.size() < 4)
-    return VK_ERROR_DEVICE_LOST;
-  return static_cast<VkResult>(wire::load<int32_t>(reply.data()));
+  return send_ranges(stream, VkOp::vkFlushMappedMemoryRanges, device, memoryRangeCount,
+                     pMemoryRanges);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL entry_vkInvalidateMappedMemoryRanges(
     VkDevice device, uint32_t memoryRangeCount, const VkMappedMemoryRange* pMemoryRanges) {
   Stream* stream = Stream::get();
   if (!stream) return VK_ERROR_DEVICE_LOST;
-  Writer w;
-  w.put<uint64_t>(dispatchable_id(device));
-  w.put<uint32_t>(memoryRangeCount);
-  w.put<uint32_t>(memoryRangeCount);
-  for (uint32_t i = 0; i < memoryRangeCount; ++i) put(w, pMemoryRanges[i]);
-  std::vector<uint8_t> reply;
-  if (!stream->call(VkOp::vkInvalidateMappedMemoryRanges, w, &reply) || reply.size() < 4)
-    return VK_ERROR_DEVICE_LOST;
+  const VkResult result = send_ranges(stream, VkOp::vkInvalidateMappedMemoryRanges, device,
+                                      memoryRangeCount, pMemoryRanges);
+  if (result == VK_ERROR_DEVICE_LOST) return result;
   std::lock_guard lock(mappings_mutex);
   for (uint32_t i = 0; i < memoryRangeCount; ++i) {
     auto it = mappings.find(handle_id(pMemoryRanges[i].memory));
@@ -246,7 +248,7 @@ VKAPI_ATTR VkResult VKAPI_CALL entry_vkInvalidateMappedMemoryRanges(
     const auto [from, to] = in_mapping(it->second, pMemoryRanges[i]);
     if (!read_range(stream, it->first, it->second, from, to)) return VK_ERROR_DEVICE_LOST;
   }
-  return static_cast<VkResult>(wire::load<int32_t>(reply.data()));
+  return result;
 }
 
 }  // namespace gfxrelay::guest::vk

@@ -34,6 +34,16 @@ bool imports_enabled() {
 
 namespace {
 
+// Reads a device and one of its memory objects (u64 ids).
+bool device_and_memory(Decoding& d, const char* where, uint64_t* device_id, VkDevice* device,
+                       uint64_t* memory_id, VkDeviceMemory* memory) {
+  *device_id = d.r.get<uint64_t>();
+  *memory_id = d.r.get<uint64_t>();
+  return d.handle(VK_OBJECT_TYPE_DEVICE, *device_id, false, where, device) &&
+         d.handle(VK_OBJECT_TYPE_DEVICE_MEMORY, *memory_id, false, where, memory) &&
+         d.owned_by(*memory_id, *device_id, where);
+}
+
 VkPhysicalDevice physical_device_of(Decoding& d, uint64_t device_id) {
   const Objects::Entry* device = d.objects.find(device_id);
   const Objects::Entry* physical = device ? d.objects.find(device->parent) : nullptr;
@@ -186,14 +196,10 @@ bool decode_vkGetDeviceQueue(Decoding& d) {
 // area for imported memory (UINT64_MAX: copies).
 bool decode_vkMapMemory(Decoding& d) {
   const char* where = "vkMapMemory";
-  const uint64_t device_id = d.r.get<uint64_t>();
-  const uint64_t memory_id = d.r.get<uint64_t>();
+  uint64_t device_id = 0, memory_id = 0;
   VkDevice device = VK_NULL_HANDLE;
   VkDeviceMemory handle = VK_NULL_HANDLE;
-  if (!d.handle(VK_OBJECT_TYPE_DEVICE, device_id, false, where, &device) ||
-      !d.handle(VK_OBJECT_TYPE_DEVICE_MEMORY, memory_id, false, where, &handle) ||
-      !d.owned_by(memory_id, device_id, where))
-    return false;
+  if (!device_and_memory(d, where, &device_id, &device, &memory_id, &handle)) return false;
   const uint64_t offset = d.r.get<uint64_t>();
   uint64_t size = d.r.get<uint64_t>();
   d.r.get<uint32_t>();  // flags: none defined
@@ -223,14 +229,10 @@ bool decode_vkMapMemory(Decoding& d) {
 // Wire: u64 device, u64 memory (after the guest wrote back what it changed).
 bool decode_vkUnmapMemory(Decoding& d) {
   const char* where = "vkUnmapMemory";
-  const uint64_t device_id = d.r.get<uint64_t>();
-  const uint64_t memory_id = d.r.get<uint64_t>();
+  uint64_t device_id = 0, memory_id = 0;
   VkDevice device = VK_NULL_HANDLE;
   VkDeviceMemory handle = VK_NULL_HANDLE;
-  if (!d.handle(VK_OBJECT_TYPE_DEVICE, device_id, false, where, &device) ||
-      !d.handle(VK_OBJECT_TYPE_DEVICE_MEMORY, memory_id, false, where, &handle) ||
-      !d.owned_by(memory_id, device_id, where))
-    return false;
+  if (!device_and_memory(d, where, &device_id, &device, &memory_id, &handle)) return false;
   if (!d.at_end()) return d.fail(where, "malformed command");
   Objects::Memory* memory = mapped_memory(d, memory_id, where);
   if (!memory) return false;
