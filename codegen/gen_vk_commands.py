@@ -38,7 +38,8 @@ class Command:
         if bad and not both_hand:
             raise SystemExit(f'gen_vk.py: {name} cannot be carried: parameters {bad}')
         self.sync = self.ret != 'void' or any(
-            k in ('count', 'out_array', 'new_handle', 'new_handles', 'out_struct', 'out_scalar')
+            k in ('count', 'out_array', 'new_handle', 'new_handles', 'out_struct', 'out_scalar',
+                  'out_bytes')
             for k in self.kinds)
         self.async_result = name in emitter.ann.ASYNC_RESULT
         if self.async_result:
@@ -96,6 +97,8 @@ class Command:
             return 'count'
         if p.len and not (reg.is_handle(t) and re.match(r'vk(Create|Allocate)', self.name)):
             counts = [q for q in self.params if q.name == p.len]
+            if counts and counts[0].pointer == 0 and t == 'void':
+                return 'out_bytes'  # vkGetQueryPoolResults' pData: dataSize bytes
             if not counts or counts[0].pointer != 1:
                 return None
             if reg.is_struct(t) and t in self.e.outputs:
@@ -231,6 +234,8 @@ class Command:
                            f'return stream->protocol_error("{self.name}"){self.fail_value() and ", VK_ERROR_DEVICE_LOST"};')
             elif k == 'out_scalar':
                 out.append(f'  *{p.name} = r.get<{t}>();')
+            elif k == 'out_bytes':
+                out.append(f'  get_raw(r, {p.name}, {p.len});')
         for p, t in new_handles:
             if p.len:
                 make = (f'reinterpret_cast<{t}>(new_dispatchable(id_{p.name}[i]))'
@@ -356,6 +361,11 @@ class Command:
                 out.append(f'  {t} {n}_value{{}};')
                 out.append(f'  {t}* {n} = &{n}_value;')
                 args.append(n)
+            elif k == 'out_bytes':
+                # The bytes must fit the reply area with the rest of the reply.
+                out.append(f'  if ({p.len} > kMaxReplyBytes) return d.fail({where}, "{p.len} too large");')
+                out.append(f'  uint8_t* {n} = d.arena.make<uint8_t>({p.len});')
+                args.append(n)
             elif k == 'new_handle':
                 new_handle = (p, t)
                 out.append(f'  const uint64_t id_{n} = r.get<uint64_t>();')
@@ -465,6 +475,8 @@ class Command:
                 out.append(f'  put(w, *{p.name});')
             elif k == 'out_scalar':
                 out.append(f'  w.put<{t}>(*{p.name});')
+            elif k == 'out_bytes':
+                out.append(f'  w.put_raw({p.name}, {p.len});')
         out.append('  return d.finish_reply();')
         out.append('}')
         return out
@@ -507,6 +519,8 @@ def emit_all(e, opcodes_path):
     h.append('const char* vk_opcode_name(uint32_t op);')
     h.append('// Most elements the host allocates for one output array (annotations/vk.py).')
     h.append(f'inline constexpr uint32_t kMaxOutputElements = {ann.MAX_OUTPUT_ELEMENTS};')
+    h.append('// Most bytes one output of raw bytes may have (the reply area is 64 KiB).')
+    h.append('inline constexpr uint64_t kMaxReplyBytes = 48u << 10;')
     h.append('')
     h.append('}  // namespace gfxrelay::vk')
     files['vk_opcodes_gen.h'] = '\n'.join(h) + '\n'

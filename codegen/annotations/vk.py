@@ -123,6 +123,24 @@ COMMANDS = [
     'vkCmdBlitImage',
     'vkCmdUpdateBuffer',
     'vkCmdPipelineBarrier2',
+    # Queries and events.
+    'vkCreateQueryPool',
+    'vkDestroyQueryPool',
+    'vkResetQueryPool',
+    'vkGetQueryPoolResults',
+    'vkCmdResetQueryPool',
+    'vkCmdBeginQuery',
+    'vkCmdEndQuery',
+    'vkCmdWriteTimestamp',
+    'vkCmdCopyQueryPoolResults',
+    'vkCreateEvent',
+    'vkDestroyEvent',
+    'vkGetEventStatus',
+    'vkSetEvent',
+    'vkResetEvent',
+    'vkCmdSetEvent',
+    'vkCmdResetEvent',
+    'vkCmdWaitEvents',
 ]
 
 # The relay's own commands on a Vulkan stream (hand-written on both sides, src/guest/vk/memory.cpp
@@ -150,6 +168,10 @@ HOST_HAND = {'vkEnumerateInstanceVersion', 'vkEnumerateInstanceExtensionProperti
 HOST_BEFORE = {
     'vkCreateBuffer': 'allow_host_memory(d, id_device, *pCreateInfo)',
     'vkCreateImage': 'allow_host_memory(d, id_device, *pCreateInfo)',
+    # The driver writes queryCount results `stride` apart whatever dataSize says: the host's
+    # buffer holds them all (vk_memory.cpp).
+    'vkGetQueryPoolResults': 'if (!(pData = query_results(d, queryCount, stride, dataSize))) '
+                             'return false',
 }
 
 # Hand-written host code run after the driver answered (the relay narrows what it offers).

@@ -2,7 +2,8 @@
 // render pass (cleared, an indexed quad and a triangle from vertex and index buffers, dynamic
 // viewport and scissor), then with dynamic rendering (Vulkan 1.3: a second pipeline made for
 // it, loading what the first pass drew, a triangle at half brightness through a push constant);
-// the image is copied into a host-visible buffer and its pixels summed up. The output must be
+// the image is copied into a host-visible buffer and its pixels summed up. An occlusion query
+// counts the first pass's samples, and an event set at the end is read back. The output must be
 // the same natively and relayed (tests/integration/vk_programs_test.sh).
 #include <vulkan/vulkan.h>
 
@@ -245,8 +246,18 @@ int main() {
   VkCommandBuffer commands;
   check(vkAllocateCommandBuffers(device, &command_info, &commands), "vkAllocateCommandBuffers");
 
+  VkQueryPoolCreateInfo query_info{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+  query_info.queryType = VK_QUERY_TYPE_OCCLUSION;
+  query_info.queryCount = 1;
+  VkQueryPool queries;
+  check(vkCreateQueryPool(device, &query_info, nullptr, &queries), "vkCreateQueryPool");
+  VkEventCreateInfo event_info{VK_STRUCTURE_TYPE_EVENT_CREATE_INFO};
+  VkEvent event;
+  check(vkCreateEvent(device, &event_info, nullptr, &event), "vkCreateEvent");
+
   VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   check(vkBeginCommandBuffer(commands, &begin), "vkBeginCommandBuffer");
+  vkCmdResetQueryPool(commands, queries, 0, 1);
   const VkViewport viewport{0, 0, float(kSize), float(kSize), 0, 1};
   const VkRect2D scissor{{0, 0}, {kSize, kSize}};
   const VkDeviceSize offset = 0;
@@ -266,8 +277,10 @@ int main() {
   vkCmdBindIndexBuffer(commands, buffers[1], 0, VK_INDEX_TYPE_UINT16);
   const float full = 1.0f;
   vkCmdPushConstants(commands, layout, VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof full, &full);
+  vkCmdBeginQuery(commands, queries, 0, 0);
   vkCmdDrawIndexed(commands, 6, 1, 0, 0, 0);
   vkCmdDraw(commands, 3, 1, 2, 0);  // vertices 2, 3, 4
+  vkCmdEndQuery(commands, queries, 0);
   vkCmdEndRenderPass(commands);
 
   // Second pass: dynamic rendering, loading the first pass's pixels.
@@ -323,6 +336,7 @@ int main() {
   host_dependency.bufferMemoryBarrierCount = 1;
   host_dependency.pBufferMemoryBarriers = &to_host;
   vkCmdPipelineBarrier2(commands, &host_dependency);
+  vkCmdSetEvent(commands, event, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT);
   check(vkEndCommandBuffer(commands), "vkEndCommandBuffer");
 
   VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
@@ -336,12 +350,22 @@ int main() {
   for (VkDeviceSize i = 0; i < pixel_bytes; ++i) hash = (hash ^ pixels[i]) * 1099511628211ull;
   std::printf("vk_triangle: %ux%u, checksum %016llx\n", kSize, kSize,
               static_cast<unsigned long long>(hash));
+  uint64_t samples_passed = 0;
+  check(vkGetQueryPoolResults(device, queries, 0, 1, sizeof samples_passed, &samples_passed,
+                              sizeof samples_passed,
+                              VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+        "vkGetQueryPoolResults");
+  std::printf("  first pass: %llu samples passed; event %s\n",
+              static_cast<unsigned long long>(samples_passed),
+              vkGetEventStatus(device, event) == VK_EVENT_SET ? "set" : "not set");
   const uint32_t samples[][2] = {{0, 0}, {16, 40}, {30, 30}, {40, 10}, {56, 12}, {50, 50}};
   for (const auto& s : samples) {
     const uint8_t* p = pixels + (s[1] * kSize + s[0]) * 4;
     std::printf("  pixel (%u,%u): %u %u %u %u\n", s[0], s[1], p[0], p[1], p[2], p[3]);
   }
 
+  vkDestroyEvent(device, event, nullptr);
+  vkDestroyQueryPool(device, queries, nullptr);
   vkDestroyPipeline(device, pass_pipeline, nullptr);
   vkDestroyPipeline(device, dynamic_pipeline, nullptr);
   vkDestroyPipelineLayout(device, layout, nullptr);

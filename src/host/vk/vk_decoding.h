@@ -20,6 +20,7 @@ namespace gfxrelay::host::vk {
 using gfxrelay::vk::from_u64;
 using gfxrelay::vk::kMaxChainLength;
 using gfxrelay::vk::kMaxOutputElements;
+using gfxrelay::vk::kMaxReplyBytes;
 using gfxrelay::vk::to_u64;
 
 // Zeroed memory for one command's structures and arrays, freed after the command.
@@ -186,6 +187,10 @@ bool get_shape(Decoding& d, void* next_field, VkStructureType root);
 // external-memory structure that lets the object be bound to imported memory.
 void allow_host_memory(Decoding& d, uint64_t device_id, VkBufferCreateInfo& info);
 void allow_host_memory(Decoding& d, uint64_t device_id, VkImageCreateInfo& info);
+// A buffer for vkGetQueryPoolResults that holds every result the driver may write (queryCount
+// results `stride` apart, each up to 12 values of 8 bytes with availability), at least
+// `data_size` bytes; nullptr (with d.error) past what a reply holds.
+uint8_t* query_results(Decoding& d, uint32_t query_count, VkDeviceSize stride, size_t data_size);
 // Whether the host imports shared memory (GFXRELAY_VK_NO_IMPORT unset).
 bool imports_enabled();
 

@@ -210,6 +210,24 @@ bool decode_vkCreateDevice(Decoding& d) {
   }
   info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
   info.ppEnabledExtensionNames = extensions.data();
+  // Shaders' buffer accesses bounded (robustBufferAccess) where the device can: a guest's shader
+  // indexing past a buffer must not reach the host's memory (lavapipe runs shaders on the CPU).
+  VkPhysicalDeviceFeatures supported{};
+  vkGetPhysicalDeviceFeatures(physical, &supported);
+  VkPhysicalDeviceFeatures features{};
+  if (supported.robustBufferAccess) {
+    auto* features2 = static_cast<VkPhysicalDeviceFeatures2*>(nullptr);
+    for (auto* p = static_cast<const VkBaseInStructure*>(info.pNext); p; p = p->pNext)
+      if (p->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2)
+        features2 = reinterpret_cast<VkPhysicalDeviceFeatures2*>(const_cast<VkBaseInStructure*>(p));
+    if (features2) {
+      features2->features.robustBufferAccess = VK_TRUE;  // decoded into the arena: ours
+    } else {
+      if (info.pEnabledFeatures) features = *info.pEnabledFeatures;
+      features.robustBufferAccess = VK_TRUE;
+      info.pEnabledFeatures = &features;
+    }
+  }
   VkDevice device = VK_NULL_HANDLE;
   if (result == VK_SUCCESS) result = vkCreateDevice(physical, &info, nullptr, &device);
   if (result == VK_SUCCESS) {

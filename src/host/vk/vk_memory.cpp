@@ -24,6 +24,19 @@ Objects::Memory* mapped_memory(Decoding& d, uint64_t id, const char* where) {
 
 }  // namespace
 
+uint8_t* query_results(Decoding& d, uint32_t query_count, VkDeviceSize stride, size_t data_size) {
+  constexpr uint64_t kLargestResult = 12 * 8;  // pipeline statistics and availability, 64-bit
+  uint64_t needed = data_size;
+  if (query_count > 0) {
+    if (stride > gfxrelay::vk::kMaxReplyBytes)
+      return d.fail("vkGetQueryPoolResults", "stride too large"), nullptr;
+    needed = std::max<uint64_t>(needed, (query_count - 1) * stride + kLargestResult);
+  }
+  if (needed > gfxrelay::vk::kMaxReplyBytes + kLargestResult)
+    return d.fail("vkGetQueryPoolResults", "results larger than a reply"), nullptr;
+  return d.arena.make<uint8_t>(std::max<uint64_t>(needed, 1));
+}
+
 bool imports_enabled() {
   static const bool enabled = [] {
     const char* off = std::getenv("GFXRELAY_VK_NO_IMPORT");
