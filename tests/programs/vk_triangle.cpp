@@ -3,7 +3,9 @@
 // viewport and scissor), then with dynamic rendering (Vulkan 1.3: a second pipeline made for
 // it, loading what the first pass drew, a triangle at half brightness through a push constant);
 // the image is copied into a host-visible buffer and its pixels summed up. An occlusion query
-// counts the first pass's samples, and an event set at the end is read back. The output must be
+// counts the first pass's samples, and an event set at the end is read back. The second pass
+// also draws a textured triangle: an 8x8 texture uploaded from a buffer, a sampler, a
+// combined image-sampler descriptor. The output must be
 // the same natively and relayed (tests/integration/vk_programs_test.sh).
 #include <vulkan/vulkan.h>
 
@@ -13,8 +15,9 @@
 #include <vector>
 
 #include "vk_helpers.h"
-#include "vk_triangle_frag_spv.h"  // kFragmentShader
-#include "vk_triangle_vert_spv.h"  // kVertexShader
+#include "vk_triangle_frag_spv.h"          // kFragmentShader
+#include "vk_triangle_texture_frag_spv.h"  // kTextureShader
+#include "vk_triangle_vert_spv.h"          // kVertexShader
 
 namespace {
 
@@ -191,6 +194,82 @@ int main() {
   std::memcpy(mapped[0], vertices, sizeof vertices);
   std::memcpy(mapped[1], indices, sizeof indices);
 
+  // The texture: 8x8 texels from a staging buffer, sampled nearest.
+  constexpr uint32_t kTexels = 8;
+  VkImageCreateInfo texture_info = image_info;
+  texture_info.extent = {kTexels, kTexels, 1};
+  texture_info.usage = VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT;
+  VkImage texture;
+  check(vkCreateImage(device, &texture_info, nullptr, &texture), "vkCreateImage");
+  vkGetImageMemoryRequirements(device, texture, &requirements);
+  VkDeviceMemory texture_memory = bind_memory(device, physical, requirements, 0);
+  check(vkBindImageMemory(device, texture, texture_memory, 0), "vkBindImageMemory");
+  VkImageViewCreateInfo texture_view_info = view_info;
+  texture_view_info.image = texture;
+  VkImageView texture_view;
+  check(vkCreateImageView(device, &texture_view_info, nullptr, &texture_view), "vkCreateImageView");
+  VkSamplerCreateInfo sampler_info{VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO};
+  sampler_info.magFilter = sampler_info.minFilter = VK_FILTER_NEAREST;
+  sampler_info.addressModeU = sampler_info.addressModeV = sampler_info.addressModeW =
+      VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE;
+  VkSampler sampler;
+  check(vkCreateSampler(device, &sampler_info, nullptr, &sampler), "vkCreateSampler");
+  VkBufferCreateInfo staging_info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+  staging_info.size = kTexels * kTexels * 4;
+  staging_info.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT;
+  VkBuffer staging;
+  check(vkCreateBuffer(device, &staging_info, nullptr, &staging), "vkCreateBuffer");
+  vkGetBufferMemoryRequirements(device, staging, &requirements);
+  VkDeviceMemory staging_memory =
+      bind_memory(device, physical, requirements,
+                  VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+  check(vkBindBufferMemory(device, staging, staging_memory, 0), "vkBindBufferMemory");
+  void* staging_data = nullptr;
+  check(vkMapMemory(device, staging_memory, 0, VK_WHOLE_SIZE, 0, &staging_data), "vkMapMemory");
+  for (uint32_t i = 0; i < kTexels * kTexels; ++i) {
+    auto* texel = static_cast<uint8_t*>(staging_data) + 4 * i;
+    const bool light = ((i % kTexels) + (i / kTexels)) % 2;
+    texel[0] = light ? 240 : 20;
+    texel[1] = static_cast<uint8_t>(i * 4);
+    texel[2] = light ? 60 : 200;
+    texel[3] = 255;
+  }
+  vkUnmapMemory(device, staging_memory);
+
+  VkDescriptorSetLayoutBinding texture_binding{};
+  texture_binding.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
+  texture_binding.descriptorCount = 1;
+  texture_binding.stageFlags = VK_SHADER_STAGE_FRAGMENT_BIT;
+  VkDescriptorSetLayoutCreateInfo set_layout_info{
+      VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+  set_layout_info.bindingCount = 1;
+  set_layout_info.pBindings = &texture_binding;
+  VkDescriptorSetLayout set_layout;
+  check(vkCreateDescriptorSetLayout(device, &set_layout_info, nullptr, &set_layout),
+        "vkCreateDescriptorSetLayout");
+  const VkDescriptorPoolSize pool_size{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1};
+  VkDescriptorPoolCreateInfo descriptor_pool_info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+  descriptor_pool_info.maxSets = 1;
+  descriptor_pool_info.poolSizeCount = 1;
+  descriptor_pool_info.pPoolSizes = &pool_size;
+  VkDescriptorPool descriptor_pool;
+  check(vkCreateDescriptorPool(device, &descriptor_pool_info, nullptr, &descriptor_pool),
+        "vkCreateDescriptorPool");
+  VkDescriptorSetAllocateInfo set_info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+  set_info.descriptorPool = descriptor_pool;
+  set_info.descriptorSetCount = 1;
+  set_info.pSetLayouts = &set_layout;
+  VkDescriptorSet set;
+  check(vkAllocateDescriptorSets(device, &set_info, &set), "vkAllocateDescriptorSets");
+  const VkDescriptorImageInfo image_descriptor{sampler, texture_view,
+                                               VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
+  VkWriteDescriptorSet write{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+  write.dstSet = set;
+  write.descriptorCount = 1;
+  write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
+  write.pImageInfo = &image_descriptor;
+  vkUpdateDescriptorSets(device, 1, &write, 0, nullptr);
+
   // A render pass that clears and leaves the image ready to be copied from.
   VkAttachmentDescription attachment{};
   attachment.format = kFormat;
@@ -234,6 +313,15 @@ int main() {
   check(vkCreatePipelineLayout(device, &layout_info, nullptr, &layout), "vkCreatePipelineLayout");
   VkPipeline pass_pipeline = pipeline(device, layout, render_pass, vertex, fragment);
   VkPipeline dynamic_pipeline = pipeline(device, layout, VK_NULL_HANDLE, vertex, fragment);
+  VkShaderModule texture_shader = shader(device, kTextureShader, sizeof kTextureShader);
+  VkPipelineLayoutCreateInfo texture_layout_info = layout_info;
+  texture_layout_info.setLayoutCount = 1;
+  texture_layout_info.pSetLayouts = &set_layout;
+  VkPipelineLayout texture_layout;
+  check(vkCreatePipelineLayout(device, &texture_layout_info, nullptr, &texture_layout),
+        "vkCreatePipelineLayout");
+  VkPipeline texture_pipeline =
+      pipeline(device, texture_layout, VK_NULL_HANDLE, vertex, texture_shader);
 
   VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
   pool_info.queueFamilyIndex = family;
@@ -258,6 +346,34 @@ int main() {
   VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   check(vkBeginCommandBuffer(commands, &begin), "vkBeginCommandBuffer");
   vkCmdResetQueryPool(commands, queries, 0, 1);
+  // The texture's upload.
+  VkImageMemoryBarrier2 to_upload{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
+  to_upload.srcStageMask = VK_PIPELINE_STAGE_2_NONE;
+  to_upload.dstStageMask = VK_PIPELINE_STAGE_2_COPY_BIT;
+  to_upload.dstAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT;
+  to_upload.oldLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+  to_upload.newLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+  to_upload.srcQueueFamilyIndex = to_upload.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+  to_upload.image = texture;
+  to_upload.subresourceRange = view_info.subresourceRange;
+  VkDependencyInfo upload_dependency{VK_STRUCTURE_TYPE_DEPENDENCY_INFO};
+  upload_dependency.imageMemoryBarrierCount = 1;
+  upload_dependency.pImageMemoryBarriers = &to_upload;
+  vkCmdPipelineBarrier2(commands, &upload_dependency);
+  VkBufferImageCopy upload{};
+  upload.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+  upload.imageExtent = {kTexels, kTexels, 1};
+  vkCmdCopyBufferToImage(commands, staging, texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1,
+                         &upload);
+  VkImageMemoryBarrier2 to_sample = to_upload;
+  to_sample.srcStageMask = VK_PIPELINE_STAGE_2_COPY_BIT;
+  to_sample.srcAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT;
+  to_sample.dstStageMask = VK_PIPELINE_STAGE_2_FRAGMENT_SHADER_BIT;
+  to_sample.dstAccessMask = VK_ACCESS_2_SHADER_SAMPLED_READ_BIT;
+  to_sample.oldLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+  to_sample.newLayout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL;
+  upload_dependency.pImageMemoryBarriers = &to_sample;
+  vkCmdPipelineBarrier2(commands, &upload_dependency);
   const VkViewport viewport{0, 0, float(kSize), float(kSize), 0, 1};
   const VkRect2D scissor{{0, 0}, {kSize, kSize}};
   const VkDeviceSize offset = 0;
@@ -302,6 +418,11 @@ int main() {
   const float half = 0.5f;
   vkCmdPushConstants(commands, layout, VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof half, &half);
   vkCmdDraw(commands, 3, 1, 4, 0);  // vertices 4, 5, 6
+  vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_GRAPHICS, texture_pipeline);
+  vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_GRAPHICS, texture_layout, 0, 1, &set, 0,
+                          nullptr);
+  vkCmdPushConstants(commands, texture_layout, VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof full, &full);
+  vkCmdDraw(commands, 3, 1, 0, 0);  // vertices 0, 1, 2, textured
   vkCmdEndRendering(commands);
 
   // To the read-back buffer (synchronization2 barriers).
@@ -364,6 +485,17 @@ int main() {
     std::printf("  pixel (%u,%u): %u %u %u %u\n", s[0], s[1], p[0], p[1], p[2], p[3]);
   }
 
+  vkDestroyPipeline(device, texture_pipeline, nullptr);
+  vkDestroyPipelineLayout(device, texture_layout, nullptr);
+  vkDestroyShaderModule(device, texture_shader, nullptr);
+  vkDestroyDescriptorPool(device, descriptor_pool, nullptr);
+  vkDestroyDescriptorSetLayout(device, set_layout, nullptr);
+  vkDestroySampler(device, sampler, nullptr);
+  vkDestroyImageView(device, texture_view, nullptr);
+  vkDestroyImage(device, texture, nullptr);
+  vkFreeMemory(device, texture_memory, nullptr);
+  vkDestroyBuffer(device, staging, nullptr);
+  vkFreeMemory(device, staging_memory, nullptr);
   vkDestroyEvent(device, event, nullptr);
   vkDestroyQueryPool(device, queries, nullptr);
   vkDestroyPipeline(device, pass_pipeline, nullptr);
