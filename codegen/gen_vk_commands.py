@@ -608,7 +608,10 @@ def emit_all(e, opcodes_path):
     for c in carried:
         if c in ann.GUEST_HAND:
             continue
-        g.extend(commands[c].guest(c))
+        code = commands[c].guest(c)
+        if c in ann.GUEST_WRAP:  # the hand-written entry_X calls this relay_X
+            code[0] = code[0].replace(f'entry_{c}(', f'relay_{c}(', 1)
+        g.extend(code)
         g.append('')
     g.append('const ProcEntry kVkProcs[] = {')
     entries = []
@@ -630,10 +633,12 @@ def emit_all(e, opcodes_path):
           '// Writers of input structures, readers of output structures.']
     gh.extend(guest_decls)
     gh.append('')
-    gh.append('// Hand-written entry points (src/guest/vk/).')
+    gh.append('// Every entry point (hand-written ones in src/guest/vk/: GUEST_HAND and GUEST_WRAP);')
+    gh.append('// the guest driver itself calls them too (swapchains are made of images and copies).')
     for c in carried:
-        if c in ann.GUEST_HAND:
-            gh.append(f'{commands[c].signature("entry_" + c)};')
+        gh.append(f'{commands[c].signature("entry_" + c)};')
+        if c in ann.GUEST_WRAP:
+            gh.append(f'{commands[c].signature("relay_" + c)};')
     gh.append('')
     gh.append('}  // namespace gfxrelay::guest::vk')
     files['vk_guest_gen.h'] = '\n'.join(gh) + '\n'

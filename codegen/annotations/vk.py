@@ -156,6 +156,12 @@ GUEST_HAND = {'vkDestroyInstance', 'vkEnumeratePhysicalDevices', 'vkGetDeviceQue
               'vkMapMemory', 'vkUnmapMemory', 'vkFlushMappedMemoryRanges',
               'vkInvalidateMappedMemoryRanges'}
 
+# Commands whose generated guest entry point is named relay_X and wrapped by a hand-written
+# entry_X (src/guest/vk/wsi.cpp): window-system extensions exist only in the guest, which adds
+# them to the host's lists and takes them out of what it sends.
+GUEST_WRAP = {'vkEnumerateInstanceExtensionProperties', 'vkEnumerateDeviceExtensionProperties',
+              'vkCreateInstance', 'vkCreateDevice'}
+
 # Commands whose host decoder is hand-written (src/host/vk/): the relay narrows or owns what
 # they answer.
 HOST_HAND = {'vkEnumerateInstanceVersion', 'vkEnumerateInstanceExtensionProperties',
@@ -167,7 +173,11 @@ HOST_HAND = {'vkEnumerateInstanceVersion', 'vkEnumerateInstanceExtensionProperti
 # to memory the host imports from the stream's shared memory must say so (vk_memory.cpp).
 HOST_BEFORE = {
     'vkCreateBuffer': 'allow_host_memory(d, id_device, *pCreateInfo)',
-    'vkCreateImage': 'allow_host_memory(d, id_device, *pCreateInfo)',
+    'vkCreateImage': 'allow_host_memory(d, id_device, *pCreateInfo, id_pImage)',
+    # An image that cannot take imported memory, bound to some: the memory becomes ordinary.
+    'vkBindImageMemory': 'if (!before_image_binding(d, id_device, id_image, id_memory, &memory)) '
+                         'return false',
+    'vkBindBufferMemory': 'note_binding(d, id_memory)',
     # The driver writes queryCount results `stride` apart whatever dataSize says: the host's
     # buffer holds them all (vk_memory.cpp).
     'vkGetQueryPoolResults': 'if (!(pData = query_results(d, queryCount, stride, dataSize))) '

@@ -100,5 +100,7 @@ struct ProcEntry {
 };
 extern const ProcEntry kVkProcs[];  // sorted by name
 extern const size_t kVkProcCount;
+// The window-system commands (wsi.cpp), or nullptr.
+const ProcEntry* find_wsi_proc(const char* name);
 
 }  // namespace gfxrelay::guest::vk

@@ -20,6 +20,7 @@ void Objects::remove(uint64_t id) {
       memory.erase(it);
     }
     devices.erase(child);
+    plain_images.erase(child);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,8 @@ class Objects {
     bool coherent = false;
     uint8_t* mapped = nullptr;
     int64_t shared = -1;
+    bool bound = false;  // a buffer or image is bound to it
+    uint32_t type = 0;   // memory type index
   };
   std::map<uint64_t, Memory> memory;
   // By device id: the queues it was made with (family -> count), and whether it imports shared
@@ -108,6 +111,8 @@ class Objects {
     PFN_vkGetMemoryHostPointerPropertiesEXT host_pointer_properties = nullptr;
   };
   std::map<uint64_t, Device> devices;
+  // Images made without the external-memory structure (they cannot take imported memory).
+  std::set<uint64_t> plain_images;
   // Ranges of the stream's transfer area given to imported memory (offset -> size).
   std::map<uint64_t, uint64_t> shared_ranges;
   // A range of `size` bytes at `alignment` inside `capacity`, or -1.
@@ -186,7 +191,14 @@ bool get_shape(Decoding& d, void* next_field, VkStructureType root);
 // Before vkCreateBuffer/vkCreateImage on a device that imports shared memory: chains the
 // external-memory structure that lets the object be bound to imported memory.
 void allow_host_memory(Decoding& d, uint64_t device_id, VkBufferCreateInfo& info);
-void allow_host_memory(Decoding& d, uint64_t device_id, VkImageCreateInfo& info);
+void allow_host_memory(Decoding& d, uint64_t device_id, VkImageCreateInfo& info, uint64_t image_id);
+// Before vkBindImageMemory: an image made without the external-memory structure (the driver
+// cannot import memory for it, or it starts PREINITIALIZED) bound to imported memory that is
+// neither mapped nor bound yet gets that memory replaced by an ordinary allocation (mapped as
+// copies). False (with d.error) if the host cannot allocate it.
+bool before_image_binding(Decoding& d, uint64_t device_id, uint64_t image_id, uint64_t memory_id,
+                          VkDeviceMemory* memory);
+void note_binding(Decoding& d, uint64_t memory_id);
 // A buffer for vkGetQueryPoolResults that holds every result the driver may write (queryCount
 // results `stride` apart, each up to 12 values of 8 bytes with availability), at least
 // `data_size` bytes; nullptr (with d.error) past what a reply holds.

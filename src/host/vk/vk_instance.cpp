@@ -25,6 +25,22 @@ std::vector<VkExtensionProperties> carried(const std::vector<VkExtensionProperti
   return out;
 }
 
+// Whether the host's loader offers VK_KHR_surface: the host enables it on every instance, and
+// then VK_KHR_swapchain on devices (the guest's swapchain images use its PRESENT_SRC layout).
+bool host_has_surface() {
+  static const bool has = [] {
+    uint32_t n = 0;
+    vkEnumerateInstanceExtensionProperties(nullptr, &n, nullptr);
+    std::vector<VkExtensionProperties> all(n);
+    vkEnumerateInstanceExtensionProperties(nullptr, &n, all.data());
+    all.resize(n);
+    return std::any_of(all.begin(), all.end(), [](const VkExtensionProperties& e) {
+      return std::strcmp(e.extensionName, VK_KHR_SURFACE_EXTENSION_NAME) == 0;
+    });
+  }();
+  return has;
+}
+
 std::vector<VkExtensionProperties> host_instance_extensions() {
   uint32_t n = 0;
   vkEnumerateInstanceExtensionProperties(nullptr, &n, nullptr);
@@ -127,6 +143,18 @@ bool decode_vkCreateInstance(Decoding& d) {
   VkResult result = VK_SUCCESS;
   for (uint32_t i = 0; i < info.enabledExtensionCount; ++i)
     if (!offered(offer, info.ppEnabledExtensionNames[i])) result = VK_ERROR_EXTENSION_NOT_PRESENT;
+  std::vector<const char*> extensions(info.ppEnabledExtensionNames,
+                                      info.ppEnabledExtensionNames + info.enabledExtensionCount);
+  if (host_has_surface()) extensions.push_back(VK_KHR_SURFACE_EXTENSION_NAME);
+  info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+  info.ppEnabledExtensionNames = extensions.data();
+  // At least Vulkan 1.1 on the host: what the relay adds for the guest (external memory for
+  // imports, the *2 queries) is core there; a 1.0 program sees no difference.
+  VkApplicationInfo app{};
+  app.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO;
+  if (info.pApplicationInfo) app = *info.pApplicationInfo;
+  app.apiVersion = std::max<uint32_t>(app.apiVersion, VK_API_VERSION_1_1);
+  info.pApplicationInfo = &app;
   VkInstance instance = VK_NULL_HANDLE;
   if (result == VK_SUCCESS) result = vkCreateInstance(&info, nullptr, &instance);
   if (result == VK_SUCCESS)
@@ -197,6 +225,10 @@ bool decode_vkCreateDevice(Decoding& d) {
   Objects::Device device_info;
   std::vector<const char*> extensions(info.ppEnabledExtensionNames,
                                       info.ppEnabledExtensionNames + info.enabledExtensionCount);
+  // The guest's swapchain images are presented from the host's PRESENT_SRC layout, which needs
+  // VK_KHR_swapchain on the device (the host never makes a swapchain).
+  if (host_has_surface() && has_extension(physical, VK_KHR_SWAPCHAIN_EXTENSION_NAME))
+    extensions.push_back(VK_KHR_SWAPCHAIN_EXTENSION_NAME);
   if (imports_enabled() && has_extension(physical, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) {
     extensions.push_back(VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
     VkPhysicalDeviceExternalMemoryHostPropertiesEXT host{};

@@ -83,8 +83,12 @@ void allow_host_memory(Decoding& d, uint64_t device_id, VkBufferCreateInfo& info
       d, info, VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO);
 }
 
-void allow_host_memory(Decoding& d, uint64_t device_id, VkImageCreateInfo& info) {
+void allow_host_memory(Decoding& d, uint64_t device_id, VkImageCreateInfo& info,
+                       uint64_t image_id) {
   if (!d.objects.devices[device_id].imports) return;
+  d.objects.plain_images.insert(image_id);  // until the structure is chained below
+  // External memory images start UNDEFINED (VUID-VkImageCreateInfo-pNext-01443).
+  if (info.initialLayout != VK_IMAGE_LAYOUT_UNDEFINED) return;
   // Only where the driver can import memory for such an image.
   VkPhysicalDeviceExternalImageFormatInfo external{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_IMAGE_FORMAT_INFO, nullptr,
@@ -108,6 +112,38 @@ void allow_host_memory(Decoding& d, uint64_t device_id, VkImageCreateInfo& info)
     return;
   chain_host_allocation<VkExternalMemoryImageCreateInfo>(
       d, info, VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_IMAGE_CREATE_INFO);
+  d.objects.plain_images.erase(image_id);
+}
+
+void note_binding(Decoding& d, uint64_t memory_id) {
+  if (auto it = d.objects.memory.find(memory_id); it != d.objects.memory.end())
+    it->second.bound = true;
+}
+
+bool before_image_binding(Decoding& d, uint64_t device_id, uint64_t image_id, uint64_t memory_id,
+                          VkDeviceMemory* memory) {
+  auto it = d.objects.memory.find(memory_id);
+  if (it == d.objects.memory.end()) return true;
+  Objects::Memory& m = it->second;
+  if (m.shared >= 0 && d.objects.plain_images.count(image_id) && !m.bound && !m.mapped) {
+    VkDevice device = VK_NULL_HANDLE;
+    if (!d.handle(VK_OBJECT_TYPE_DEVICE, device_id, false, "vkBindImageMemory", &device))
+      return false;
+    VkMemoryAllocateInfo info{};
+    info.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
+    info.allocationSize = m.size;
+    info.memoryTypeIndex = m.type;
+    VkDeviceMemory replacement = VK_NULL_HANDLE;
+    if (vkAllocateMemory(device, &info, nullptr, &replacement) != VK_SUCCESS)
+      return d.fail("vkBindImageMemory", "no memory for an image that cannot take shared memory");
+    vkFreeMemory(device, *memory, nullptr);
+    d.objects.shared_ranges.erase(static_cast<uint64_t>(m.shared));
+    m.shared = -1;
+    *memory = replacement;
+    d.objects.add(memory_id, VK_OBJECT_TYPE_DEVICE_MEMORY, to_u64(replacement), device_id);
+  }
+  m.bound = true;
+  return true;
 }
 
 // Wire: u64 device, u32 1 + VkMemoryAllocateInfo, u64 new id. Host-visible memory is imported
@@ -132,6 +168,7 @@ bool decode_vkAllocateMemory(Decoding& d) {
   if (info.memoryTypeIndex < properties.memoryTypeCount)
     flags = properties.memoryTypes[info.memoryTypeIndex].propertyFlags;
   memory.coherent = flags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  memory.type = info.memoryTypeIndex;
 
   VkDeviceMemory handle = VK_NULL_HANDLE;
   VkResult result = VK_ERROR_OUT_OF_HOST_MEMORY;
