@@ -2,8 +2,10 @@
 # vkcube (vulkan-tools), unmodified, under Xvfb (run it with with_xvfb.sh): natively on
 # lavapipe and through the relay (the guest driver's xcb surface and swapchain), its frames
 # must reach the window (the screen shows the textured cube: many colours, where an empty
-# window shows a few); relayed with the host's validation layer on, a run of 60 frames must
-# exit 0 with the layer silent.
+# window shows a few); the image it presents at frame 30 (written by a layer of ours,
+# tests/programs/vk_capture_layer.cpp, on top of either driver) must be the same pixel for pixel;
+# relayed with the host's validation layer on, a run of 60 frames must exit 0 with the layer
+# silent.
 #
 #   vkcube_test.sh BUILD_DIR
 set -u
@@ -50,6 +52,21 @@ shows_frames() {  # NAME COMMAND...
 }
 shows_frames native vkcube --c 100000
 shows_frames relayed "$gfxrelay" run -- vkcube --c 100000
+
+# Frame 30, natively and relayed (vkcube's cube turns by the same angle every frame).
+for run in native relayed; do
+  launch=""
+  [ "$run" = relayed ] && launch="$gfxrelay run --"
+  VK_LAYER_PATH=$build/test-layers VK_INSTANCE_LAYERS=VK_LAYER_GFXRELAY_capture \
+    GFXRELAY_CAPTURE_FRAME=30 GFXRELAY_CAPTURE_PATH=$dir/frame30-$run.ppm \
+    $launch vkcube --c 40 >"$dir/capture-$run.log" 2>&1 ||
+    fail "vkcube --c 40 with the capture layer ($run) exits $?: $(cat "$dir/capture-$run.log")"
+done
+if [ -s "$dir/frame30-native.ppm" ] && cmp -s "$dir/frame30-native.ppm" "$dir/frame30-relayed.ppm"; then
+  echo "PASS: frame 30 is the same natively and relayed ($(wc -c <"$dir/frame30-native.ppm") bytes of PPM)"
+else
+  fail "frame 30 differs natively and relayed (or was not written)"
+fi
 
 VK_LOADER_DEBUG=layer VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation \
   "$gfxrelay" serve --socket "$dir/socket" >"$dir/host" 2>&1 &
