@@ -2,7 +2,7 @@
 # The headless Vulkan programs of tests/programs natively on lavapipe and through the relay:
 # vk_compute (compute; it checks the device's answer against the CPU's itself) and vk_triangle
 # (graphics: render pass and dynamic rendering, read back; pixels summed). Each must print the
-# same natively and relayed, and the Khronos validation layer must be silent both in the program
+# same natively and relayed, and vk_headless (a headless swapchain, relayed only) must present, and the Khronos validation layer must be silent both in the program
 # natively and on the relay's host (where it sees what the relay calls for the guest).
 #
 #   vk_programs_test.sh BUILD_DIR
@@ -69,4 +69,26 @@ for name in vk_compute vk_triangle; do
     fi
   done
 done
+
+# The headless swapchain (the guest driver's VK_EXT_headless_surface; lavapipe has none).
+program=$build/bin/gfxrelay-test-vk_headless
+"$program" >/dev/null 2>&1
+[ $? = 77 ] || fail "vk_headless natively: expected exit 77 (no VK_EXT_headless_surface)"
+rm -f "$dir/socket"
+VK_LOADER_DEBUG=layer VK_INSTANCE_LAYERS=$validation "$gfxrelay" serve --socket "$dir/socket" \
+  >"$dir/host" 2>&1 &
+server=$!
+for _ in $(seq 100); do [ -S "$dir/socket" ] && break; sleep 0.1; done
+"$gfxrelay" run --socket "$dir/socket" -- "$program" >"$dir/relayed" 2>&1 ||
+  fail "vk_headless relayed (exit $?): $(cat "$dir/relayed")"
+kill "$server" && wait "$server" 2>/dev/null
+server=""
+if grep -q "presented 3 of 3 frames" "$dir/relayed" && ! grep -q -e "Validation Error" -e "VUID-" "$dir/host"; then
+  echo "PASS: vk_headless relayed, the host's validation layer silent:"
+  cat "$dir/relayed"
+else
+  fail "vk_headless relayed:"
+  cat "$dir/relayed"
+  grep -e "Validation Error" "$dir/host" | head -10
+fi
 exit "$failures"

@@ -1,5 +1,6 @@
 // Window-system integration in the guest's Vulkan driver: VK_KHR_surface with X11 windows
-// (xcb and Xlib surfaces) and VK_KHR_swapchain, made of core Vulkan on the host. The loader
+// (xcb and Xlib surfaces) and headless surfaces (VK_EXT_headless_surface: presenting shows
+// nothing), and VK_KHR_swapchain, made of core Vulkan on the host. The loader
 // creates the surfaces (VkIcdSurfaceXcb / VkIcdSurfaceXlib: this driver has no surface
 // commands of its own); a swapchain's images are host images; presenting copies the image into
 // a host-visible buffer on the host and puts its pixels into the window (x11/window_presenter,
@@ -27,6 +28,7 @@ constexpr VkExtensionProperties kGuestInstanceExtensions[] = {
     {VK_KHR_SURFACE_EXTENSION_NAME, VK_KHR_SURFACE_SPEC_VERSION},
     {VK_KHR_XCB_SURFACE_EXTENSION_NAME, VK_KHR_XCB_SURFACE_SPEC_VERSION},
     {VK_KHR_XLIB_SURFACE_EXTENSION_NAME, VK_KHR_XLIB_SURFACE_SPEC_VERSION},
+    {VK_EXT_HEADLESS_SURFACE_EXTENSION_NAME, VK_EXT_HEADLESS_SURFACE_SPEC_VERSION},
 };
 constexpr VkExtensionProperties kGuestDeviceExtensions[] = {
     {VK_KHR_SWAPCHAIN_EXTENSION_NAME, VK_KHR_SWAPCHAIN_SPEC_VERSION},
@@ -96,15 +98,19 @@ std::map<VkDevice, DeviceInfo> devices;
 // program's for Xlib surfaces; one of the driver's own for xcb ones: any client may draw into
 // a window).
 struct Target {
+  bool headless = false;  // VK_EXT_headless_surface: presenting shows nothing
   x11::XDisplay* display = nullptr;
   x11::XWindow window = 0;
+  bool usable() const { return headless || display; }
 };
 Target target_of(VkSurfaceKHR surface) {
   static x11::XDisplay* own = nullptr;
   auto* base = reinterpret_cast<VkIcdSurfaceBase*>(static_cast<uintptr_t>(handle_id(surface)));
   Target t;
   if (!base) return t;
-  if (base->platform == VK_ICD_WSI_PLATFORM_XLIB) {
+  if (base->platform == VK_ICD_WSI_PLATFORM_HEADLESS) {
+    t.headless = true;
+  } else if (base->platform == VK_ICD_WSI_PLATFORM_XLIB) {
     auto* xlib = reinterpret_cast<VkIcdSurfaceXlib*>(base);
     t.display = reinterpret_cast<x11::XDisplay*>(xlib->dpy);
     t.window = xlib->window;
@@ -163,6 +169,12 @@ void destroy(Swapchain* s) {
 
 VKAPI_ATTR VkResult VKAPI_CALL entry_vkEnumerateInstanceExtensionProperties(
     const char* pLayerName, uint32_t* pPropertyCount, VkExtensionProperties* pProperties) {
+  // Without a host this driver has nothing: an empty list, so that a loader with other drivers
+  // goes on with them (vkCreateInstance then answers VK_ERROR_INCOMPATIBLE_DRIVER).
+  if (!Stream::get()) {
+    *pPropertyCount = 0;
+    return VK_SUCCESS;
+  }
   return extensions(relay_vkEnumerateInstanceExtensionProperties, pLayerName,
                     kGuestInstanceExtensions, pPropertyCount, pProperties);
 }
@@ -222,7 +234,7 @@ wsi_vkGetPhysicalDeviceSurfaceSupportKHR(VkPhysicalDevice physicalDevice, uint32
   std::vector<VkQueueFamilyProperties> families(n);
   entry_vkGetPhysicalDeviceQueueFamilyProperties(physicalDevice, &n, families.data());
   // Presenting is a copy and a wait on the host: any family with transfers can.
-  *pSupported = queueFamilyIndex < n && target_of(surface).display &&
+  *pSupported = queueFamilyIndex < n && target_of(surface).usable() &&
                 (families[queueFamilyIndex].queueFlags &
                  (VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT | VK_QUEUE_TRANSFER_BIT));
   return VK_SUCCESS;
@@ -232,12 +244,16 @@ VKAPI_ATTR VkResult VKAPI_CALL wsi_vkGetPhysicalDeviceSurfaceCapabilitiesKHR(
     VkPhysicalDevice, VkSurfaceKHR surface, VkSurfaceCapabilitiesKHR* caps) {
   const Target t = target_of(surface);
   int width = 0, height = 0;
-  if (!t.display || !x11::checked_window_size(t.display, t.window, &width, &height))
+  if (!t.headless &&
+      (!t.display || !x11::checked_window_size(t.display, t.window, &width, &height)))
     return VK_ERROR_SURFACE_LOST_KHR;
   *caps = {};
   caps->minImageCount = 2;
   caps->maxImageCount = 4;
-  caps->currentExtent = {static_cast<uint32_t>(width), static_cast<uint32_t>(height)};
+  // A headless surface has no size of its own: the swapchain's is the program's choice.
+  caps->currentExtent =
+      t.headless ? VkExtent2D{0xFFFFFFFFu, 0xFFFFFFFFu}
+                 : VkExtent2D{static_cast<uint32_t>(width), static_cast<uint32_t>(height)};
   caps->minImageExtent = {1, 1};
   caps->maxImageExtent = {16384, 16384};
   caps->maxImageArrayLayers = 1;
@@ -286,7 +302,7 @@ VKAPI_ATTR VkResult VKAPI_CALL wsi_vkCreateSwapchainKHR(VkDevice device,
           ? x11::PixelOrder::kRgba
           : x11::PixelOrder::kBgra;
   s->target = target_of(info->surface);
-  if (!s->target.display) {
+  if (!s->target.usable()) {
     delete s;
     return VK_ERROR_SURFACE_LOST_KHR;
   }
@@ -402,7 +418,8 @@ VKAPI_ATTR VkResult VKAPI_CALL wsi_vkCreateSwapchainKHR(VkDevice device,
     return result;
   }
   entry_vkGetDeviceQueue(device, dev.family, 0, &s->queue);
-  s->presenter = std::make_unique<x11::WindowPresenter>(s->target.display, s->target.window);
+  if (!s->target.headless)
+    s->presenter = std::make_unique<x11::WindowPresenter>(s->target.display, s->target.window);
   if (info->oldSwapchain) {
     // The old swapchain's images stay the program's until it destroys it.
   }
@@ -462,13 +479,13 @@ VKAPI_ATTR VkResult VKAPI_CALL wsi_vkQueuePresentKHR(VkQueue, const VkPresentInf
       if (result == VK_SUCCESS)
         result = entry_vkWaitForFences(s->device, 1, &s->fence, VK_TRUE, UINT64_MAX);
       entry_vkResetFences(s->device, 1, &s->fence);
-      if (result == VK_SUCCESS && s->pixels)
+      if (result == VK_SUCCESS && s->pixels && s->presenter)
         s->presenter->present(s->pixels, static_cast<int>(s->extent.width),
                               static_cast<int>(s->extent.height), s->order,
                               x11::RowOrder::kTopFirst);
       // A window of another size than the swapchain's: the program should make a new one.
       int width = 0, height = 0;
-      if (result == VK_SUCCESS &&
+      if (result == VK_SUCCESS && s->presenter &&
           x11::window_size(s->target.display, s->target.window, &width, &height) &&
           (static_cast<uint32_t>(width) != s->extent.width ||
            static_cast<uint32_t>(height) != s->extent.height))
