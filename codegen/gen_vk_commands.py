@@ -42,6 +42,13 @@ class Command:
                   'out_bytes')
             for k in self.kinds)
         self.async_result = name in emitter.ann.ASYNC_RESULT
+        # Creates sent without waiting: the guest chose the ids, and answers VK_SUCCESS.
+        self.async_create = name in emitter.ann.ASYNC_CREATE
+        if self.async_create:
+            if any(k in ('count', 'out_array', 'out_struct', 'out_scalar', 'out_bytes')
+                   for k in self.kinds) or self.ret != 'VkResult':
+                raise SystemExit(f'gen_vk.py: {name} has outputs: it cannot be asynchronous')
+            self.sync = False
         if self.async_result:
             if any(k in ('count', 'out_array', 'new_handle', 'new_handles', 'out_struct',
                          'out_scalar') for k in self.kinds):
@@ -193,6 +200,20 @@ class Command:
         before = self.e.ann.GUEST_BEFORE.get(self.name)
         if before:
             out.append(f'  {before};')
+        if self.async_create:
+            for p, t in new_handles:
+                if p.len:
+                    make = (f'reinterpret_cast<{t}>(new_dispatchable(id_{p.name}[i]))'
+                            if self.reg.dispatchable(t) else f'from_id<{t}>(id_{p.name}[i])')
+                    out.append(f'  for (uint32_t i = 0; i < n_{p.name}; ++i) {p.name}[i] = {make};')
+                elif self.reg.dispatchable(t):
+                    out.append(f'  *{p.name} = reinterpret_cast<{t}>(new_dispatchable(id_{p.name}));')
+                else:
+                    out.append(f'  *{p.name} = from_id<{t}>(id_{p.name});')
+            out.append(f'  stream->send(VkOp::{self.name}, w);')
+            out.append('  return VK_SUCCESS;  // a failure on the host ends the stream (device lost)')
+            out.append('}')
+            return out
         if not self.sync:
             out.append(f'  stream->send(VkOp::{self.name}, w);')
             if self.async_result:
@@ -423,6 +444,10 @@ class Command:
         if after:
             out.append(f'  {after};')
         ok = 'result >= 0' if self.ret == 'VkResult' else 'true'
+        if self.async_create:
+            out.append(f'  if (result < 0) return d.fail({where}, "failed on the host (" + '
+                       f'std::to_string(result) + ") after the guest was told VK_SUCCESS: the '
+                       f'device is lost");')
         if new_handle:
             p, t = new_handle
             parent = f'id_{self.params[0].name}' if self.kinds[0] == 'handle' else '0'

@@ -254,6 +254,15 @@ READ_ONLY_IF = {
 # is kept and reported as VK_ERROR_DEVICE_LOST by the next wait (LATCH_REPORTERS).
 ASYNC_RESULT = {'vkQueueSubmit', 'vkResetFences', 'vkBeginCommandBuffer', 'vkEndCommandBuffer',
                 'vkResetCommandBuffer', 'vkBindBufferMemory', 'vkBindImageMemory'}
+# Creates sent without waiting (the guest chose the ids): objects that fail only for lack of
+# host memory. A failure ends the stream with the reason (the device is lost). Memory, buffers,
+# images, pipelines and descriptor sets stay round trips: programs act on their failures
+# (VK_ERROR_OUT_OF_DEVICE_MEMORY, VK_ERROR_OUT_OF_POOL_MEMORY, pipeline compile results).
+ASYNC_CREATE = {'vkCreateImageView', 'vkCreateSampler', 'vkCreateShaderModule',
+                'vkCreateSemaphore', 'vkCreateFence', 'vkCreateEvent', 'vkCreateQueryPool',
+                'vkCreateDescriptorSetLayout', 'vkCreatePipelineLayout', 'vkCreateRenderPass',
+                'vkCreateRenderPass2', 'vkCreateFramebuffer', 'vkCreateCommandPool',
+                'vkCreateDescriptorPool', 'vkCreatePipelineCache'}
 LATCH_REPORTERS = {'vkWaitForFences', 'vkGetFenceStatus', 'vkQueueWaitIdle', 'vkDeviceWaitIdle'}
 
 # Most elements the host allocates for one output array of a two-call enumeration (the rest is
