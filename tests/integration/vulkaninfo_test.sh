@@ -2,7 +2,7 @@
 # vulkaninfo, unmodified, natively on lavapipe and through the relay (guest driver
 # libvulkan_gfxrelay.so, host on lavapipe): the device summary must be the same, and the full
 # report relayed must show nothing the native one does not (the relay narrows extensions; it
-# invents nothing).
+# adds only the headless surface its guest driver implements).
 #
 #   vulkaninfo_test.sh BUILD_DIR
 set -u
