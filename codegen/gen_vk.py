@@ -394,6 +394,8 @@ class Emitter:
             cond = self.ann.READ_ONLY_IF.get((struct, mem.name))
             if kind in ('stype', 'pnext'):
                 continue
+            elif kind == 'scalar' and self.reg.category.get(t) == 'enum':
+                out.append(f'  if (!d.get_enum(&{field}, {where})) return false;')
             elif kind == 'scalar':
                 out.append(f'  {field} = r.get<{t}>();')
             elif kind == 'size_t':

@@ -287,7 +287,11 @@ class Command:
         for p, k in zip(self.params, self.kinds):
             t = self.reg.canonical(p.type)
             n = p.name
-            if k == 'scalar':
+            if k == 'scalar' and self.reg.category.get(t) == 'enum':
+                out.append(f'  {t} {n}{{}};')
+                out.append(f'  if (!d.get_enum(&{n}, {where})) return false;')
+                args.append(n)
+            elif k == 'scalar':
                 out.append(f'  const {t} {n} = r.get<{t}>();')
                 args.append(n)
             elif k == 'size_t':
@@ -780,4 +784,38 @@ def emit_all(e, opcodes_path):
     hh.append('')
     hh.append('}  // namespace gfxrelay::host::vk')
     files['vk_host_gen.h'] = '\n'.join(hh) + '\n'
+
+    # A stand-in Vulkan driver for the Vulkan fuzz target (tests/fuzz/fuzz_vulkan.cpp): every
+    # carried command succeeds and does nothing, new handles are counters, enumerations are
+    # empty. Commands a stand-in must answer with content are hand-written there (STUB_HAND).
+    st = [HEADER, '// A stand-in driver for tests/fuzz/fuzz_vulkan.cpp: defines the Vulkan',
+          '// entry points the host calls, ahead of the system loader\'s.',
+          '#include <vulkan/vulkan.h>', '', '#include <atomic>', '#include <cstdint>', '',
+          'namespace {', 'std::atomic<uint64_t> next_handle{1};', '}  // namespace', '',
+          'extern "C" {', '']
+    for c in carried:
+        if c in ann.STUB_HAND:
+            continue
+        cmd = commands[c]
+        args = ', '.join(f'{p.decl}' for p in cmd.params)
+        st.append(f'VKAPI_ATTR {cmd.ret} VKAPI_CALL {c}({args}) {{')
+        for p, k in zip(cmd.params, cmd.kinds):
+            t = reg.canonical(p.type)
+            if k == 'new_handle':
+                st.append(f'  *{p.name} = reinterpret_cast<{t}>(next_handle++ << 4);')
+            elif k == 'new_handles':
+                st.append(f'  for (uint64_t i = 0; i < uint64_t({p.len}); ++i)')
+                st.append(f'    {p.name}[i] = reinterpret_cast<{t}>(next_handle++ << 4);')
+            elif k == 'count':
+                st.append(f'  *{p.name} = 0;')
+        used = [p.name for p, k in zip(cmd.params, cmd.kinds)
+                if k not in ('new_handle', 'new_handles', 'count')]
+        if used:
+            st.append('  ' + ', '.join(f'(void){n}' for n in used) + ';')
+        if cmd.ret == 'VkResult':
+            st.append('  return VK_SUCCESS;')
+        st.append('}')
+    st.append('')
+    st.append('}  // extern "C"')
+    files['vk_stub_gen.cpp'] = '\n'.join(st) + '\n'
     return files

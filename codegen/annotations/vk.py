@@ -268,3 +268,10 @@ LATCH_REPORTERS = {'vkWaitForFences', 'vkGetFenceStatus', 'vkQueueWaitIdle', 'vk
 # Most elements the host allocates for one output array of a two-call enumeration (the rest is
 # reported as VK_INCOMPLETE): bounds what one guest request makes the host allocate.
 MAX_OUTPUT_ELEMENTS = 4096
+
+# Commands the Vulkan fuzz target's stand-in driver answers by hand (tests/fuzz/vk_stub.cpp):
+# they must describe a device, or give memory.
+STUB_HAND = {'vkEnumeratePhysicalDevices', 'vkGetPhysicalDeviceMemoryProperties',
+             'vkGetPhysicalDeviceQueueFamilyProperties', 'vkAllocateMemory', 'vkFreeMemory',
+             'vkMapMemory', 'vkUnmapMemory', 'vkEnumerateInstanceVersion',
+             'vkGetPhysicalDeviceFeatures'}

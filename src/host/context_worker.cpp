@@ -1,8 +1,5 @@
 #include "host/context_worker.h"
 
-#include <unistd.h>
-
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -100,20 +97,11 @@ void ContextWorker::run() {
   // EGL keeps one current context per client API and thread; this thread's is the context's.
   eglBindAPI(api_);
   std::string error;
-  // GFXRELAY_RECORD_DIR: every batch this context decodes, appended to a file there (the seeds
-  // of the decoder's fuzzer, tests/fuzz).
-  std::FILE* record = nullptr;
-  if (const char* dir = std::getenv("GFXRELAY_RECORD_DIR"); dir && *dir) {
-    const std::string path = std::string(dir) + "/host" + std::to_string(getpid()) + "-session" +
-                             std::to_string(session_.id()) + "-context" + std::to_string(id_) +
-                             (api_ == EGL_OPENGL_API ? "-gl" : "-es") + ".stream";
-    record = std::fopen(path.c_str(), "ab");
-  }
-  error = serve_batches(ring_, stop_, &batch_, [&](std::span<const uint8_t> batch, std::string* e) {
-    if (record) std::fwrite(batch.data(), 1, batch.size(), record);
-    return decode_batch(batch, e);
-  });
-  if (record) std::fclose(record);
+  const std::string record_name = "session" + std::to_string(session_.id()) + "-context" +
+                                  std::to_string(id_) + (api_ == EGL_OPENGL_API ? "-gl" : "-es");
+  error = serve_batches(
+      ring_, stop_, &batch_, record_name,
+      [&](std::span<const uint8_t> batch, std::string* e) { return decode_batch(batch, e); });
   // No message from the host GL may reach the debug log once this worker is gone.
   if (state_.debug_log.enabled() && eglGetCurrentContext() == context_)
     state_.debug_log.set_enabled(false, nullptr);

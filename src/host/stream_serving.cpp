@@ -1,5 +1,9 @@
 #include "host/stream_serving.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "wire/wire.h"
@@ -8,8 +12,15 @@ namespace gfxrelay::host {
 
 std::string serve_batches(
     transport::RingConsumer& ring, const std::atomic<bool>& stop, std::vector<uint8_t>* batch,
+    const std::string& record_name,
     const std::function<bool(std::span<const uint8_t>, std::string*)>& decode) {
   std::string error;
+  std::FILE* record = nullptr;
+  if (const char* dir = std::getenv("GFXRELAY_RECORD_DIR"); dir && *dir) {
+    const std::string path =
+        std::string(dir) + "/host" + std::to_string(getpid()) + "-" + record_name + ".stream";
+    record = std::fopen(path.c_str(), "ab");
+  }
   while (!stop) {
     std::span<const uint8_t> bytes;
     const auto status = ring.acquire(std::chrono::milliseconds(50), &bytes);
@@ -25,8 +36,10 @@ std::string serve_batches(
     }
     batch->assign(bytes.begin(), bytes.end());
     ring.release(bytes.size());
+    if (record) std::fwrite(batch->data(), 1, batch->size(), record);
     if (!decode(*batch, &error)) break;
   }
+  if (record) std::fclose(record);
   return error;
 }
 

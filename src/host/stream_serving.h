@@ -14,9 +14,11 @@ namespace gfxrelay::host {
 
 // Reads batches from `ring` until `stop` or a bad one: each is copied into *batch (the guest can
 // rewrite the ring at any time), released, then passed to `decode`. Returns why the stream went
-// bad ("" when stopped).
+// bad ("" when stopped). With GFXRELAY_RECORD_DIR set, every batch is also appended to
+// DIR/host<pid>-<record_name>.stream (the fuzzers' seeds, tests/fuzz).
 std::string serve_batches(
     transport::RingConsumer& ring, const std::atomic<bool>& stop, std::vector<uint8_t>* batch,
+    const std::string& record_name,
     const std::function<bool(std::span<const uint8_t>, std::string*)>& decode);
 
 // Splits a batch into commands (header checks: size, alignment, inside the batch; opcode below

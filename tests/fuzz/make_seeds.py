@@ -8,6 +8,8 @@ decoder: runs the demo, the test programs of tests/programs and piglit's GLES qu
 boundaries (first byte: 0 for an OpenGL ES context, 1 for OpenGL, as fuzz_decoder reads it).
 control: session conversations as the guest library has them (Hello, ChooseConfig,
 CreateSurface, CreateContext, DestroyContext, DestroySurface), for fuzz_control.
+vulkan: vulkaninfo and the Vulkan test programs relayed on lavapipe (their Vulkan streams, cut
+the same way, no first byte), for fuzz_vulkan.
 """
 import os
 import struct
@@ -56,6 +58,8 @@ def decoder_seeds(build, out):
                            timeout=300)
         count = 0
         for name in sorted(os.listdir(record)):
+            if "-context" not in name:
+                continue
             with open(os.path.join(record, name), "rb") as f:
                 stream = f.read()
             api = b"\x01" if name.endswith("-gl.stream") else b"\x00"
@@ -67,6 +71,38 @@ def decoder_seeds(build, out):
                 chunk += command
             if chunk:
                 count += write(out, "%s-%05d" % (name, count), api + chunk)
+    return count
+
+
+VULKAN_PROGRAMS = [["vulkaninfo", "--summary"], ["{build}/bin/gfxrelay-test-vk_compute"],
+                   ["{build}/bin/gfxrelay-test-vk_triangle"],
+                   ["{build}/bin/gfxrelay-test-vk_headless"]]
+
+
+def vulkan_seeds(build, out):
+    os.makedirs(out, exist_ok=True)
+    icds = "/usr/share/vulkan/icd.d"
+    lavapipe = [f for f in sorted(os.listdir(icds)) if f.startswith("lvp_icd")]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, GFXRELAY_RECORD_DIR=tmp,
+                   VK_DRIVER_FILES=os.path.join(icds, lavapipe[0]))
+        env.pop("DISPLAY", None)
+        for program in VULKAN_PROGRAMS:
+            argv = [a.format(build=build) for a in program]
+            subprocess.run([os.path.join(build, "bin", "gfxrelay"), "run", "--"] + argv, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        count = 0
+        for name in sorted(os.listdir(tmp)):
+            with open(os.path.join(tmp, name), "rb") as f:
+                stream = f.read()
+            chunk = b""
+            for command in commands(stream):
+                if chunk and len(chunk) + len(command) > MAX_INPUT:
+                    count += write(out, "%s-%05d" % (name, count), chunk)
+                    chunk = b""
+                chunk += command
+            if chunk:
+                count += write(out, "%s-%05d" % (name, count), chunk)
     return count
 
 
@@ -111,6 +147,7 @@ def main():
     build, out = os.path.abspath(sys.argv[1]), sys.argv[2]
     print("decoder seeds: %d" % decoder_seeds(build, os.path.join(out, "decoder")))
     print("control seeds: %d" % control_seeds(os.path.join(out, "control")))
+    print("vulkan seeds: %d" % vulkan_seeds(build, os.path.join(out, "vulkan")))
     return 0
 
 

@@ -24,16 +24,16 @@ root=$(cd "$here/../.." && pwd)
 
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$fuzz_build" -DGFXRELAY_FUZZ=ON \
   -DGFXRELAY_BUILD_TESTS=OFF -DGFXRELAY_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$fuzz_build" -j"$(nproc)" --target fuzz_decoder fuzz_control
+cmake --build "$fuzz_build" -j"$(nproc)" --target fuzz_decoder fuzz_control fuzz_vulkan
 
-[ -d "$fuzz_build/seeds/decoder" ] || python3 "$here/make_seeds.py" "$build" "$fuzz_build/seeds"
+[ -d "$fuzz_build/seeds/vulkan" ] || python3 "$here/make_seeds.py" "$build" "$fuzz_build/seeds"
 
 # Mesa keeps allocations until exit by design: leak reports would be its, not ours.
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS UBSAN_OPTIONS
 status=0
-for target in decoder control; do
+for target in decoder control vulkan; do
   corpus=$fuzz_build/corpus/$target
   findings=$fuzz_build/findings/$target
   mkdir -p "$corpus" "$findings"

@@ -181,8 +181,8 @@ bool Decoding::get_chain(void* next_field, VkStructureType root,
   *link = nullptr;
   std::set<uint32_t> seen;
   for (;;) {
-    const auto type = static_cast<VkStructureType>(r.get<uint32_t>());
-    if (!r.ok()) return fail("pNext", "truncated chain");
+    VkStructureType type{};
+    if (!get_enum(&type, "pNext")) return false;
     if (type == 0) return true;
     VkBaseOutStructure* p = chain_element(*this, root, type, false, &seen);
     if (!p || !get_body_any(*this, type, p)) return false;
@@ -196,8 +196,8 @@ bool get_shape(Decoding& d, void* next_field, VkStructureType root) {
   *link = nullptr;
   std::set<uint32_t> seen;
   for (;;) {
-    const auto type = static_cast<VkStructureType>(d.r.get<uint32_t>());
-    if (!d.r.ok()) return d.fail("pNext", "truncated chain");
+    VkStructureType type{};
+    if (!d.get_enum(&type, "pNext")) return false;
     if (type == 0) return true;
     VkBaseOutStructure* p = chain_element(d, root, type, true, &seen);
     if (!p) return false;

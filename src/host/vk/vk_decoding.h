@@ -169,6 +169,15 @@ class Decoding {
   // bytes, which must be zeros.
   bool at_end();
   bool get_raw(void* dst, size_t n);
+  // An enum from the wire: a value no enum of Vulkan can hold (negative) ends the session
+  // rather than becoming an enum value C++ does not allow.
+  template <typename E>
+  bool get_enum(E* out, const char* where) {
+    const uint32_t v = r.get<uint32_t>();
+    if (v > 0x7fffffffu) return fail(where, "enum value " + std::to_string(v) + " out of range");
+    *out = static_cast<E>(v);
+    return true;
+  }
   bool get_string(const char** out, const char* where);
   bool get_strings(const char* const** out, uint64_t count, const char* where);
   // Rebuilds an input chain from the wire: each structure must be carried and allowed to extend

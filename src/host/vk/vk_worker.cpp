@@ -38,6 +38,7 @@ bool VulkanWorker::decode_inline(std::span<const uint8_t> bytes, std::string* er
 void VulkanWorker::run() {
   const std::string error = serve_batches(
       ring_, stop_, &batch_,
+      "session" + std::to_string(session_.id()) + "-vulkan" + std::to_string(id_),
       [this](std::span<const uint8_t> batch, std::string* e) { return decode_batch(batch, e); });
   if (!error.empty()) {
     close_stream_with_reason(region_, error);
