@@ -25,7 +25,15 @@ int64_t surface_bytes(EGLDisplay display, EGLConfig config, EGLint width, EGLint
   eglGetConfigAttrib(display, config, EGL_STENCIL_SIZE, &stencil);
   eglGetConfigAttrib(display, config, EGL_SAMPLES, &samples);
   const int64_t bits = int64_t{color} + depth + stencil;
-  return int64_t{width} * height * std::max<EGLint>(samples, 1) * ((bits + 7) / 8);
+  // Saturating: a driver may accept (and allocate lazily) a pbuffer whose size does not fit
+  // in 64 bits; the quota then refuses it.
+  int64_t bytes = 0;
+  if (width <= 0 || height <= 0) return 0;
+  if (__builtin_mul_overflow(int64_t{width}, int64_t{height}, &bytes) ||
+      __builtin_mul_overflow(bytes, int64_t{std::max<EGLint>(samples, 1)}, &bytes) ||
+      __builtin_mul_overflow(bytes, std::max<int64_t>((bits + 7) / 8, 0), &bytes))
+    return INT64_MAX;
+  return bytes;
 }
 
 std::vector<uint8_t> status_only(EGLint status) {
