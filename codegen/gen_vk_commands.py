@@ -76,6 +76,9 @@ class Command:
         reg, t = self.reg, self.reg.canonical(p.type)
         if p.name == 'pAllocator':
             return 'allocator'
+        if p.pointer == 0 and p.array:
+            # const float blendConstants[4]: the elements by value, like a union below.
+            return 'fixed_array' if p.const and reg.is_scalar(t) else None
         if p.pointer == 0:
             if reg.is_scalar(t):
                 return 'size_t' if t == 'size_t' else 'scalar'
@@ -99,6 +102,8 @@ class Command:
                 return None
             if reg.is_struct(t) and self.m.supported(t):
                 return 'struct_ptr'
+            if reg.is_union(t) and self.m.flat_union(t):
+                return 'union_ptr'  # vkCmdClearColorImage's pColor
             return None
         if any(q.len == p.name for q in self.params):
             return 'count'
@@ -110,7 +115,7 @@ class Command:
                 return None
             if reg.is_struct(t) and t in self.e.outputs:
                 return 'out_array'
-            if reg.is_scalar(t):
+            if reg.is_scalar(t) or t == 'void':  # void: bytes (vkGetPipelineCacheData)
                 return 'out_array'
             return None
         if reg.is_handle(t) and re.match(r'vk(Create|Allocate)', self.name):
@@ -120,6 +125,15 @@ class Command:
         if reg.is_scalar(t):
             return 'out_scalar'
         return None
+
+    @staticmethod
+    def array_length(p):
+        """Elements of a fixed-size array parameter (1 for a pointer to one union)."""
+        m = re.search(r'\[(\d+)\]', p.decl)
+        return int(m.group(1)) if p.array and m else 1
+
+    def value_bytes(self, p):
+        return f'sizeof({self.reg.canonical(p.type)}) * {self.array_length(p)}'
 
     def signature(self, fn_name):
         args = ', '.join(p.decl for p in self.params)
@@ -160,6 +174,8 @@ class Command:
             elif k == 'struct_ptr':
                 out.append(f'  w.put<uint32_t>({p.name} ? 1u : {NULL_COUNT});')
                 out.append(f'  if ({p.name}) put(w, *{p.name});')
+            elif k in ('union_ptr', 'fixed_array'):
+                out.append(f'  w.put_raw({p.name}, {self.value_bytes(p)});')
             elif k in ('raw_array', 'handle_array', 'struct_array_ptr'):
                 count = p.len
                 out.append(f'  const uint32_t n_{p.name} = {p.name} ? static_cast<uint32_t>({count})'
@@ -249,7 +265,8 @@ class Command:
                     out.append(f'      if (!get(r, {arr}[i])) '
                                f'return stream->protocol_error("{self.name}"){self.fail_value() and ", VK_ERROR_DEVICE_LOST"};')
                 else:
-                    out.append(f'    get_raw(r, {arr}, size_t{{n_{p.name}}} * sizeof({et}));')
+                    size = '1' if et == 'void' else f'sizeof({et})'
+                    out.append(f'    get_raw(r, {arr}, size_t{{n_{p.name}}} * {size});')
             elif k == 'out_struct':
                 out.append(f'  if (!get(r, *{p.name})) '
                            f'return stream->protocol_error("{self.name}"){self.fail_value() and ", VK_ERROR_DEVICE_LOST"};')
@@ -320,6 +337,12 @@ class Command:
                 out.append(f'    return d.fail({where}, "bad pointer {p.name}");')
                 out.append('  }')
                 args.append(n)
+            elif k in ('union_ptr', 'fixed_array'):
+                length = self.array_length(p)
+                out.append(f'  {t} {n}_value[{length}]{{}};')
+                out.append(f'  if (!d.get_raw({n}_value, {self.value_bytes(p)})) return false;')
+                out.append(f'  const {t}* {n} = {n}_value;')
+                args.append(n)
             elif k in ('raw_array', 'handle_array', 'struct_array_ptr'):
                 et = 'uint8_t' if t == 'void' else t
                 out.append(f'  {et}* {n} = nullptr;')
@@ -356,11 +379,13 @@ class Command:
                 out.append(f'  {ct} {n} = 0;')
                 args.append(f'&{n}')
             elif k == 'out_array':
-                et = t
+                et = 'uint8_t' if t == 'void' else t
+                # Bytes are bounded by what a reply holds, elements by kMaxOutputElements.
+                cap = 'kMaxReplyBytes - 64' if t == 'void' else 'kMaxOutputElements'
                 out.append(f'  const bool want_{n} = r.get<uint32_t>() != 0;')
                 out.append(f'  {et}* {n} = nullptr;')
                 out.append(f'  if (want_{n}) {{')
-                out.append(f'    {p.len} = std::min<uint32_t>(capacity_{p.len}, kMaxOutputElements);')
+                out.append(f'    {p.len} = std::min<uint64_t>(capacity_{p.len}, {cap});')
                 out.append(f'    {n} = d.arena.make<{et}>({p.len});')
                 out.append(f'    if ({p.len} && !{n}) return d.fail({where}, "out of memory");')
                 if self.reg.is_struct(et) and self.m.stype(et):
@@ -436,7 +461,10 @@ class Command:
             out.append(f'  destroy_descendants(d.objects, id_{gone.name});')
         elif gone is not None:
             out.append(f'  for (uint64_t id : ids_{gone.name}) destroy_descendants(d.objects, id);')
-        call = f'{self.name}({", ".join(args)})'
+        # Arguments the host replaces (annotations/vk.py HOST_ARGS: waits are bounded).
+        host_args = [self.e.ann.HOST_ARGS.get((self.name, p.name), a)
+                     for p, a in zip(self.params, args)]  # one argument per parameter
+        call = f'{self.name}({", ".join(host_args)})'
         before = self.e.ann.HOST_BEFORE.get(self.name)
         if before:
             out.append(f'  {before};')
@@ -499,7 +527,8 @@ class Command:
                 if self.reg.is_struct(et):
                     out.append(f'    for (uint32_t i = 0; i < {p.name}; ++i) put(w, {arr.name}[i]);')
                 else:
-                    out.append(f'    w.put_raw({arr.name}, size_t{{{p.name}}} * sizeof({et}));')
+                    size = '1' if et == 'void' else f'sizeof({et})'
+                    out.append(f'    w.put_raw({arr.name}, size_t{{{p.name}}} * {size});')
             elif k == 'out_struct':
                 out.append(f'  put(w, *{p.name});')
             elif k == 'out_scalar':
@@ -814,6 +843,8 @@ def emit_all(e, opcodes_path):
             st.append('  ' + ', '.join(f'(void){n}' for n in used) + ';')
         if cmd.ret == 'VkResult':
             st.append('  return VK_SUCCESS;')
+        elif cmd.ret != 'void':
+            st.append('  return {};')
         st.append('}')
     st.append('')
     st.append('}  // extern "C"')

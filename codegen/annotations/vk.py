@@ -141,14 +141,95 @@ COMMANDS = [
     'vkCmdSetEvent',
     'vkCmdResetEvent',
     'vkCmdWaitEvents',
+    # The rest of core 1.0-1.3 (docs/vulkan-plan.md, "What is carried").
+    'vkGetDeviceMemoryCommitment',
+    'vkQueueBindSparse',
+    'vkCreateBufferView',
+    'vkDestroyBufferView',
+    'vkGetPipelineCacheData',
+    'vkMergePipelineCaches',
+    'vkResetDescriptorPool',
+    'vkGetRenderAreaGranularity',
+    'vkResetCommandPool',
+    'vkTrimCommandPool',
+    'vkCmdSetLineWidth',
+    'vkCmdSetDepthBias',
+    'vkCmdSetBlendConstants',
+    'vkCmdSetDepthBounds',
+    'vkCmdSetStencilCompareMask',
+    'vkCmdSetStencilWriteMask',
+    'vkCmdSetStencilReference',
+    'vkCmdDrawIndirect',
+    'vkCmdDrawIndexedIndirect',
+    'vkCmdDispatchIndirect',
+    'vkCmdClearColorImage',
+    'vkCmdClearDepthStencilImage',
+    'vkCmdClearAttachments',
+    'vkCmdResolveImage',
+    'vkCmdExecuteCommands',
+    'vkBindBufferMemory2',
+    'vkBindImageMemory2',
+    'vkGetDeviceGroupPeerMemoryFeatures',
+    'vkCmdSetDeviceMask',
+    'vkCmdDispatchBase',
+    'vkCreateSamplerYcbcrConversion',
+    'vkDestroySamplerYcbcrConversion',
+    'vkGetDescriptorSetLayoutSupport',
+    'vkCmdDrawIndirectCount',
+    'vkCmdDrawIndexedIndirectCount',
+    'vkCmdBeginRenderPass2',
+    'vkCmdNextSubpass2',
+    'vkCmdEndRenderPass2',
+    'vkGetSemaphoreCounterValue',
+    'vkWaitSemaphores',
+    'vkSignalSemaphore',
+    'vkGetBufferDeviceAddress',
+    'vkGetBufferOpaqueCaptureAddress',
+    'vkGetDeviceMemoryOpaqueCaptureAddress',
+    'vkCmdSetEvent2',
+    'vkCmdResetEvent2',
+    'vkCmdWaitEvents2',
+    'vkCmdWriteTimestamp2',
+    'vkQueueSubmit2',
+    'vkCmdCopyBuffer2',
+    'vkCmdCopyImage2',
+    'vkCmdCopyBufferToImage2',
+    'vkCmdCopyImageToBuffer2',
+    'vkCmdBlitImage2',
+    'vkCmdResolveImage2',
+    'vkCmdSetCullMode',
+    'vkCmdSetFrontFace',
+    'vkCmdSetPrimitiveTopology',
+    'vkCmdSetViewportWithCount',
+    'vkCmdSetScissorWithCount',
+    'vkCmdBindVertexBuffers2',
+    'vkCmdSetDepthTestEnable',
+    'vkCmdSetDepthWriteEnable',
+    'vkCmdSetDepthCompareOp',
+    'vkCmdSetDepthBoundsTestEnable',
+    'vkCmdSetStencilTestEnable',
+    'vkCmdSetStencilOp',
+    'vkCmdSetRasterizerDiscardEnable',
+    'vkCmdSetDepthBiasEnable',
+    'vkCmdSetPrimitiveRestartEnable',
+    'vkGetDeviceBufferMemoryRequirements',
+    'vkGetDeviceImageMemoryRequirements',
+    'vkGetDeviceImageSparseMemoryRequirements',
 ]
 
 # The relay's own commands on a Vulkan stream (hand-written on both sides, src/guest/vk/memory.cpp
 # and src/host/vk/vk_memory.cpp): mapped memory travels as copies.
 RELAY_COMMANDS = ['gfxrelay_vkWriteMemory', 'gfxrelay_vkReadMemory']
 
-# Commands the guest driver answers itself (never on the wire).
-GUEST_ONLY = {'vkGetInstanceProcAddr', 'vkGetDeviceProcAddr'}
+# Commands the guest driver answers itself (never on the wire): src/guest/vk/icd.cpp and
+# guest_objects.cpp. Descriptor update templates and private data are guest objects (a template
+# update is sent as the vkUpdateDescriptorSets it stands for); each physical device is a group of
+# its own; vkGetDeviceQueue2 is vkGetDeviceQueue for queues made without flags.
+GUEST_ONLY = {'vkGetInstanceProcAddr', 'vkGetDeviceProcAddr', 'vkEnumeratePhysicalDeviceGroups',
+              'vkGetDeviceQueue2', 'vkCreateDescriptorUpdateTemplate',
+              'vkDestroyDescriptorUpdateTemplate', 'vkUpdateDescriptorSetWithTemplate',
+              'vkCreatePrivateDataSlot', 'vkDestroyPrivateDataSlot', 'vkSetPrivateData',
+              'vkGetPrivateData'}
 
 # Commands whose guest entry point is hand-written (src/guest/vk/); they still have an opcode
 # and a generated host decoder unless HOST_HAND lists them too.
@@ -160,7 +241,10 @@ GUEST_HAND = {'vkDestroyInstance', 'vkEnumeratePhysicalDevices', 'vkGetDeviceQue
 # entry_X (src/guest/vk/wsi.cpp): window-system extensions exist only in the guest, which adds
 # them to the host's lists and takes them out of what it sends.
 GUEST_WRAP = {'vkEnumerateInstanceExtensionProperties', 'vkEnumerateDeviceExtensionProperties',
-              'vkCreateInstance', 'vkCreateDevice'}
+              'vkCreateInstance', 'vkCreateDevice',
+              # Waits go to the host in slices (HOST_ARGS), repeated until the program's timeout:
+              # other threads' commands (a vkSignalSemaphore) get through in between.
+              'vkWaitForFences', 'vkWaitSemaphores'}
 
 # Commands whose host decoder is hand-written (src/host/vk/): the relay narrows or owns what
 # they answer.
@@ -178,14 +262,31 @@ HOST_BEFORE = {
     'vkBindImageMemory': 'if (!before_image_binding(d, id_device, id_image, id_memory, &memory)) '
                          'return false',
     'vkBindBufferMemory': 'note_binding(d, id_memory)',
+    'vkBindBufferMemory2': 'note_bindings(d, bindInfoCount, pBindInfos)',
+    'vkBindImageMemory2': 'if (!before_image_bindings(d, id_device, bindInfoCount, pBindInfos)) '
+                          'return false',
+    # Requirements as for the objects the host would make (with the external-memory structure).
+    'vkGetDeviceBufferMemoryRequirements':
+        'allow_host_memory(d, id_device, *const_cast<VkBufferCreateInfo*>(pInfo->pCreateInfo))',
+    'vkGetDeviceImageMemoryRequirements':
+        'allow_host_memory(d, id_device, *const_cast<VkImageCreateInfo*>(pInfo->pCreateInfo), 0)',
     # The driver writes queryCount results `stride` apart whatever dataSize says: the host's
     # buffer holds them all (vk_memory.cpp).
     'vkGetQueryPoolResults': 'if (!(pData = query_results(d, queryCount, stride, dataSize))) '
                              'return false',
 }
 
+# Arguments the host passes instead of the guest's: a wait never blocks the stream's worker
+# longer than a slice (the guest repeats it; a guest that is gone is noticed in between).
+HOST_ARGS = {
+    ('vkWaitForFences', 'timeout'): 'std::min<uint64_t>(timeout, kWaitSliceNs)',
+    ('vkWaitSemaphores', 'timeout'): 'std::min<uint64_t>(timeout, kWaitSliceNs)',
+}
+
 # Hand-written host code run after the driver answered (the relay narrows what it offers).
 HOST_AFTER = {
+    # The pool's sets are freed by the driver: their ids go.
+    'vkResetDescriptorPool': 'forget_descendants(d.objects, id_descriptorPool)',
     'vkGetPhysicalDeviceProperties': 'narrow_properties(*pProperties)',
     'vkGetPhysicalDeviceProperties2': 'narrow_properties(pProperties->properties)',
 }
@@ -194,12 +295,16 @@ HOST_AFTER = {
 # copied to the host before work is submitted and back after waits (src/guest/vk/memory.cpp).
 GUEST_BEFORE = {
     'vkQueueSubmit': 'write_coherent_mappings()',
+    'vkQueueSubmit2': 'write_coherent_mappings()',
+    'vkQueueBindSparse': 'write_coherent_mappings()',
 }
 GUEST_AFTER = {
+    'vkWaitSemaphores': 'read_coherent_mappings()',
     'vkQueueWaitIdle': 'read_coherent_mappings()',
     'vkDeviceWaitIdle': 'read_coherent_mappings()',
     'vkWaitForFences': 'read_coherent_mappings()',
     'vkGetFenceStatus': 'read_coherent_mappings()',
+    'vkGetSemaphoreCounterValue': 'read_coherent_mappings()',
 }
 
 # Objects allocated from a pool have the pool as parent (destroying the pool frees them):
@@ -253,7 +358,9 @@ READ_ONLY_IF = {
 # only for lack of memory or a lost device): the guest returns VK_SUCCESS; a failure on the host
 # is kept and reported as VK_ERROR_DEVICE_LOST by the next wait (LATCH_REPORTERS).
 ASYNC_RESULT = {'vkQueueSubmit', 'vkResetFences', 'vkBeginCommandBuffer', 'vkEndCommandBuffer',
-                'vkResetCommandBuffer', 'vkBindBufferMemory', 'vkBindImageMemory'}
+                'vkResetCommandBuffer', 'vkBindBufferMemory', 'vkBindImageMemory',
+                'vkQueueSubmit2', 'vkBindBufferMemory2', 'vkBindImageMemory2',
+                'vkResetCommandPool', 'vkResetDescriptorPool', 'vkSignalSemaphore'}
 # Creates sent without waiting (the guest chose the ids): objects that fail only for lack of
 # host memory. A failure ends the stream with the reason (the device is lost). Memory, buffers,
 # images, pipelines and descriptor sets stay round trips: programs act on their failures
@@ -262,8 +369,10 @@ ASYNC_CREATE = {'vkCreateImageView', 'vkCreateSampler', 'vkCreateShaderModule',
                 'vkCreateSemaphore', 'vkCreateFence', 'vkCreateEvent', 'vkCreateQueryPool',
                 'vkCreateDescriptorSetLayout', 'vkCreatePipelineLayout', 'vkCreateRenderPass',
                 'vkCreateRenderPass2', 'vkCreateFramebuffer', 'vkCreateCommandPool',
-                'vkCreateDescriptorPool', 'vkCreatePipelineCache'}
-LATCH_REPORTERS = {'vkWaitForFences', 'vkGetFenceStatus', 'vkQueueWaitIdle', 'vkDeviceWaitIdle'}
+                'vkCreateDescriptorPool', 'vkCreatePipelineCache', 'vkCreateBufferView',
+                'vkCreateSamplerYcbcrConversion'}
+LATCH_REPORTERS = {'vkWaitForFences', 'vkGetFenceStatus', 'vkQueueWaitIdle', 'vkDeviceWaitIdle',
+                   'vkWaitSemaphores', 'vkGetSemaphoreCounterValue'}
 
 # Most elements the host allocates for one output array of a two-call enumeration (the rest is
 # reported as VK_INCOMPLETE): bounds what one guest request makes the host allocate.

@@ -102,5 +102,7 @@ extern const ProcEntry kVkProcs[];  // sorted by name
 extern const size_t kVkProcCount;
 // The window-system commands (wsi.cpp), or nullptr.
 const ProcEntry* find_wsi_proc(const char* name);
+// The commands the guest answers without a command of their own (guest_objects.cpp), or nullptr.
+const ProcEntry* find_guest_proc(const char* name);
 
 }  // namespace gfxrelay::guest::vk

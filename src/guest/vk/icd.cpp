@@ -31,7 +31,9 @@ const ProcEntry* find_proc(const char* name) {
   const ProcEntry* it = std::lower_bound(
       kVkProcs, end, name,
       [](const ProcEntry& e, const char* n) { return std::strcmp(e.name, n) < 0; });
-  return it != end && std::strcmp(it->name, name) == 0 ? it : find_wsi_proc(name);
+  if (it != end && std::strcmp(it->name, name) == 0) return it;
+  const ProcEntry* wsi = find_wsi_proc(name);
+  return wsi ? wsi : find_guest_proc(name);
 }
 
 }  // namespace

@@ -234,6 +234,10 @@ void destroy_descendants(Objects& objects, uint64_t id) {
   }
 }
 
+void forget_descendants(Objects& objects, uint64_t id) {
+  for (uint64_t child : objects.descendants(id)) objects.remove(child);
+}
+
 void destroy_all(Objects& objects) {
   // Work the guest left in flight finishes before anything it uses goes.
   for (const auto& [id, e] : objects.all())

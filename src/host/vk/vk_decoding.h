@@ -208,6 +208,14 @@ void allow_host_memory(Decoding& d, uint64_t device_id, VkImageCreateInfo& info,
 bool before_image_binding(Decoding& d, uint64_t device_id, uint64_t image_id, uint64_t memory_id,
                           VkDeviceMemory* memory);
 void note_binding(Decoding& d, uint64_t memory_id);
+// The same for each binding of vkBindBufferMemory2 / vkBindImageMemory2 (decoded: host handles).
+void note_bindings(Decoding& d, uint32_t count, const VkBindBufferMemoryInfo* infos);
+bool before_image_bindings(Decoding& d, uint64_t device_id, uint32_t count,
+                           VkBindImageMemoryInfo* infos);
+// The longest the host waits in one vkWaitForFences / vkWaitSemaphores; the guest repeats the
+// wait until its own timeout, so that a wait for something never signalled does not keep the
+// worker from noticing that the guest has gone.
+inline constexpr uint64_t kWaitSliceNs = 100'000'000;
 // A buffer for vkGetQueryPoolResults that holds every result the driver may write (queryCount
 // results `stride` apart, each up to 12 values of 8 bytes with availability), at least
 // `data_size` bytes; nullptr (with d.error) past what a reply holds.
@@ -221,6 +229,9 @@ void narrow_properties(VkPhysicalDeviceProperties& properties);
 // Destroys what a guest left behind: everything made from `id` (before `id` itself goes, so
 // that no host object outlives its parent), or every object (the session ended).
 void destroy_descendants(Objects& objects, uint64_t id);
+// Forgets what was made from `id` without destroying it (the driver freed it: a descriptor
+// pool's sets at vkResetDescriptorPool).
+void forget_descendants(Objects& objects, uint64_t id);
 void destroy_all(Objects& objects);
 
 }  // namespace gfxrelay::host::vk

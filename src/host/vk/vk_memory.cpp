@@ -86,7 +86,8 @@ void allow_host_memory(Decoding& d, uint64_t device_id, VkBufferCreateInfo& info
 void allow_host_memory(Decoding& d, uint64_t device_id, VkImageCreateInfo& info,
                        uint64_t image_id) {
   if (!d.objects.devices[device_id].imports) return;
-  d.objects.plain_images.insert(image_id);  // until the structure is chained below
+  // Until the structure is chained below (0: a requirements query, no image).
+  if (image_id) d.objects.plain_images.insert(image_id);
   // External memory images start UNDEFINED (VUID-VkImageCreateInfo-pNext-01443).
   if (info.initialLayout != VK_IMAGE_LAYOUT_UNDEFINED) return;
   // Only where the driver can import memory for such an image.
@@ -118,6 +119,24 @@ void allow_host_memory(Decoding& d, uint64_t device_id, VkImageCreateInfo& info,
 void note_binding(Decoding& d, uint64_t memory_id) {
   if (auto it = d.objects.memory.find(memory_id); it != d.objects.memory.end())
     it->second.bound = true;
+}
+
+void note_bindings(Decoding& d, uint32_t count, const VkBindBufferMemoryInfo* infos) {
+  for (uint32_t i = 0; infos && i < count; ++i)
+    note_binding(d, d.objects.find_id(VK_OBJECT_TYPE_DEVICE_MEMORY, to_u64(infos[i].memory)));
+}
+
+bool before_image_bindings(Decoding& d, uint64_t device_id, uint32_t count,
+                           VkBindImageMemoryInfo* infos) {
+  for (uint32_t i = 0; infos && i < count; ++i) {
+    // A binding to swapchain memory (VkBindImageMemorySwapchainInfoKHR) has no memory.
+    if (!infos[i].memory) continue;
+    const uint64_t image_id = d.objects.find_id(VK_OBJECT_TYPE_IMAGE, to_u64(infos[i].image));
+    const uint64_t memory_id =
+        d.objects.find_id(VK_OBJECT_TYPE_DEVICE_MEMORY, to_u64(infos[i].memory));
+    if (!before_image_binding(d, device_id, image_id, memory_id, &infos[i].memory)) return false;
+  }
+  return true;
 }
 
 bool before_image_binding(Decoding& d, uint64_t device_id, uint64_t image_id, uint64_t memory_id,
