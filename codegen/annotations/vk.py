@@ -297,6 +297,7 @@ GUEST_BEFORE = {
     'vkQueueSubmit': 'write_coherent_mappings()',
     'vkQueueSubmit2': 'write_coherent_mappings()',
     'vkQueueBindSparse': 'write_coherent_mappings()',
+    'vkFreeMemory': 'forget_mapping(memory)',
 }
 GUEST_AFTER = {
     'vkWaitSemaphores': 'read_coherent_mappings()',

@@ -91,6 +91,9 @@ void put_shape(Writer& w, const void* next, VkStructureType root);
 // work is submitted and read back after waits.
 void write_coherent_mappings();
 void read_coherent_mappings();
+// vkFreeMemory unmaps memory still mapped (its guest copy goes; what was written is lost, as it
+// would be natively).
+void forget_mapping(VkDeviceMemory memory);
 
 enum class Level { kGlobal, kInstance, kPhysicalDevice, kDevice };
 struct ProcEntry {

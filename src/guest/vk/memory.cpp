@@ -128,6 +128,14 @@ void read_coherent_mappings() {
   }
 }
 
+void forget_mapping(VkDeviceMemory memory) {
+  std::lock_guard lock(mappings_mutex);
+  auto it = mappings.find(handle_id(memory));
+  if (it == mappings.end()) return;
+  if (!it->second.shared) std::free(it->second.data);
+  mappings.erase(it);
+}
+
 VKAPI_ATTR void VKAPI_CALL entry_vkGetDeviceQueue(VkDevice device, uint32_t queueFamilyIndex,
                                                   uint32_t queueIndex, VkQueue* pQueue) {
   // The same handle each time: made once per (device, family, index).
