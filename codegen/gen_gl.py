@@ -167,6 +167,7 @@ def classify(cmd, ann):
     cmd.host_hand = name in ann.HOST_HAND
     cmd.offset_buffer = ann.OFFSET_BUFFERS.get(name)
     cmd.unsupported = name in ann.UNSUPPORTED
+    cmd.guest_before = ann.GUEST_BEFORE.get(name)
     for p in cmd.params:
         p.cls = ann.PARAM_CLASSES.get((name, p.name), p.cls)
         p.nullable = (name, p.name) in ann.NULLABLE
@@ -285,6 +286,8 @@ def emit_encoder(cmd, out):
     """encode_<cmd>: writes the command, and for synchronous ones waits and unpacks the reply."""
     ret = cmd.ret
     out.append(f'{ret} encode_{cmd.name}({encoder_params(cmd)}) {{')
+    if cmd.guest_before:
+        out.append(f'  {cmd.guest_before};')
     # Names the guest allocates itself (wire rule 3): glGen* outputs and glCreate* returns.
     created = None
     for p in cmd.params:
@@ -967,6 +970,9 @@ def main():
     for c in root.find('commands'):
         cmd = Command(c)
         all_cmds[cmd.name] = cmd
+    unknown = sorted(set(ann.GUEST_BEFORE) - set(all_cmds))
+    if unknown:
+        sys.exit(f'annotations/gl.py GUEST_BEFORE: not commands of gl.xml: {", ".join(unknown)}')
     cmds, aliases = select_commands(root, all_cmds, ann)
     host_has = set(re.findall(r'#define (gl\w+) epoxy_', open(args.host_gl_header).read()))
     for cmd in cmds:

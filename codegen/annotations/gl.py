@@ -249,3 +249,42 @@ VENDOR_EXTENSIONS = {
 # Not carried: OES_fixed_point's feedback buffer is kept by GL after the call like
 # glFeedbackBuffer's (and the relay carries no OpenGL ES 1.x).
 UNSUPPORTED = {'glFeedbackBufferxOES'}
+
+# Guest code run before a command is encoded (`ctx_` is the context): what the guest knows of
+# buffer contents (src/guest/gl/known_buffers.cpp) follows the commands that change them, and
+# ends for the share group at the first command that lets GL write buffers itself (transform
+# feedback, shader storage, atomic counters, pack and query buffers, buffer textures, copies,
+# clears, page commitment).
+GUEST_BEFORE = {
+    'glBufferSubData': 'known_target_write(ctx_, target, offset, size, data)',
+    'glNamedBufferSubData': 'known_buffer_write(ctx_, buffer, offset, size, data)',
+    'glBufferData': 'forget_known_target(ctx_, target)',
+    'glNamedBufferData': 'forget_known_buffer(ctx_, buffer)',
+    'glBufferStorage': 'forget_known_target(ctx_, target)',
+    'glNamedBufferStorage': 'forget_known_buffer(ctx_, buffer)',
+    'glBindBuffer': 'bind_may_write(ctx_, target, buffer)',
+    'glBindBufferBase': 'bind_may_write(ctx_, target, buffer)',
+    'glBindBufferRange': 'bind_may_write(ctx_, target, buffer)',
+    'glBindBuffersBase': 'bind_may_write(ctx_, target, 1)',
+    'glBindBuffersRange': 'bind_may_write(ctx_, target, 1)',
+    'glBindBufferOffsetEXT': 'gl_may_write_buffers(ctx_)',
+    'glTransformFeedbackBufferBase': 'gl_may_write_buffers(ctx_)',
+    'glTransformFeedbackBufferRange': 'gl_may_write_buffers(ctx_)',
+    'glCopyBufferSubData': 'gl_may_write_buffers(ctx_)',
+    'glCopyNamedBufferSubData': 'gl_may_write_buffers(ctx_)',
+    'glClearBufferData': 'gl_may_write_buffers(ctx_)',
+    'glClearBufferSubData': 'gl_may_write_buffers(ctx_)',
+    'glClearNamedBufferData': 'gl_may_write_buffers(ctx_)',
+    'glClearNamedBufferSubData': 'gl_may_write_buffers(ctx_)',
+    'glTexBuffer': 'gl_may_write_buffers(ctx_)',
+    'glTexBufferRange': 'gl_may_write_buffers(ctx_)',
+    'glTextureBuffer': 'gl_may_write_buffers(ctx_)',
+    'glTextureBufferRange': 'gl_may_write_buffers(ctx_)',
+    'glGetQueryBufferObjecti64v': 'gl_may_write_buffers(ctx_)',
+    'glGetQueryBufferObjectiv': 'gl_may_write_buffers(ctx_)',
+    'glGetQueryBufferObjectui64v': 'gl_may_write_buffers(ctx_)',
+    'glGetQueryBufferObjectuiv': 'gl_may_write_buffers(ctx_)',
+    'glBufferPageCommitmentARB': 'gl_may_write_buffers(ctx_)',
+    'glNamedBufferPageCommitmentARB': 'gl_may_write_buffers(ctx_)',
+    'glNamedBufferPageCommitmentEXT': 'gl_may_write_buffers(ctx_)',
+}

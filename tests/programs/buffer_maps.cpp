@@ -1,11 +1,14 @@
 // Write-only mappings that keep the bytes the program leaves alone, after the buffer changed in
-// every way the relay's host does not see as bytes: a copy between buffers, transform
-// feedback, a compute shader's storage writes, a clear through glBufferSubData of another
-// context in the share group, and a deleted buffer whose name comes back. Each case maps the
-// whole buffer write-only first (the relay then keeps its contents), lets the buffer change,
-// writes 4 bytes through a second write-only mapping and prints what the buffer holds. The
-// output must be the same natively and through the relay (same_output_test.sh): a relay that
-// answered such mappings from contents it remembered, without noticing the change, fails here.
+// every way the relay's guest may not see as bytes: a copy between buffers, transform
+// feedback, a compute shader's storage writes, glBufferSubData of another context in the share
+// group, glBufferSubData through a binding the guest does not follow, new storage, and a deleted
+// buffer whose name comes back. Each case maps the whole buffer write-only through
+// GL_ARRAY_BUFFER first (the relay's guest then knows its contents and maps it in place from
+// then on: src/guest/gl/known_buffers.cpp), lets the buffer change, writes 4 bytes through a
+// second write-only mapping and prints what the buffer holds. Each case has a share group of
+// its own (GL writing buffers ends what the guest knows for the whole group). The output must
+// be the same natively and through the relay (same_output_test.sh): a relay that answered such
+// mappings from contents it remembered, without noticing the change, fails here.
 #include <GLES3/gl31.h>
 
 #include <cstdint>
@@ -43,11 +46,11 @@ GLuint make_buffer(uint8_t first) {
 
 // Maps the whole buffer write-only (nothing invalidated) and writes `value` at `offset`.
 void write_through_map(GLuint buffer, GLintptr offset, uint32_t value) {
-  glBindBuffer(GL_COPY_WRITE_BUFFER, buffer);
-  void* p = glMapBufferRange(GL_COPY_WRITE_BUFFER, 0, kBytes, GL_MAP_WRITE_BIT);
+  glBindBuffer(GL_ARRAY_BUFFER, buffer);
+  void* p = glMapBufferRange(GL_ARRAY_BUFFER, 0, kBytes, GL_MAP_WRITE_BIT);
   if (!p) fail("glMapBufferRange");
   std::memcpy(static_cast<uint8_t*>(p) + offset, &value, sizeof value);
-  glUnmapBuffer(GL_COPY_WRITE_BUFFER);
+  glUnmapBuffer(GL_ARRAY_BUFFER);
   check("write_through_map");
 }
 
@@ -141,6 +144,28 @@ void after_other_context(EGLContext share) {
   print("other context", buffer);
 }
 
+void after_untracked_binding() {
+  const GLuint buffer = make_buffer(0x60);
+  write_through_map(buffer, 0, 0xbbbbbbbb);
+  write_through_map(buffer, 4, 0xcccccccc);  // known by now: mapped in place
+  const uint8_t ones[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  glBindBuffer(GL_COPY_WRITE_BUFFER, buffer);
+  glBufferSubData(GL_COPY_WRITE_BUFFER, 24, sizeof ones, ones);
+  write_through_map(buffer, 52, 0xdddddddd);
+  print("untracked binding", buffer);
+}
+
+void after_new_storage() {
+  const GLuint buffer = make_buffer(0x70);
+  write_through_map(buffer, 0, 0xeeeeeeee);
+  uint8_t bytes[kBytes];
+  for (int i = 0; i < kBytes; ++i) bytes[i] = static_cast<uint8_t>(0xf0 - i);
+  glBindBuffer(GL_ARRAY_BUFFER, buffer);
+  glBufferData(GL_ARRAY_BUFFER, kBytes, bytes, GL_DYNAMIC_DRAW);
+  write_through_map(buffer, 12, 0x12345678);
+  print("new storage", buffer);
+}
+
 void after_delete() {
   GLuint buffer = make_buffer(0x50);
   write_through_map(buffer, 0, 0x99999999);
@@ -155,13 +180,18 @@ void after_delete() {
 int main() {
   egl = open_surfaceless(EGL_OPENGL_ES3_BIT);
   const EGLint attribs[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, 1, EGL_NONE};
-  EGLContext context = create_context(egl, EGL_NO_CONTEXT, attribs);
-  make_current(egl, context);
-  bind_renderbuffer_framebuffer(4, 4);  // transform feedback draws need a framebuffer
-  after_copy();
-  after_transform_feedback();
-  after_compute();
-  after_other_context(context);
-  after_delete();
+  // Each case in a share group of its own.
+  for (void (*run)(EGLContext) :
+       {+[](EGLContext) { after_copy(); }, +[](EGLContext) { after_transform_feedback(); },
+        +[](EGLContext) { after_compute(); }, +[](EGLContext c) { after_other_context(c); },
+        +[](EGLContext) { after_untracked_binding(); }, +[](EGLContext) { after_new_storage(); },
+        +[](EGLContext) { after_delete(); }}) {
+    EGLContext context = create_context(egl, EGL_NO_CONTEXT, attribs);
+    make_current(egl, context);
+    bind_renderbuffer_framebuffer(4, 4);  // transform feedback draws need a framebuffer
+    run(context);
+    eglMakeCurrent(egl.display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+    eglDestroyContext(egl.display, context);
+  }
   return 0;
 }

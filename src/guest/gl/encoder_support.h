@@ -111,11 +111,27 @@ class NameAllocator {
   std::set<GLuint> used_;
 };
 
+// Buffer contents the guest knows byte for byte (known_buffers.cpp): the first `size` bytes of
+// a buffer as the host has them. A write mapping that keeps what it does not write is served
+// from here, with no round trip and no copy.
+struct KnownBuffer {
+  std::shared_ptr<uint8_t[]> storage;  // shared with the mappings made from it
+  uint8_t* bytes = nullptr;            // in storage, 64-byte aligned (ARB_map_buffer_alignment)
+  GLsizeiptr size = 0;
+  bool whole = false;  // size is the buffer's size (glMapBuffer need not ask for it)
+};
+struct KnownBuffers {
+  std::mutex mutex;
+  bool gl_writes = false;  // a command let GL write buffers itself: nothing is known any more
+  std::map<GLuint, KnownBuffer> buffers;
+};
+
 // What the contexts of one EGL share group have in common: the names of shared objects
 // (buffers, textures, renderbuffers, samplers, programs and shaders) and of sync objects.
 struct ShareGroup {
   std::array<NameAllocator, 16> names;
   std::atomic<uint64_t> next_sync_id{1};
+  KnownBuffers known_buffers;
 };
 
 using gl::AttribKind;
@@ -183,6 +199,8 @@ struct Mapping {
   GLintptr offset = 0;
   GLsizeiptr length = 0;
   std::unique_ptr<uint8_t[]> storage;
+  bool whole = false;  // of the whole buffer (glMapBuffer)
+  std::shared_ptr<uint8_t[]> known_storage;  // a known buffer's bytes, mapped in place
   uint8_t* bytes = nullptr;  // the mapping, within storage (aligned as GL promises)
 };
 
@@ -296,6 +314,34 @@ class Context {
 };
 
 void unsupported(const char* name);
+
+// Known buffer contents (known_buffers.cpp). The guest's own writes keep them: `data` written at
+// `offset` of `buffer` (0: a buffer the guest cannot name, whose contents are then forgotten
+// everywhere), or through the buffer bound to `target`.
+void known_buffer_write(Context& ctx, GLuint buffer, GLintptr offset, GLsizeiptr size,
+                        const void* data);
+void known_target_write(Context& ctx, GLenum target, GLintptr offset, GLsizeiptr size,
+                        const void* data);
+// New storage: what was known of the buffer goes.
+void forget_known_buffer(Context& ctx, GLuint buffer);
+void forget_known_target(Context& ctx, GLenum target);
+// GL may write buffers from now on (transform feedback, storage buffers, copies...): nothing
+// is known in the share group any more, and nothing will be.
+void gl_may_write_buffers(Context& ctx);
+// Binding `buffer` (non-zero) to `target`, where GL may write it.
+void bind_may_write(Context& ctx, GLenum target, GLuint buffer);
+// The buffer bound to `target` as far as the guest knows (0: unknown or none).
+GLuint bound_buffer(const Context& ctx, GLenum target);
+// Keeps `length` bytes of a write mapping of `buffer` at `offset` as known (they are what the
+// host has after the mapping's write-back); `whole`: they are the entire buffer.
+void learn_buffer(Context& ctx, GLuint buffer, GLintptr offset, GLsizeiptr length,
+                  const uint8_t* bytes, bool whole);
+// The storage of a known buffer holding [offset, offset + length), with `*bytes` pointing at
+// `offset` in it; null if those bytes are not known.
+std::shared_ptr<uint8_t[]> known_range(Context& ctx, GLuint buffer, GLintptr offset,
+                                       GLsizeiptr length, uint8_t** bytes);
+// The buffer's size if all of it is known, else -1.
+GLsizeiptr known_size(Context& ctx, GLuint buffer);
 
 struct ProcEntry {
   const char* name;

@@ -256,10 +256,14 @@ void GL_APIENTRY glGetCompressedTextureSubImage(GLuint texture, GLint level, GLi
   get_tex_image(Op::glGetCompressedTextureSubImage, texture, level, 0, 0, bufSize, pixels, region);
 }
 
+Mapping* named_mapping(Context& ctx, GLuint buffer);
+
 // Mappings live in guest memory: the host fills them when the program will read (the
 // command's reply), and the written bytes go back as glBufferSubData at flush or unmap.
-// `named`: glMapNamedBufferRange, `target` being the buffer's name.
-void* map_range(Op op, GLenum target, GLintptr offset, GLsizeiptr length, GLbitfield access) {
+// `named`: glMapNamedBufferRange, `target` being the buffer's name. `whole`: the range is the
+// whole buffer (glMapBuffer).
+void* map_range(Op op, GLenum target, GLintptr offset, GLsizeiptr length, GLbitfield access,
+                bool whole = false) {
   Context* ctx = current();
   if (!ctx) return nullptr;
   const bool named = op == Op::glMapNamedBufferRange;
@@ -267,6 +271,30 @@ void* map_range(Op op, GLenum target, GLintptr offset, GLsizeiptr length, GLbitf
   // whole range goes back at unmap: the guest's copy starts as the buffer's contents.
   const bool preserve = (access & GL_MAP_WRITE_BIT) && !(access & GL_MAP_READ_BIT) &&
                         !(access & (GL_MAP_INVALIDATE_RANGE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT));
+  constexpr GLbitfield kPlainWriteBits =
+      GL_MAP_WRITE_BIT | GL_MAP_FLUSH_EXPLICIT_BIT | GL_MAP_UNSYNCHRONIZED_BIT;
+  const GLuint known_buffer = named ? target : bound_buffer(*ctx, target);
+  uint8_t* known_bytes = nullptr;
+  std::shared_ptr<uint8_t[]> known_storage;
+  if (preserve && !(access & ~kPlainWriteBits) && !named_mapping(*ctx, known_buffer))
+    known_storage = known_range(*ctx, known_buffer, offset, length, &known_bytes);
+  if (known_storage) {
+    // Contents the guest knows (known_buffers.cpp): mapped in place, nothing asked of the host.
+    Mapping m;
+    m.buffer = known_buffer;
+    m.target = named ? 0 : target;
+    m.access = access;
+    m.offset = offset;
+    m.length = length;
+    m.whole = whole;
+    m.known_storage = std::move(known_storage);
+    m.bytes = known_bytes;
+    std::erase_if(ctx->mappings, [&](const Mapping& old) {
+      return named ? old.buffer == known_buffer : old.target == target;
+    });
+    ctx->mappings.push_back(std::move(m));
+    return known_bytes;
+  }
   const bool read = (access & GL_MAP_READ_BIT) || preserve;
   const GLbitfield wire_access = access | (preserve ? gl::kMapPreserveContents : 0);
   // ARB_map_buffer_alignment: the pointer minus `offset` is aligned to
@@ -301,6 +329,7 @@ void* map_range(Op op, GLenum target, GLintptr offset, GLsizeiptr length, GLbitf
   m.access = access;
   m.offset = offset;
   m.length = length;
+  m.whole = whole;
   m.storage = std::move(storage);
   m.bytes = bytes;
   void* address = bytes;
@@ -323,12 +352,17 @@ void* map_whole(Op op, GLenum target, GLenum access) {
     ctx->set_error(GL_INVALID_ENUM);
     return nullptr;
   }
-  GLint size = 0;
-  if (op == Op::glMapNamedBufferRange)
-    encode_glGetNamedBufferParameteriv(*ctx, target, GL_BUFFER_SIZE, &size);
-  else
-    encode_glGetBufferParameteriv(*ctx, target, GL_BUFFER_SIZE, &size);
-  return map_range(op, target, 0, size, bits);
+  const bool named = op == Op::glMapNamedBufferRange;
+  GLsizeiptr size = known_size(*ctx, named ? target : bound_buffer(*ctx, target));
+  if (size < 0) {
+    GLint asked = 0;
+    if (named)
+      encode_glGetNamedBufferParameteriv(*ctx, target, GL_BUFFER_SIZE, &asked);
+    else
+      encode_glGetBufferParameteriv(*ctx, target, GL_BUFFER_SIZE, &asked);
+    size = asked;
+  }
+  return map_range(op, target, 0, size, bits, true);
 }
 
 // The mapping of a buffer by name (any target it was mapped through), or null.
@@ -359,8 +393,11 @@ GLboolean unmap(Context& ctx, Mapping* m) {
     ctx.set_error(GL_INVALID_OPERATION);
     return GL_FALSE;
   }
-  if ((m->access & GL_MAP_WRITE_BIT) && !(m->access & GL_MAP_FLUSH_EXPLICIT_BIT))
+  if ((m->access & GL_MAP_WRITE_BIT) && !(m->access & GL_MAP_FLUSH_EXPLICIT_BIT)) {
     write_back(ctx, *m, 0, m->length);
+    // The host now has exactly these bytes: later write mappings need not ask for them.
+    if (!m->known_storage) learn_buffer(ctx, m->buffer, m->offset, m->length, m->bytes, m->whole);
+  }
   std::erase_if(ctx.mappings, [m](const Mapping& old) { return &old == m; });
   return GL_TRUE;
 }

@@ -337,6 +337,7 @@ void GL_APIENTRY glDeleteBuffers(GLsizei n, const GLuint* buffers) {
                             &s.pixel_unpack_buffer, &s.draw_indirect_buffer, &s.query_buffer})
       if (*binding == b) *binding = 0;
     if (s.vertex_array && s.vertex_array_element_buffer == b) set_element_buffer(*ctx, 0);
+    forget_known_buffer(*ctx, b);
   }
   ctx->names(ObjectKind::kBuffer).release(n, buffers);
 }
