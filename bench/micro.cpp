@@ -5,8 +5,10 @@
 //   sync_round_trip: one synchronous command (gfxrelay_Ping) and its reply
 //   memcpy_64mb: the machine's copy bandwidth from memory to memory (larger than the caches,
 //                as the uploads below are), the yardstick for the three below
-//   texture_upload: 2048x2048 RGBA glTexSubImage2D, four in flight: the guest copies the
-//                   pixels into the transfer area, the host GL copies them into the texture
+//   texture_upload/64: 2048x2048 RGBA glTexSubImage2D, four in flight, in bands of 64 rows as
+//                   the guest library sends them: the guest copies the pixels into the
+//                   transfer area, the host GL copies them into the texture
+//   texture_upload/0: the same as one command per image, published with the batch
 //   read_pixels: 2048x2048 RGBA glReadPixels into the transfer area, waited for
 //   present_frame: gfxrelay_PresentFrame of a 2048x2048 surface, waited for (the host's part
 //                  of a window frame: read-back into the transfer area)
@@ -118,10 +120,25 @@ void texture_upload(benchmark::State& state) {
   const int in_flight = static_cast<int>(std::min<uint64_t>(4, g.transfer_bytes() / kImageBytes));
   for (auto _ : state) {
     for (int i = 0; i < in_flight; ++i) {
+      if (state.range(0) > 0) {
+        // What the guest library does: bands of range(0) rows (64: 512 KiB), each published as
+        // soon as its pixels are in place, so that the host copies one while the guest fills
+        // the next. Arg 0: one command per image, published with the batch (before 2026-12-07).
+        const uint32_t rows = static_cast<uint32_t>(state.range(0));
+        for (uint32_t y = 0; y < kSide; y += rows) {
+          uint8_t* at = g.command_with_transfer(
+              Op::glTexSubImage2D, {GL_TEXTURE_2D, 0, 0, y, kSide, rows, GL_RGBA, GL_UNSIGNED_BYTE},
+              rows * kSide * 4);
+          std::memcpy(at, pixels.data() + size_t{y} * kSide * 4, size_t{rows} * kSide * 4);
+          g.publish();
+        }
+        continue;
+      }
       uint8_t* at = g.command_with_transfer(
           Op::glTexSubImage2D, {GL_TEXTURE_2D, 0, 0, 0, kSide, kSide, GL_RGBA, GL_UNSIGNED_BYTE},
           kImageBytes);
       std::memcpy(at, pixels.data(), pixels.size());  // what the guest library does
+
     }
     g.command(Op::gfxrelay_Ping, {});
     if (!g.wait_reply()) state.SkipWithError("the host closed the stream");
@@ -129,7 +146,7 @@ void texture_upload(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() * in_flight * int64_t{kImageBytes});
 }
-BENCHMARK(texture_upload)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(texture_upload)->Arg(0)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void read_pixels(benchmark::State& state) {
   RawGuest& g = thread_guest(0);

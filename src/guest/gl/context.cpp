@@ -101,7 +101,8 @@ uint8_t* Context::begin(Op op, size_t size) {
 
 void Context::end(size_t size) {
   ring_.commit(size);
-  if (ring_.unpublished_bytes() >= kBatchBytes) ring_.publish();
+  if (ring_.unpublished_bytes() >= kBatchBytes || std::exchange(large_transfer_, false))
+    ring_.publish();
 }
 
 void Context::flush() {
@@ -240,6 +241,9 @@ Blob Context::output_blob(size_t length) {
   b.length = static_cast<uint32_t>(length);
   b.ref = transfer_head_;
   transfer_head_ += aligned;
+  // The command is published as soon as it is written, so that the host starts on the bytes
+  // while the program goes on (texture uploads, buffer data); read-backs are waited for anyway.
+  if (length >= kPublishTransferBytes) large_transfer_ = true;
   return b;
 }
 

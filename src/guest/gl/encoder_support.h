@@ -310,6 +310,10 @@ class Context {
   size_t counted_staging_next_ = 0;
   bool delivering_debug_messages_ = false;
   bool payload_too_large_ = false;    // a blob of the command being built did not fit
+  // The command being built carries this many bytes or more through the transfer area: it is
+  // published at once rather than with its batch.
+  static constexpr size_t kPublishTransferBytes = 256 << 10;
+  bool large_transfer_ = false;
   std::vector<uint8_t> saved_reply_;  // a reply kept while debug messages use the reply area
 };
 

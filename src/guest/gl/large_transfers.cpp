@@ -29,11 +29,11 @@ detail::SkipsCleared::~SkipsCleared() {
 
 void buffer_sub_data(Context& ctx, GLenum target, GLintptr offset, GLsizeiptr size,
                      const void* data) {
-  if (!data || size < 0 || static_cast<uint64_t>(size) <= kSplitBytes)
+  if (!data || size < 0 || static_cast<uint64_t>(size) <= kUploadSplitBytes)
     return encode_glBufferSubData(ctx, target, offset, size, data);
   const auto* bytes = static_cast<const uint8_t*>(data);
   for (GLsizeiptr done = 0; done < size;) {
-    const GLsizeiptr n = std::min<GLsizeiptr>(size - done, kPieceBytes);
+    const GLsizeiptr n = std::min<GLsizeiptr>(size - done, kUploadPieceBytes);
     encode_glBufferSubData(ctx, target, offset + done, n, bytes + done);
     done += n;
   }
@@ -44,7 +44,7 @@ namespace hand {
 void GL_APIENTRY glBufferData(GLenum target, GLsizeiptr size, const void* data, GLenum usage) {
   Context* ctx = Context::current();
   if (!ctx) return;
-  if (!data || size < 0 || static_cast<uint64_t>(size) <= kSplitBytes)
+  if (!data || size < 0 || static_cast<uint64_t>(size) <= kUploadSplitBytes)
     return encode_glBufferData(*ctx, target, size, data, usage);
   encode_glBufferData(*ctx, target, size, nullptr, usage);
   buffer_sub_data(*ctx, target, 0, size, data);
@@ -57,6 +57,25 @@ void GL_APIENTRY glBufferSubData(GLenum target, GLintptr offset, GLsizeiptr size
   buffer_sub_data(*ctx, target, offset, size, data);
 }
 
+namespace {
+// Whether a glTexImage* may allocate first and be filled in pieces: not with a border (the
+// sub-image offsets would start inside it) nor for a proxy target (nothing to fill).
+bool fillable(GLenum target, GLint border) {
+  switch (target) {
+    case GL_PROXY_TEXTURE_2D:
+    case GL_PROXY_TEXTURE_3D:
+    case GL_PROXY_TEXTURE_1D_ARRAY:
+    case GL_PROXY_TEXTURE_2D_ARRAY:
+    case GL_PROXY_TEXTURE_RECTANGLE:
+    case GL_PROXY_TEXTURE_CUBE_MAP:
+    case GL_PROXY_TEXTURE_CUBE_MAP_ARRAY:
+      return false;
+    default:
+      return border == 0;
+  }
+}
+}  // namespace
+
 // Uploads from a bound PIXEL_UNPACK_BUFFER are offsets: only client memory is split. A large
 // glTexImage* allocates with no data, then fills the level piece by piece.
 void GL_APIENTRY glTexImage2D(GLenum target, GLint level, GLint internalformat, GLsizei width,
@@ -64,7 +83,8 @@ void GL_APIENTRY glTexImage2D(GLenum target, GLint level, GLint internalformat, 
                               const void* pixels) {
   Context* ctx = Context::current();
   if (!ctx) return;
-  if (split_image(*ctx, false, format, type, width, height, 1, pixels, [&](const ImagePiece& p) {
+  if (fillable(target, border) &&
+      split_image(*ctx, false, format, type, width, height, 1, pixels, [&](const ImagePiece& p) {
         if (p.y == 0)
           encode_glTexImage2D(*ctx, target, level, internalformat, width, height, border, format,
                               type, nullptr);
@@ -95,7 +115,8 @@ void GL_APIENTRY glTexImage3D(GLenum target, GLint level, GLint internalformat, 
                               GLenum type, const void* pixels) {
   Context* ctx = Context::current();
   if (!ctx) return;
-  if (split_image(*ctx, false, format, type, width, height, depth, pixels,
+  if (fillable(target, border) &&
+      split_image(*ctx, false, format, type, width, height, depth, pixels,
                   [&](const ImagePiece& p) {
                     if (p.z == 0 && p.y == 0)
                       encode_glTexImage3D(*ctx, target, level, internalformat, width, height, depth,
