@@ -283,6 +283,11 @@ void compute() {
   for (uint32_t i = 0; i < kValues; ++i) v[i] = i;
   const VkDispatchIndirectCommand dispatch{2, 1, 1};
   std::memcpy(indirect.data, &dispatch, sizeof dispatch);
+  // As a program must for memory that is not coherent (lavapipe's is: the flush is allowed).
+  const VkMappedMemoryRange ranges[] = {
+      {VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE, nullptr, values.memory, 0, VK_WHOLE_SIZE},
+      {VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE, nullptr, indirect.memory, 0, VK_WHOLE_SIZE}};
+  check(vkFlushMappedMemoryRanges(gpu.device, 2, ranges), "vkFlushMappedMemoryRanges");
 
   VkBufferDeviceAddressInfo address{VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO};
   address.buffer = values.buffer;
