@@ -287,4 +287,6 @@ GUEST_BEFORE = {
     'glBufferPageCommitmentARB': 'gl_may_write_buffers(ctx_)',
     'glNamedBufferPageCommitmentARB': 'gl_may_write_buffers(ctx_)',
     'glNamedBufferPageCommitmentEXT': 'gl_may_write_buffers(ctx_)',
+    # Restores the array buffer binding behind the guest's back (GL_CLIENT_VERTEX_ARRAY_BIT).
+    'glPopClientAttrib': 'gl_may_write_buffers(ctx_)',
 }

@@ -76,7 +76,8 @@ def decoder_seeds(build, out):
 
 VULKAN_PROGRAMS = [["vulkaninfo", "--summary"], ["{build}/bin/gfxrelay-test-vk_compute"],
                    ["{build}/bin/gfxrelay-test-vk_triangle"],
-                   ["{build}/bin/gfxrelay-test-vk_headless"]]
+                   ["{build}/bin/gfxrelay-test-vk_headless"],
+                   ["{build}/bin/gfxrelay-test-vk_core"]]
 
 
 def vulkan_seeds(build, out):

@@ -3,6 +3,8 @@
 // neither a round trip nor a copy: the program writes into the guest's copy, and the mapped
 // range goes to the host at unmap as before.
 //
+// Only write mappings through GL_ARRAY_BUFFER or by name are served this way.
+//
 // A buffer becomes known when a write mapping of it is written back (its bytes are then exactly
 // the host's). It stays known while every change to it comes from this guest: glBufferSubData
 // and write-backs update the copy, new storage (glBufferData, glBufferStorage) or a deletion
@@ -27,14 +29,10 @@ KnownBuffers& known(Context& ctx) {
 }  // namespace
 
 GLuint bound_buffer(const Context& ctx, GLenum target) {
-  switch (target) {
-    case GL_ARRAY_BUFFER:
-      return ctx.state.array_buffer;
-    case GL_ELEMENT_ARRAY_BUFFER:
-      return ctx.state.bound_element_buffer();
-    default:
-      return 0;  // bindings the guest does not follow (indexed binds change them too)
-  }
+  // Only the array buffer binding is followed exactly (glBindBuffer, glDeleteBuffers; a
+  // glPopClientAttrib ends what is known). Element buffers belong to vertex arrays, which DSA
+  // changes without binding them; other targets change with indexed binds too.
+  return target == GL_ARRAY_BUFFER ? ctx.state.array_buffer : 0;
 }
 
 void known_buffer_write(Context& ctx, GLuint buffer, GLintptr offset, GLsizeiptr size,
