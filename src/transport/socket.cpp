@@ -70,7 +70,7 @@ bool send_bytes(int socket, std::span<const uint8_t> bytes, int fd_to_pass) {
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};  // the header's padding too
     if (fd_to_pass >= 0) {
       msg.msg_control = control;
       msg.msg_controllen = sizeof control;
