@@ -138,7 +138,6 @@ void texture_upload(benchmark::State& state) {
           Op::glTexSubImage2D, {GL_TEXTURE_2D, 0, 0, 0, kSide, kSide, GL_RGBA, GL_UNSIGNED_BYTE},
           kImageBytes);
       std::memcpy(at, pixels.data(), pixels.size());  // what the guest library does
-
     }
     g.command(Op::gfxrelay_Ping, {});
     if (!g.wait_reply()) state.SkipWithError("the host closed the stream");

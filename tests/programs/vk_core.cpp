@@ -17,7 +17,7 @@
 #include <cstring>
 #include <vector>
 
-#include "vk_compute_comp_spv.h"   // kComputeShader
+#include "vk_compute_comp_spv.h"  // kComputeShader
 #include "vk_helpers.h"
 #include "vk_triangle_frag_spv.h"  // kFragmentShader
 #include "vk_triangle_vert_spv.h"  // kVertexShader
@@ -61,8 +61,8 @@ struct Buffer {
 };
 
 // Buffers made together, bound with one vkBindBufferMemory2, each mapped.
-std::vector<Buffer> make_buffers(const std::vector<std::pair<VkDeviceSize, VkBufferUsageFlags>>& list,
-                                 bool device_address) {
+std::vector<Buffer> make_buffers(
+    const std::vector<std::pair<VkDeviceSize, VkBufferUsageFlags>>& list, bool device_address) {
   std::vector<Buffer> out(list.size());
   std::vector<VkBindBufferMemoryInfo> binds(list.size());
   for (size_t i = 0; i < list.size(); ++i) {
@@ -79,7 +79,8 @@ std::vector<Buffer> make_buffers(const std::vector<std::pair<VkDeviceSize, VkBuf
     allocate.allocationSize = req.size;
     allocate.memoryTypeIndex = host_visible_type(req.memoryTypeBits);
     check(vkAllocateMemory(gpu.device, &allocate, nullptr, &out[i].memory), "vkAllocateMemory");
-    binds[i] = {VK_STRUCTURE_TYPE_BIND_BUFFER_MEMORY_INFO, nullptr, out[i].buffer, out[i].memory, 0};
+    binds[i] = {VK_STRUCTURE_TYPE_BIND_BUFFER_MEMORY_INFO, nullptr, out[i].buffer, out[i].memory,
+                0};
   }
   check(vkBindBufferMemory2(gpu.device, static_cast<uint32_t>(binds.size()), binds.data()),
         "vkBindBufferMemory2");
@@ -126,16 +127,16 @@ std::vector<Image> make_images(const std::vector<VkImageCreateInfo>& infos) {
         "vkBindImageMemory2");
   for (size_t i = 0; i < infos.size(); ++i) {
     out[i].view = VK_NULL_HANDLE;
-    if (!(infos[i].usage & (VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT |
-                            VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT)))
+    if (!(infos[i].usage &
+          (VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT)))
       continue;
     VkImageViewCreateInfo view{VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO};
     view.image = out[i].image;
     view.viewType = VK_IMAGE_VIEW_TYPE_2D;
     view.format = infos[i].format;
     view.subresourceRange = {
-        infos[i].format == kDepth ? VK_IMAGE_ASPECT_DEPTH_BIT : VK_IMAGE_ASPECT_COLOR_BIT, 0, 1,
-        0, 1};
+        infos[i].format == kDepth ? VK_IMAGE_ASPECT_DEPTH_BIT : VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0,
+        1};
     check(vkCreateImageView(gpu.device, &view, nullptr, &out[i].view), "vkCreateImageView");
   }
   return out;
@@ -172,7 +173,8 @@ VkShaderModule shader(const uint32_t* code, size_t bytes) {
 // FNV-1a of `bytes` bytes.
 uint32_t checksum(const void* data, size_t bytes) {
   uint32_t hash = 2166136261u;
-  for (size_t i = 0; i < bytes; ++i) hash = (hash ^ static_cast<const uint8_t*>(data)[i]) * 16777619u;
+  for (size_t i = 0; i < bytes; ++i)
+    hash = (hash ^ static_cast<const uint8_t*>(data)[i]) * 16777619u;
   return hash;
 }
 
@@ -208,12 +210,13 @@ void device_level_queries() {
   uint32_t groups = 0;
   check(vkEnumeratePhysicalDeviceGroups(gpu.instance, &groups, nullptr),
         "vkEnumeratePhysicalDeviceGroups");
-  std::vector<VkPhysicalDeviceGroupProperties> group(groups,
-                                                     {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GROUP_PROPERTIES});
+  std::vector<VkPhysicalDeviceGroupProperties> group(
+      groups, {VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_GROUP_PROPERTIES});
   check(vkEnumeratePhysicalDeviceGroups(gpu.instance, &groups, group.data()),
         "vkEnumeratePhysicalDeviceGroups");
   std::printf("device groups: %u, the first of %u device(s), ours: %s\n", groups,
-              group[0].physicalDeviceCount, group[0].physicalDevices[0] == gpu.physical ? "yes" : "no");
+              group[0].physicalDeviceCount,
+              group[0].physicalDevices[0] == gpu.physical ? "yes" : "no");
 
   VkDeviceQueueInfo2 queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_INFO_2};
   queue_info.queueFamilyIndex = gpu.family;
@@ -313,7 +316,8 @@ void compute() {
 
   VkDescriptorSetLayoutBinding binding{0, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
                                        VK_SHADER_STAGE_COMPUTE_BIT};
-  VkDescriptorSetLayoutCreateInfo set_layout_info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+  VkDescriptorSetLayoutCreateInfo set_layout_info{
+      VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
   set_layout_info.bindingCount = 1;
   set_layout_info.pBindings = &binding;
   VkDescriptorSetLayout set_layout;
@@ -373,7 +377,10 @@ void compute() {
     uint32_t padding[2];
     VkDescriptorBufferInfo buffer;
   } template_data{{0, 0}, {values.buffer, 0, VK_WHOLE_SIZE}};
-  VkDescriptorUpdateTemplateEntry entry{0, 0, 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+  VkDescriptorUpdateTemplateEntry entry{0,
+                                        0,
+                                        1,
+                                        VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                         offsetof(decltype(template_data), buffer),
                                         sizeof(VkDescriptorBufferInfo)};
   VkDescriptorUpdateTemplateCreateInfo template_info{
@@ -521,9 +528,10 @@ VkPipeline graphics_pipeline(VkPipelineLayout layout) {
   stages[1].module = shader(kFragmentShader, sizeof kFragmentShader);
   stages[1].pName = "main";
   VkVertexInputBindingDescription binding{0, sizeof(Vertex), VK_VERTEX_INPUT_RATE_VERTEX};
-  VkVertexInputAttributeDescription attributes[2] = {
-      {0, 0, VK_FORMAT_R32G32_SFLOAT, 0}, {1, 0, VK_FORMAT_R32G32B32_SFLOAT, 8}};
-  VkPipelineVertexInputStateCreateInfo input{VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO};
+  VkVertexInputAttributeDescription attributes[2] = {{0, 0, VK_FORMAT_R32G32_SFLOAT, 0},
+                                                     {1, 0, VK_FORMAT_R32G32B32_SFLOAT, 8}};
+  VkPipelineVertexInputStateCreateInfo input{
+      VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO};
   input.vertexBindingDescriptionCount = 1;
   input.pVertexBindingDescriptions = &binding;
   input.vertexAttributeDescriptionCount = 2;
@@ -550,22 +558,32 @@ VkPipeline graphics_pipeline(VkPipelineLayout layout) {
   blend_attachment.dstAlphaBlendFactor = VK_BLEND_FACTOR_ZERO;
   blend_attachment.alphaBlendOp = VK_BLEND_OP_ADD;
   blend_attachment.colorWriteMask = 0xf;
-  VkPipelineColorBlendStateCreateInfo blend{VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO};
+  VkPipelineColorBlendStateCreateInfo blend{
+      VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO};
   blend.attachmentCount = 1;
   blend.pAttachments = &blend_attachment;
   // Every state of core 1.3's extended dynamic state that lavapipe allows (no depth bounds).
-  const VkDynamicState dynamic_states[] = {
-      VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT, VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT,
-      VK_DYNAMIC_STATE_CULL_MODE, VK_DYNAMIC_STATE_FRONT_FACE,
-      VK_DYNAMIC_STATE_PRIMITIVE_TOPOLOGY, VK_DYNAMIC_STATE_VERTEX_INPUT_BINDING_STRIDE,
-      VK_DYNAMIC_STATE_DEPTH_TEST_ENABLE, VK_DYNAMIC_STATE_DEPTH_WRITE_ENABLE,
-      VK_DYNAMIC_STATE_DEPTH_COMPARE_OP, VK_DYNAMIC_STATE_DEPTH_BOUNDS_TEST_ENABLE,
-      VK_DYNAMIC_STATE_STENCIL_TEST_ENABLE, VK_DYNAMIC_STATE_STENCIL_OP,
-      VK_DYNAMIC_STATE_RASTERIZER_DISCARD_ENABLE, VK_DYNAMIC_STATE_DEPTH_BIAS_ENABLE,
-      VK_DYNAMIC_STATE_PRIMITIVE_RESTART_ENABLE, VK_DYNAMIC_STATE_LINE_WIDTH,
-      VK_DYNAMIC_STATE_DEPTH_BIAS, VK_DYNAMIC_STATE_BLEND_CONSTANTS,
-      VK_DYNAMIC_STATE_STENCIL_COMPARE_MASK, VK_DYNAMIC_STATE_STENCIL_WRITE_MASK,
-      VK_DYNAMIC_STATE_STENCIL_REFERENCE};
+  const VkDynamicState dynamic_states[] = {VK_DYNAMIC_STATE_VIEWPORT_WITH_COUNT,
+                                           VK_DYNAMIC_STATE_SCISSOR_WITH_COUNT,
+                                           VK_DYNAMIC_STATE_CULL_MODE,
+                                           VK_DYNAMIC_STATE_FRONT_FACE,
+                                           VK_DYNAMIC_STATE_PRIMITIVE_TOPOLOGY,
+                                           VK_DYNAMIC_STATE_VERTEX_INPUT_BINDING_STRIDE,
+                                           VK_DYNAMIC_STATE_DEPTH_TEST_ENABLE,
+                                           VK_DYNAMIC_STATE_DEPTH_WRITE_ENABLE,
+                                           VK_DYNAMIC_STATE_DEPTH_COMPARE_OP,
+                                           VK_DYNAMIC_STATE_DEPTH_BOUNDS_TEST_ENABLE,
+                                           VK_DYNAMIC_STATE_STENCIL_TEST_ENABLE,
+                                           VK_DYNAMIC_STATE_STENCIL_OP,
+                                           VK_DYNAMIC_STATE_RASTERIZER_DISCARD_ENABLE,
+                                           VK_DYNAMIC_STATE_DEPTH_BIAS_ENABLE,
+                                           VK_DYNAMIC_STATE_PRIMITIVE_RESTART_ENABLE,
+                                           VK_DYNAMIC_STATE_LINE_WIDTH,
+                                           VK_DYNAMIC_STATE_DEPTH_BIAS,
+                                           VK_DYNAMIC_STATE_BLEND_CONSTANTS,
+                                           VK_DYNAMIC_STATE_STENCIL_COMPARE_MASK,
+                                           VK_DYNAMIC_STATE_STENCIL_WRITE_MASK,
+                                           VK_DYNAMIC_STATE_STENCIL_REFERENCE};
   VkPipelineDynamicStateCreateInfo dynamic{VK_STRUCTURE_TYPE_PIPELINE_DYNAMIC_STATE_CREATE_INFO};
   dynamic.dynamicStateCount = sizeof dynamic_states / sizeof dynamic_states[0];
   dynamic.pDynamicStates = dynamic_states;
@@ -658,47 +676,49 @@ void graphics() {
   // Triangle in front (depth from the vertex shader is 0; the quad is drawn with a depth bias
   // off and LESS, so the first thing drawn at a pixel stays), then the quad, then a small
   // triangle from the counted draw.
-  const Vertex vertices[] = {
-      {-0.8f, -0.8f, 1, 0, 0}, {0.8f, -0.8f, 0, 1, 0}, {0.0f, 0.8f, 0, 0, 1},
-      {-0.6f, -0.6f, 1, 1, 0}, {0.6f, -0.6f, 1, 1, 0}, {0.6f, 0.6f, 1, 1, 0},
-      {-0.6f, 0.6f, 1, 1, 0},  {0.7f, 0.7f, 0, 1, 1},  {0.95f, 0.7f, 0, 1, 1},
-      {0.95f, 0.95f, 0, 1, 1}};
+  const Vertex vertices[] = {{-0.8f, -0.8f, 1, 0, 0}, {0.8f, -0.8f, 0, 1, 0},
+                             {0.0f, 0.8f, 0, 0, 1},   {-0.6f, -0.6f, 1, 1, 0},
+                             {0.6f, -0.6f, 1, 1, 0},  {0.6f, 0.6f, 1, 1, 0},
+                             {-0.6f, 0.6f, 1, 1, 0},  {0.7f, 0.7f, 0, 1, 1},
+                             {0.95f, 0.7f, 0, 1, 1},  {0.95f, 0.95f, 0, 1, 1}};
   const uint16_t indices[] = {0, 1, 2, 0, 2, 3};
   struct {
-    VkDrawIndirectCommand triangle;               // offset 0
-    VkDrawIndexedIndirectCommand quad;            // offset 16
-    uint32_t padding[3];                          // to 48
-    VkDrawIndirectCommand corner;                 // offset 48
-    uint32_t count;                               // offset 64
+    VkDrawIndirectCommand triangle;     // offset 0
+    VkDrawIndexedIndirectCommand quad;  // offset 16
+    uint32_t padding[3];                // to 48
+    VkDrawIndirectCommand corner;       // offset 48
+    uint32_t count;                     // offset 64
   } indirect_commands{{3, 1, 0, 0}, {6, 1, 0, 3, 0}, {}, {3, 1, 7, 0}, 1};
   static_assert(offsetof(decltype(indirect_commands), corner) == 48);
   static_assert(offsetof(decltype(indirect_commands), count) == 64);
   const uint8_t patch[4 * 4 * 4] = {255, 255, 255, 255};  // one white texel, then black
-  std::vector<Buffer> buffers = make_buffers(
-      {{sizeof vertices, VK_BUFFER_USAGE_VERTEX_BUFFER_BIT},
-       {sizeof indices, VK_BUFFER_USAGE_INDEX_BUFFER_BIT},
-       {sizeof indirect_commands, VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT},
-       {sizeof patch, VK_BUFFER_USAGE_TRANSFER_SRC_BIT},
-       {kSize * kSize * 4 * 4 + kSize * kSize * 4, VK_BUFFER_USAGE_TRANSFER_DST_BIT}},
-      false);
+  std::vector<Buffer> buffers =
+      make_buffers({{sizeof vertices, VK_BUFFER_USAGE_VERTEX_BUFFER_BIT},
+                    {sizeof indices, VK_BUFFER_USAGE_INDEX_BUFFER_BIT},
+                    {sizeof indirect_commands, VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT},
+                    {sizeof patch, VK_BUFFER_USAGE_TRANSFER_SRC_BIT},
+                    {kSize * kSize * 4 * 4 + kSize * kSize * 4, VK_BUFFER_USAGE_TRANSFER_DST_BIT}},
+                   false);
   std::memcpy(buffers[0].data, vertices, sizeof vertices);
   std::memcpy(buffers[1].data, indices, sizeof indices);
   std::memcpy(buffers[2].data, &indirect_commands, sizeof indirect_commands);
   std::memcpy(buffers[3].data, patch, sizeof patch);
   Buffer& readback = buffers[4];
 
-  const VkImageUsageFlags transfer = VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT;
-  std::vector<Image> images = make_images({
-      image_info(kColor, kSize, VK_SAMPLE_COUNT_1_BIT, VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | transfer),
-      image_info(kDepth, kSize, VK_SAMPLE_COUNT_1_BIT,
-                 VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT | transfer),
-      image_info(kColor, kSize, VK_SAMPLE_COUNT_1_BIT, transfer),  // copy of the colour image
-      image_info(kColor, kSize / 2, VK_SAMPLE_COUNT_1_BIT, transfer),  // blit of the copy
-      image_info(kColor, kSize, VK_SAMPLE_COUNT_4_BIT,
-                 VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | transfer),  // multisampled
-      image_info(kColor, kSize, VK_SAMPLE_COUNT_1_BIT, transfer),      // its resolve
-      image_info(kColor, kSize, VK_SAMPLE_COUNT_1_BIT,
-                 VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | transfer)});  // the render pass's
+  const VkImageUsageFlags transfer =
+      VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT;
+  std::vector<Image> images = make_images(
+      {image_info(kColor, kSize, VK_SAMPLE_COUNT_1_BIT,
+                  VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | transfer),
+       image_info(kDepth, kSize, VK_SAMPLE_COUNT_1_BIT,
+                  VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT | transfer),
+       image_info(kColor, kSize, VK_SAMPLE_COUNT_1_BIT, transfer),      // copy of the colour image
+       image_info(kColor, kSize / 2, VK_SAMPLE_COUNT_1_BIT, transfer),  // blit of the copy
+       image_info(kColor, kSize, VK_SAMPLE_COUNT_4_BIT,
+                  VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | transfer),  // multisampled
+       image_info(kColor, kSize, VK_SAMPLE_COUNT_1_BIT, transfer),  // its resolve
+       image_info(kColor, kSize, VK_SAMPLE_COUNT_1_BIT,
+                  VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | transfer)});  // the render pass's
   Image &color = images[0], &depth = images[1], &copy = images[2], &small = images[3],
         &multi = images[4], &resolved = images[5], &pass = images[6];
 
@@ -818,8 +838,13 @@ void graphics() {
   transition(cb, copy.image, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_LAYOUT_UNDEFINED,
              VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
   const VkImageSubresourceLayers layers{VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
-  VkImageCopy2 image_region{VK_STRUCTURE_TYPE_IMAGE_COPY_2, nullptr, layers, {0, 0, 0}, layers,
-                            {0, 0, 0}, {kSize, kSize, 1}};
+  VkImageCopy2 image_region{VK_STRUCTURE_TYPE_IMAGE_COPY_2,
+                            nullptr,
+                            layers,
+                            {0, 0, 0},
+                            layers,
+                            {0, 0, 0},
+                            {kSize, kSize, 1}};
   VkCopyImageInfo2 copy_info{VK_STRUCTURE_TYPE_COPY_IMAGE_INFO_2};
   copy_info.srcImage = color.image;
   copy_info.srcImageLayout = VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL;
@@ -849,8 +874,14 @@ void graphics() {
              VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
   transition(cb, color.image, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
              VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL);
-  VkBufferImageCopy2 patch_region{VK_STRUCTURE_TYPE_BUFFER_IMAGE_COPY_2, nullptr, 0, 0, 0, layers,
-                                  {kSize - 4, 0, 0}, {4, 4, 1}};
+  VkBufferImageCopy2 patch_region{VK_STRUCTURE_TYPE_BUFFER_IMAGE_COPY_2,
+                                  nullptr,
+                                  0,
+                                  0,
+                                  0,
+                                  layers,
+                                  {kSize - 4, 0, 0},
+                                  {4, 4, 1}};
   VkCopyBufferToImageInfo2 upload{VK_STRUCTURE_TYPE_COPY_BUFFER_TO_IMAGE_INFO_2};
   upload.srcBuffer = buffers[3].buffer;
   upload.dstImage = color.image;
@@ -875,8 +906,13 @@ void graphics() {
   const VkImageResolve left{layers, {0, 0, 0}, layers, {0, 0, 0}, {kSize / 2, kSize, 1}};
   vkCmdResolveImage(cb, multi.image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, resolved.image,
                     VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &left);
-  VkImageResolve2 right{VK_STRUCTURE_TYPE_IMAGE_RESOLVE_2, nullptr, layers,
-                        {kSize / 2, 0, 0}, layers, {kSize / 2, 0, 0}, {kSize / 2, kSize, 1}};
+  VkImageResolve2 right{VK_STRUCTURE_TYPE_IMAGE_RESOLVE_2,
+                        nullptr,
+                        layers,
+                        {kSize / 2, 0, 0},
+                        layers,
+                        {kSize / 2, 0, 0},
+                        {kSize / 2, kSize, 1}};
   VkResolveImageInfo2 resolve{VK_STRUCTURE_TYPE_RESOLVE_IMAGE_INFO_2};
   resolve.srcImage = multi.image;
   resolve.srcImageLayout = VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL;
@@ -908,8 +944,14 @@ void graphics() {
   transition(cb, depth.image, VK_IMAGE_ASPECT_DEPTH_BIT, VK_IMAGE_LAYOUT_DEPTH_ATTACHMENT_OPTIMAL,
              VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL);
   const VkDeviceSize image_bytes = kSize * kSize * 4;
-  VkBufferImageCopy2 read{VK_STRUCTURE_TYPE_BUFFER_IMAGE_COPY_2, nullptr, 0, 0, 0, layers,
-                          {0, 0, 0}, {kSize, kSize, 1}};
+  VkBufferImageCopy2 read{VK_STRUCTURE_TYPE_BUFFER_IMAGE_COPY_2,
+                          nullptr,
+                          0,
+                          0,
+                          0,
+                          layers,
+                          {0, 0, 0},
+                          {kSize, kSize, 1}};
   VkCopyImageToBufferInfo2 read_info{VK_STRUCTURE_TYPE_COPY_IMAGE_TO_BUFFER_INFO_2};
   read_info.srcImageLayout = VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL;
   read_info.dstBuffer = readback.buffer;
@@ -921,13 +963,12 @@ void graphics() {
     read_info.srcImage = reads[i];
     vkCmdCopyImageToBuffer2(cb, &read_info);
   }
-  const VkBufferImageCopy depth_read{image_bytes * 3, 0, 0,
-                                     {VK_IMAGE_ASPECT_DEPTH_BIT, 0, 0, 1}, {0, 0, 0},
-                                     {kSize, kSize, 1}};
+  const VkBufferImageCopy depth_read{
+      image_bytes * 3, 0, 0, {VK_IMAGE_ASPECT_DEPTH_BIT, 0, 0, 1}, {0, 0, 0}, {kSize, kSize, 1}};
   vkCmdCopyImageToBuffer(cb, depth.image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, readback.buffer, 1,
                          &depth_read);
-  const VkBufferImageCopy small_read{image_bytes * 4, 0, 0, layers, {0, 0, 0},
-                                     {kSize / 2, kSize / 2, 1}};
+  const VkBufferImageCopy small_read{image_bytes * 4, 0,         0,
+                                     layers,          {0, 0, 0}, {kSize / 2, kSize / 2, 1}};
   vkCmdCopyImageToBuffer(cb, small.image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, readback.buffer, 1,
                          &small_read);
   submit_and_wait(cb);
@@ -943,12 +984,12 @@ void graphics() {
     std::printf(" (%u,%u)=%u,%u,%u", x, y, p[0], p[1], p[2]);
   };
   std::printf("colour pixels:");
-  pixel(16, 16);  // the triangle in front of the quad
-  pixel(8, 16);   // the quad only
-  pixel(1, 1);    // the clear
-  pixel(30, 29);  // the counted draw's triangle
-  pixel(2, kSize - 2);   // the cleared attachment rectangle
-  pixel(kSize - 4, 0);   // the uploaded patch
+  pixel(16, 16);        // the triangle in front of the quad
+  pixel(8, 16);         // the quad only
+  pixel(1, 1);          // the clear
+  pixel(30, 29);        // the counted draw's triangle
+  pixel(2, kSize - 2);  // the cleared attachment rectangle
+  pixel(kSize - 4, 0);  // the uploaded patch
   std::printf("\n");
   float depth_at_center;
   std::memcpy(&depth_at_center, bytes + image_bytes * 3 + (16 * kSize + 16) * 4, 4);
@@ -973,17 +1014,19 @@ void graphics() {
 }  // namespace
 
 int main() {
-  VkPhysicalDeviceVulkan13Features features13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
+  VkPhysicalDeviceVulkan13Features features13{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
   features13.synchronization2 = VK_TRUE;
   features13.dynamicRendering = VK_TRUE;
   features13.privateData = VK_TRUE;
-  VkPhysicalDeviceVulkan12Features features12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  VkPhysicalDeviceVulkan12Features features12{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
   features12.pNext = &features13;
   features12.timelineSemaphore = VK_TRUE;
   features12.bufferDeviceAddress = VK_TRUE;
   features12.drawIndirectCount = VK_TRUE;
-  gpu = vk_test::open_gpu("vk_core", VK_API_VERSION_1_3, VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT,
-                          &features12);
+  gpu = vk_test::open_gpu("vk_core", VK_API_VERSION_1_3,
+                          VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT, &features12);
   device_level_queries();
   compute();
   graphics();

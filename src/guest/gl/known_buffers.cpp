@@ -104,8 +104,8 @@ void learn_buffer(Context& ctx, GLuint buffer, GLintptr offset, GLsizeiptr lengt
   if (b.bytes && b.size == length && b.storage.use_count() == 1) {
     if (b.bytes != bytes) std::memcpy(b.bytes, bytes, static_cast<size_t>(length));
   } else {
-    std::shared_ptr<uint8_t[]> storage(
-        new (std::nothrow) uint8_t[static_cast<size_t>(length) + kAlignment]);
+    std::shared_ptr<uint8_t[]> storage(new (std::nothrow)
+                                           uint8_t[static_cast<size_t>(length) + kAlignment]);
     if (!storage) {
       k.buffers.erase(buffer);
       return;

@@ -23,8 +23,8 @@ std::mutex templates_mutex;
 std::map<uint64_t, UpdateTemplate> templates;
 
 VKAPI_ATTR VkResult VKAPI_CALL guest_vkCreateDescriptorUpdateTemplate(
-    VkDevice, const VkDescriptorUpdateTemplateCreateInfo* pCreateInfo,
-    const VkAllocationCallbacks*, VkDescriptorUpdateTemplate* pDescriptorUpdateTemplate) {
+    VkDevice, const VkDescriptorUpdateTemplateCreateInfo* pCreateInfo, const VkAllocationCallbacks*,
+    VkDescriptorUpdateTemplate* pDescriptorUpdateTemplate) {
   // Push-descriptor templates need VK_KHR_push_descriptor, which the relay does not offer.
   if (pCreateInfo->templateType != VK_DESCRIPTOR_UPDATE_TEMPLATE_TYPE_DESCRIPTOR_SET)
     return VK_ERROR_FEATURE_NOT_PRESENT;
@@ -123,7 +123,8 @@ VKAPI_ATTR void VKAPI_CALL guest_vkUpdateDescriptorSetWithTemplate(
                                nullptr);
 }
 
-// --- private data ---------------------------------------------------------------------------------
+// --- private data
+// ---------------------------------------------------------------------------------
 
 std::mutex private_data_mutex;
 // (slot, object type, object handle) -> value.
@@ -140,13 +141,14 @@ VKAPI_ATTR VkResult VKAPI_CALL guest_vkCreatePrivateDataSlot(VkDevice,
 VKAPI_ATTR void VKAPI_CALL guest_vkDestroyPrivateDataSlot(VkDevice, VkPrivateDataSlot slot,
                                                           const VkAllocationCallbacks*) {
   std::lock_guard lock(private_data_mutex);
-  std::erase_if(private_data,
-                [id = handle_id(slot)](const auto& entry) { return std::get<0>(entry.first) == id; });
+  std::erase_if(private_data, [id = handle_id(slot)](const auto& entry) {
+    return std::get<0>(entry.first) == id;
+  });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL guest_vkSetPrivateData(VkDevice, VkObjectType objectType,
-                                                      uint64_t objectHandle,
-                                                      VkPrivateDataSlot slot, uint64_t data) {
+                                                      uint64_t objectHandle, VkPrivateDataSlot slot,
+                                                      uint64_t data) {
   std::lock_guard lock(private_data_mutex);
   private_data[{handle_id(slot), objectType, objectHandle}] = data;
   return VK_SUCCESS;
@@ -160,7 +162,8 @@ VKAPI_ATTR void VKAPI_CALL guest_vkGetPrivateData(VkDevice, VkObjectType objectT
   *pData = it == private_data.end() ? 0 : it->second;
 }
 
-// --- device groups and queues -----------------------------------------------------------------------
+// --- device groups and queues
+// -----------------------------------------------------------------------
 
 VKAPI_ATTR VkResult VKAPI_CALL guest_vkEnumeratePhysicalDeviceGroups(
     VkInstance instance, uint32_t* pPhysicalDeviceGroupCount,
@@ -198,11 +201,12 @@ VKAPI_ATTR void VKAPI_CALL guest_vkGetDeviceQueue2(VkDevice device,
   entry_vkGetDeviceQueue(device, pQueueInfo->queueFamilyIndex, pQueueInfo->queueIndex, pQueue);
 }
 
-#define GUEST_PROC(name, alias, level)                                                  \
-  {#name, reinterpret_cast<PFN_vkVoidFunction>(guest_##name), Level::level},            \
-  {                                                                                     \
-    #name alias, reinterpret_cast<PFN_vkVoidFunction>(guest_##name), Level::level       \
-  }
+// Each command under its core name and its extension's (the loader asks for either).
+// clang-format off
+#define GUEST_PROC(name, suffix, level)                                             \
+  {#name, reinterpret_cast<PFN_vkVoidFunction>(guest_##name), Level::level},        \
+  {#name suffix, reinterpret_cast<PFN_vkVoidFunction>(guest_##name), Level::level}
+// clang-format on
 
 const ProcEntry kGuestProcs[] = {
     GUEST_PROC(vkCreateDescriptorUpdateTemplate, "KHR", kDevice),
