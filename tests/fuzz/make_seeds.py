@@ -3,8 +3,10 @@
 
     make_seeds.py BUILD_DIR OUT_DIR
 
-decoder: runs the demo, the test programs of tests/programs and piglit's GLES quick list
-(tests/piglit/gles_quick.list) relayed with GFXRELAY_RECORD_DIR set, and cuts each recorded stream into inputs of at most 16 KiB at command
+decoder: runs the demo, the test programs of tests/programs, piglit's GLES quick list
+(tests/piglit/gles_quick.list) and one short run of glmark2 (GLX, desktop GL) and glmark2-es2
+(EGL on X11, OpenGL ES) over their default scenes under a private Xvfb, relayed with
+GFXRELAY_RECORD_DIR set, and cuts each recorded stream into inputs of at most 16 KiB at command
 boundaries (first byte: 0 for an OpenGL ES context, 1 for OpenGL, as fuzz_decoder reads it).
 control: session conversations as the guest library has them (Hello, ChooseConfig,
 CreateSurface, CreateContext, DestroyContext, DestroySurface), for fuzz_control.
@@ -20,6 +22,10 @@ import tempfile
 PROGRAMS = [["gfxrelay-demo-gles3", "--frames", "3", "--out", "{tmp}/frames"],
             ["gfxrelay-test-debug_output"], ["gfxrelay-test-egl_images"],
             ["gfxrelay-test-shared_contexts"], ["gfxrelay-test-buffer_maps"]]
+# Every default scene of glmark2 (one short run each, in a small window under Xvfb).
+GLMARK2_SCENES = ["build", "texture", "shading", "bump", "effect2d", "pulsar", "desktop", "buffer",
+                  "ideas", "jellyfish", "terrain", "shadow", "refract", "conditionals",
+                  "function", "loop"]
 MAX_INPUT = 16 << 10
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PIGLIT_DIR = "/usr/lib/x86_64-linux-gnu/piglit"
@@ -47,6 +53,13 @@ def decoder_seeds(build, out):
             subprocess.run([os.path.join(build, "bin", "gfxrelay"), "run", "--"] + argv,
                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            timeout=300)
+        scenes = [a for scene in GLMARK2_SCENES for a in ("-b", scene + ":duration=0.1")]
+        for glmark2 in ("glmark2", "glmark2-es2"):
+            subprocess.run(["sh", os.path.join(ROOT, "tests", "integration", "with_xvfb.sh"),
+                            os.path.join(build, "bin", "gfxrelay"), "run", "--", glmark2,
+                            "--size", "64x64"] + scenes,
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=600)
         sys.path.insert(0, os.path.join(ROOT, "tests", "piglit"))
         import run_piglit
         piglit_env = dict(env, PIGLIT_PLATFORM="surfaceless_egl", PIGLIT_SOURCE_DIR=PIGLIT_DIR)
