@@ -258,6 +258,24 @@ void GL_APIENTRY glGetCompressedTextureSubImage(GLuint texture, GLint level, GLi
 
 Mapping* named_mapping(Context& ctx, GLuint buffer);
 
+// Records a mapping of `buffer` (made through `target`, or by name when `named`) in place of the
+// one it supersedes; returns the address the program gets.
+void* add_mapping(Context& ctx, bool named, GLenum target, GLuint buffer, GLbitfield access,
+                  GLintptr offset, GLsizeiptr length, bool whole, Mapping m) {
+  m.buffer = buffer;
+  m.target = named ? 0 : target;
+  m.access = access;
+  m.offset = offset;
+  m.length = length;
+  m.whole = whole;
+  void* address = m.bytes;
+  std::erase_if(ctx.mappings, [&](const Mapping& old) {
+    return named ? old.buffer == buffer : old.target == target;
+  });
+  ctx.mappings.push_back(std::move(m));
+  return address;
+}
+
 // Mappings live in guest memory: the host fills them when the program will read (the
 // command's reply), and the written bytes go back as glBufferSubData at flush or unmap.
 // `named`: glMapNamedBufferRange, `target` being the buffer's name. `whole`: the range is the
@@ -281,19 +299,10 @@ void* map_range(Op op, GLenum target, GLintptr offset, GLsizeiptr length, GLbitf
   if (known_storage) {
     // Contents the guest knows (known_buffers.cpp): mapped in place, nothing asked of the host.
     Mapping m;
-    m.buffer = known_buffer;
-    m.target = named ? 0 : target;
-    m.access = access;
-    m.offset = offset;
-    m.length = length;
-    m.whole = whole;
     m.known_storage = std::move(known_storage);
     m.bytes = known_bytes;
-    std::erase_if(ctx->mappings, [&](const Mapping& old) {
-      return named ? old.buffer == known_buffer : old.target == target;
-    });
-    ctx->mappings.push_back(std::move(m));
-    return known_bytes;
+    return add_mapping(*ctx, named, target, known_buffer, access, offset, length, whole,
+                       std::move(m));
   }
   const bool read = (access & GL_MAP_READ_BIT) || preserve;
   const GLbitfield wire_access = access | (preserve ? gl::kMapPreserveContents : 0);
@@ -324,20 +333,9 @@ void* map_range(Op op, GLenum target, GLintptr offset, GLsizeiptr length, GLbitf
     if (!read) std::memset(bytes, 0, length);
   }
   Mapping m;
-  m.buffer = buffer;
-  m.target = named ? 0 : target;
-  m.access = access;
-  m.offset = offset;
-  m.length = length;
-  m.whole = whole;
   m.storage = std::move(storage);
   m.bytes = bytes;
-  void* address = bytes;
-  std::erase_if(ctx->mappings, [&](const Mapping& old) {
-    return named ? old.buffer == buffer : old.target == target;
-  });
-  ctx->mappings.push_back(std::move(m));
-  return address;
+  return add_mapping(*ctx, named, target, buffer, access, offset, length, whole, std::move(m));
 }
 
 // glMapBuffer / glMapNamedBuffer (`op` the range form): the whole buffer, its size asked first.
