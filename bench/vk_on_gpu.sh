@@ -2,8 +2,8 @@
 # The headless Vulkan test programs on the GPU machine (NVIDIA), natively and relayed, with both
 # memory paths (imported host memory, and copies: GFXRELAY_VK_NO_IMPORT=1): vk_core several
 # times each way, vk_compute and vk_triangle once. Prints one line per relayed run saying whether
-# it printed (on standard output) what the program prints natively. Run from the repository root after the GPU
-# recipe's prelude (it points VK_DRIVER_FILES at NVIDIA's driver):
+# it printed (on standard output) what the program prints natively. Run from the repository root
+# after the GPU recipe's prelude (it points VK_DRIVER_FILES at NVIDIA's driver):
 #   sh bench/vk_on_gpu.sh BUILD_DIR
 # Outputs go to $OUT (the device tool's folder) or /tmp/gfxrelay-vk-gpu.
 set -u
@@ -14,7 +14,8 @@ nvidia-smi -L >"$out/gpu.txt" 2>&1
 same() { cmp -s "$1" "$2" && echo yes || echo NO; }
 for i in 1 2 3; do
   "$build/bin/gfxrelay-test-vk_core" >"$out/vk_core.native.$i" 2>"$out/vk_core.native.$i.err"
-  echo "vk_core native run $i: exit $?, same as run 1: $(same "$out/vk_core.native.1" "$out/vk_core.native.$i")"
+  echo "vk_core native run $i: exit $?, same as run 1:" \
+    "$(same "$out/vk_core.native.1" "$out/vk_core.native.$i")"
 done
 for no_import in 0 1; do
   socket=$(mktemp -u /tmp/gfxrelay-vk-XXXXXX)
