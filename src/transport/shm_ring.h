@@ -208,6 +208,10 @@ class RingProducer {
   // Makes everything committed visible and wakes the consumer if it sleeps.
   void publish();
   size_t unpublished_bytes() const { return local_head_ - published_head_; }
+  // Whether the consumer is working or spinning for more: a publish now wakes no one.
+  bool consumer_awake() const {
+    return control_->consumer_sleeping.load(std::memory_order_relaxed) == 0;
+  }
 
  private:
   // Waits until `bytes` are free past local_head_; false if the region was closed meanwhile.

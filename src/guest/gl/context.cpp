@@ -15,6 +15,10 @@ thread_local Context* tls_current = nullptr;
 
 // Publish once this many bytes are waiting, so the host works while the guest still encodes.
 constexpr size_t kBatchBytes = 64 * 1024;
+// While the host's worker is awake (working, or spinning for more), publish sooner: it costs no
+// wake-up, and the host executes a frame's first commands while the program encodes the rest,
+// instead of all of them after the frame's synchronous end (glFinish, SwapBuffers).
+constexpr size_t kAwakeBatchBytes = 4 * 1024;
 // Transfer allocations keep this alignment (cache lines; GL reads them in place).
 constexpr uint32_t kTransferAlignment = 64;
 
@@ -101,7 +105,9 @@ uint8_t* Context::begin(Op op, size_t size) {
 
 void Context::end(size_t size) {
   ring_.commit(size);
-  if (ring_.unpublished_bytes() >= kBatchBytes || std::exchange(large_transfer_, false))
+  const size_t pending = ring_.unpublished_bytes();
+  if (pending >= kBatchBytes || std::exchange(large_transfer_, false) ||
+      (pending >= kAwakeBatchBytes && ring_.consumer_awake()))
     ring_.publish();
 }
 
