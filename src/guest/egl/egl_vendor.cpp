@@ -731,10 +731,11 @@ EGLBoolean swap_window(Display* d, Surface* s) {
   // Desktop GL reads B,G,R,A (the X image's bytes); OpenGL ES is sure to read only R,G,B,A.
   const x11::PixelOrder order =
       ctx->api == EGL_OPENGL_API ? x11::PixelOrder::kBgra : x11::PixelOrder::kRgba;
+  x11::WindowSizeRequest size(d->x_display, s->window);
   if (!present_frame(*ctx->gl, s->id, s->width, s->height, order, *s->presenter))
     return fail(ctx->gl->alive() ? EGL_BAD_SURFACE : EGL_CONTEXT_LOST);
   int width = 0, height = 0;
-  if (!x11::window_size(d->x_display, s->window, &width, &height)) return succeed();
+  if (!size.get(&width, &height)) return succeed();
   if ((width != s->width || height != s->height) &&
       replace_host_window(&s->id, s->config, width, height, &s->width, &s->height))
     host_make_current(ctx, s, ctx->read, false);

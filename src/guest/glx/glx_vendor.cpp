@@ -382,12 +382,10 @@ Drawable* find_drawable(Display* dpy, GLXDrawable xid) {
 
 using x11::window_size;
 
-// Gives a window drawable a host surface of its current size made with `config`; the old one
-// (another size or config) is destroyed once nothing uses it. Lock held.
-bool ensure_surface(Drawable* d, const FbConfig* config) {
-  int width = d->width, height = d->height;
-  if (d->kind == Drawable::Kind::kWindow && !window_size(d->display, d->xid, &width, &height))
-    return false;
+// Gives a drawable a host surface of `width` x `height` (for a pbuffer: its own size) made
+// with `config`; the old one (another size or config) is destroyed once nothing uses it. Lock
+// held.
+bool ensure_surface_of_size(Drawable* d, const FbConfig* config, int width, int height) {
   if (d->surface && d->config == config && width == d->width && height == d->height) return true;
   if (d->kind == Drawable::Kind::kPbuffer && d->surface) return d->config == config;
   EGLint w = 0, h = 0;
@@ -396,6 +394,14 @@ bool ensure_surface(Drawable* d, const FbConfig* config) {
   d->width = w;
   d->height = h;
   return true;
+}
+
+// The same at the window's current size (one round trip to the X server).
+bool ensure_surface(Drawable* d, const FbConfig* config) {
+  int width = d->width, height = d->height;
+  if (d->kind == Drawable::Kind::kWindow && !window_size(d->display, d->xid, &width, &height))
+    return false;
+  return ensure_surface_of_size(d, config, width, height);
 }
 
 void release_current() {
@@ -677,11 +683,14 @@ void SwapBuffers(Display* dpy, GLXDrawable drawable) {
   if (!d || !ctx || ctx->draw != d || d->kind != Drawable::Kind::kWindow) return;
   Context& gl = *ctx->gl;
   if (!d->presenter) d->presenter = std::make_unique<x11::WindowPresenter>(dpy, d->xid);
+  x11::WindowSizeRequest size(dpy, d->xid);
   // B,G,R,A: the bytes of a little-endian X image.
   present_frame(gl, d->surface, d->width, d->height, x11::PixelOrder::kBgra, *d->presenter);
   // The next frame renders at the window's new size (the program sees it in its events).
   const uint32_t before = d->surface;
-  if (ensure_surface(d, d->config) && d->surface != before) {
+  int width = 0, height = 0;
+  if (size.get(&width, &height) && ensure_surface_of_size(d, d->config, width, height) &&
+      d->surface != before) {
     Drawable* rs = ctx->read == d ? d : ctx->read;
     make_current_on_host(gl, d->surface, rs ? rs->surface : 0, false);
   }

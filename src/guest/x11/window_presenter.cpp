@@ -104,6 +104,30 @@ bool checked_window_size(XDisplay* display, XWindow window, int* width, int* hei
   return without_x_errors(display, [&] { return window_size(display, window, width, height); });
 }
 
+WindowSizeRequest::WindowSizeRequest(XDisplay* display, XWindow window)
+    : display_(display),
+      sequence_(xcb_get_geometry(XGetXCBConnection(display), static_cast<xcb_drawable_t>(window))
+                    .sequence) {}
+
+WindowSizeRequest::~WindowSizeRequest() {
+  if (!read_) xcb_discard_reply(XGetXCBConnection(display_), sequence_);
+}
+
+bool WindowSizeRequest::get(int* width, int* height) {
+  if (read_) return false;
+  read_ = true;
+  // An error (the window is gone) comes back here, not to the program's X error handler.
+  xcb_generic_error_t* error = nullptr;
+  xcb_get_geometry_reply_t* reply = xcb_get_geometry_reply(
+      XGetXCBConnection(display_), xcb_get_geometry_cookie_t{sequence_}, &error);
+  std::free(error);
+  if (!reply) return false;
+  *width = std::max<int>(1, reply->width);
+  *height = std::max<int>(1, reply->height);
+  std::free(reply);
+  return true;
+}
+
 WindowPresenter::WindowPresenter(XDisplay* display, XWindow window)
     : x_(std::make_unique<XState>()) {
   x_->display = display;

@@ -31,6 +31,24 @@ bool window_size(XDisplay* display, XWindow window, int* width, int* height);
 // caught instead of ending the program (one more round trip).
 bool checked_window_size(XDisplay* display, XWindow window, int* width, int* height);
 
+// A window's size asked for now and read later, so that the round trip overlaps what the caller
+// does in between. Presenting asks before the frame goes out: asked after, the answer would wait
+// until the X server had copied the whole frame.
+class WindowSizeRequest {
+ public:
+  WindowSizeRequest(XDisplay* display, XWindow window);
+  ~WindowSizeRequest();  // drops an answer never read
+  WindowSizeRequest(const WindowSizeRequest&) = delete;
+  WindowSizeRequest& operator=(const WindowSizeRequest&) = delete;
+  // The size (at least 1 x 1); false if the window is gone. Once only.
+  bool get(int* width, int* height);
+
+ private:
+  XDisplay* display_;
+  unsigned int sequence_;
+  bool read_ = false;
+};
+
 enum class PixelOrder {
   kBgra,  // B,G,R,A bytes: what a little-endian 24/32-bit TrueColor image holds
   kRgba,  // R,G,B,A bytes: what every GL can read back
