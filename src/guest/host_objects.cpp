@@ -53,6 +53,9 @@ EGLint create_host_context(uint32_t id, size_t config, uint32_t share_id, EGLenu
 }
 
 void destroy_host_surface(uint32_t id) {
+  // The session's control messages overtake the context's stream: a frame of the surface
+  // still in flight (present_frame without waiting) must be read back first.
+  if (gles::Context* gl = gles::Context::current()) gl->release_held_transfer();
   wire::MessageWriter w;
   w.put<uint32_t>(id);
   std::vector<uint8_t> reply;
@@ -88,6 +91,26 @@ bool replace_host_window(uint32_t* id, size_t config, int width, int height, EGL
   return true;
 }
 
+namespace {
+
+// A top-down B,G,R,A frame the host has written into `blob`.
+bool present_written(gles::Context& gl, const gles::Blob& blob, int width, int height,
+                     x11::WindowPresenter& window) {
+  // The X server reads the frame where the host wrote it (the context id names the file),
+  // while the program goes on; the transfer allocator waits for it before reusing the range.
+  std::function<void()> frame_taken;
+  if (window.present_shared(gl.memory_fd(), gl.id(), gl.memory_offset(blob), width, height,
+                            &frame_taken)) {
+    gl.hold_transfer(blob, std::move(frame_taken));
+    return true;
+  }
+  window.present(gl.transfer_bytes(blob), width, height, x11::PixelOrder::kBgra,
+                 x11::RowOrder::kTopFirst);
+  return true;
+}
+
+}  // namespace
+
 bool present_frame(gles::Context& gl, uint32_t surface, int width, int height,
                    x11::PixelOrder order, x11::WindowPresenter& window) {
   const size_t bytes = static_cast<size_t>(width) * static_cast<size_t>(height) * 4;
@@ -100,26 +123,34 @@ bool present_frame(gles::Context& gl, uint32_t surface, int width, int height,
   uint8_t* p = gl.begin(wire::Op::gfxrelay_PresentFrame, size);
   if (!p) return false;
   uint32_t format = order == x11::PixelOrder::kBgra ? wire::kPresentBgra : wire::kPresentRgba;
-  if (window.can_share_memory()) format |= wire::kPresentTopDownBgra;
+  const bool shared = window.can_share_memory();
+  if (shared) format |= wire::kPresentTopDownBgra;
+  // Once the host has said it writes top-down B,G,R,A frames, the program goes on while the
+  // host reads the frame back and the presenter's thread puts it.
+  const bool ahead = shared && gl.host_presents_top_down;
   wire::store<uint32_t>(p + 8, surface);
-  wire::store<uint32_t>(p + 12, format);
+  wire::store<uint32_t>(p + 12, format | (ahead ? wire::kPresentNoReply : 0));
   gl.write_blob(p + 16, blob);
   gl.end(size);
+  if (ahead) {
+    gl.flush();
+    std::function<void()> frame_shown;
+    if (window.present_shared_async(gl.memory_fd(), gl.id(), gl.memory_offset(blob), width, height,
+                                    gl.transfer_done_waiter(blob), &frame_shown)) {
+      gl.hold_transfer(blob, std::move(frame_shown));
+      return gl.alive();
+    }
+    // No second X connection: this frame the synchronous way, once the host has written it.
+    if (!gl.transfer_done_waiter(blob)()) return false;
+    gl.host_presents_top_down = false;  // every later frame too
+    return present_written(gl, blob, width, height, window);
+  }
   gles::ReplyReader reply = gl.sync();
   const auto result = static_cast<wire::PresentResult>(reply.scalar<uint32_t>());
   if (!reply.live() || result == wire::PresentResult::kNotCurrent) return false;
   if (result == wire::PresentResult::kTopDownBgra) {
-    // The X server reads the frame where the host wrote it (the context id names the file),
-    // while the program goes on; the transfer allocator waits for it before reusing the range.
-    std::function<void()> frame_taken;
-    if (window.present_shared(gl.memory_fd(), gl.id(), gl.memory_offset(blob), width, height,
-                              &frame_taken)) {
-      gl.hold_transfer(blob, std::move(frame_taken));
-      return true;
-    }
-    window.present(gl.transfer_bytes(blob), width, height, x11::PixelOrder::kBgra,
-                   x11::RowOrder::kTopFirst);
-    return true;
+    gl.host_presents_top_down = true;
+    return present_written(gl, blob, width, height, window);
   }
   window.present(gl.transfer_bytes(blob), width, height, order, x11::RowOrder::kBottomFirst);
   return true;

@@ -68,7 +68,7 @@ struct ControlBlock {
   // Transfer area: the guest allocates from it as a ring of free-running positions (guest-local
   // head); the host stores the end position of each transfer it has finished with, in order.
   alignas(64) std::atomic<uint32_t> transfer_released;
-  std::atomic<uint32_t> transfer_waiting;
+  std::atomic<uint32_t> transfer_waiting;  // how many guest threads sleep on transfer_released
 
   // KHR_debug: how many messages the host holds for the guest's debug callback (the guest
   // fetches them with gfxrelay_DebugMessages after a reply).

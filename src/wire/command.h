@@ -27,8 +27,11 @@ inline constexpr uint32_t kOpcodePad = 0;
 // gfxrelay_PresentFrame. The format word's low byte is the pixel order the guest takes
 // (kPresentBgra: B,G,R,A bytes; kPresentRgba: R,G,B,A); kPresentTopDownBgra asks for rows top
 // first in B,G,R,A where the host can read them so, which the guest hands to its X server
-// without copying. The reply says what the host wrote.
-inline constexpr uint32_t kPresentBgra = 0, kPresentRgba = 1, kPresentTopDownBgra = 1u << 8;
+// without copying. The reply says what the host wrote; with kPresentNoReply there is none (the
+// guest, which knows what the host writes from an earlier frame's reply, learns that the frame
+// is written when the host releases its transfer range).
+inline constexpr uint32_t kPresentBgra = 0, kPresentRgba = 1, kPresentTopDownBgra = 1u << 8,
+                          kPresentNoReply = 1u << 9;
 enum class PresentResult : uint32_t {
   kNotCurrent = 0,   // the surface is not the context's current draw surface: nothing written
   kBottomUp = 1,     // bottom row first, in the order asked for

@@ -60,7 +60,10 @@ Context::Context(uint32_t id, int api_major, transport::ShmRegion region, Connec
       connection_(connection),
       share_group_(share_group ? std::move(share_group) : std::make_shared<ShareGroup>()) {}
 
-Context::~Context() = default;
+Context::~Context() {
+  // A frame handed to another thread's X connection still reads this context's region.
+  release_held_transfer();
+}
 
 Context* Context::current() {
   return tls_current;
@@ -221,10 +224,11 @@ bool Context::wait_for_transfer(size_t length) {
       transport::cpu_relax();
       continue;
     }
-    control->transfer_waiting.store(1, std::memory_order_seq_cst);
+    // A count: a thread putting a frame may wait on the same word (transfer_done_waiter).
+    control->transfer_waiting.fetch_add(1, std::memory_order_seq_cst);
     if (control->transfer_released.load(std::memory_order_seq_cst) == released)
       sleeper.sleep(&control->transfer_released, released, std::chrono::milliseconds(10));
-    control->transfer_waiting.store(0, std::memory_order_relaxed);
+    control->transfer_waiting.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
@@ -259,9 +263,35 @@ const uint8_t* Context::transfer_bytes(const Blob& b) const {
 }
 
 void Context::hold_transfer(const Blob& b, std::function<void()> release) {
-  if (release_held_transfer_) std::exchange(release_held_transfer_, nullptr)();
+  release_held_transfer();
   held_transfer_ = static_cast<uint32_t>(b.ref);
   release_held_transfer_ = std::move(release);
+}
+
+void Context::release_held_transfer() {
+  if (release_held_transfer_) std::exchange(release_held_transfer_, nullptr)();
+}
+
+std::function<bool()> Context::transfer_done_waiter(const Blob& b) const {
+  transport::ControlBlock* control = region_.control();
+  const uint32_t end = static_cast<uint32_t>(b.ref) + b.length;  // what the host stores
+  return [control, wakeups = region_.wakeups(), end] {
+    transport::Sleeper sleeper(wakeups);
+    for (int spins = 0;; ++spins) {
+      const uint32_t released = control->transfer_released.load(std::memory_order_acquire);
+      if (static_cast<int32_t>(released - end) >= 0) return true;
+      if (control->closed.load(std::memory_order_acquire) != 0) return false;
+      if (spins < 2000) {
+        transport::cpu_relax();
+        continue;
+      }
+      // A count: the program's thread may wait on the same word (wait_for_transfer).
+      control->transfer_waiting.fetch_add(1, std::memory_order_seq_cst);
+      if (control->transfer_released.load(std::memory_order_seq_cst) == released)
+        sleeper.sleep(&control->transfer_released, released, std::chrono::milliseconds(10));
+      control->transfer_waiting.fetch_sub(1, std::memory_order_relaxed);
+    }
+  };
 }
 
 size_t Context::memory_offset(const Blob& b) const {

@@ -199,9 +199,9 @@ struct Mapping {
   GLintptr offset = 0;
   GLsizeiptr length = 0;
   std::unique_ptr<uint8_t[]> storage;
-  bool whole = false;  // of the whole buffer (glMapBuffer)
+  bool whole = false;                        // of the whole buffer (glMapBuffer)
   std::shared_ptr<uint8_t[]> known_storage;  // a known buffer's bytes, mapped in place
-  uint8_t* bytes = nullptr;  // the mapping, within storage (aligned as GL promises)
+  uint8_t* bytes = nullptr;                  // the mapping, within storage (aligned as GL promises)
 };
 
 class Context {
@@ -251,6 +251,11 @@ class Context {
   // showing a frame): before the allocator reaches the range again, `release` runs (it waits
   // for that reader). One at a time: holding another releases the last.
   void hold_transfer(const Blob& b, std::function<void()> release);
+  // Runs the held transfer's `release` now (glFinish: a frame handed to the X server is shown).
+  void release_held_transfer();
+  // A waiter, callable from any thread while this context lives, for the host to have finished
+  // with a transfer blob (for a read-back: written it); false if the session ended first.
+  std::function<bool()> transfer_done_waiter(const Blob& b) const;
   size_t write_blob(uint8_t* at, const Blob& b);
 
   NameAllocator& names(ObjectKind kind) {
@@ -268,6 +273,9 @@ class Context {
   std::map<GLuint, GLuint> vao_element_buffers;  // element buffer of each non-default array
   std::vector<Mapping> mappings;
   GLenum pending_error = GL_NO_ERROR;  // an error the guest itself detected
+  // The host has answered a present with top-down B,G,R,A rows (wire::PresentResult): later
+  // frames of this context may go without waiting for that answer.
+  bool host_presents_top_down = false;
   // GL keeps the first error until glGetError reads it.
   void set_error(GLenum error) {
     if (pending_error == GL_NO_ERROR) pending_error = error;
@@ -309,7 +317,7 @@ class Context {
   std::array<std::vector<uint8_t>, 2> counted_staging_;
   size_t counted_staging_next_ = 0;
   bool delivering_debug_messages_ = false;
-  bool payload_too_large_ = false;    // a blob of the command being built did not fit
+  bool payload_too_large_ = false;  // a blob of the command being built did not fit
   // The command being built carries this many bytes or more through the transfer area: it is
   // published at once rather than with its batch.
   static constexpr size_t kPublishTransferBytes = 256 << 10;

@@ -717,7 +717,8 @@ void GL_APIENTRY glFlush() {
     ctx->flush();
 }
 
-// Finish waits for the host to finish, like a native glFinish waits for the GPU.
+// Finish waits for the host to finish, like a native glFinish waits for the GPU, and for the
+// last frame handed to the X server to be shown (glXWaitGL and eglWaitClient come here too).
 void GL_APIENTRY glFinish() {
   Context* ctx = current();
   if (!ctx) return;
@@ -725,6 +726,7 @@ void GL_APIENTRY glFinish() {
   if (!p) return;
   ctx->end(8);
   ctx->sync();
+  ctx->release_held_transfer();
 }
 
 }  // namespace hand

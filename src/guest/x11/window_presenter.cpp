@@ -8,11 +8,16 @@
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <xcb/shm.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 namespace gfxrelay::guest::x11 {
 
@@ -64,6 +69,7 @@ struct WindowPresenter::XState {
   int share_memory = -1;  // -1: not asked yet, 0: no, 1: yes
   xcb_shm_seg_t shared_segment = 0;
   uint64_t shared_key = 0;
+  bool async_refused = false;  // frames go the synchronous way (present_shared_async)
 };
 
 XDisplay* open_default_display() {
@@ -161,7 +167,156 @@ struct WindowPresenter::PendingFrame {
   }
 };
 
+// present_shared_async's thread and its own X connection (Xlib calls on the program's
+// connection from another thread are safe only after XInitThreads, which a library cannot
+// call for the program). Frames reach the server through this connection in order; the
+// program's own requests may come between them.
+class WindowPresenter::FramePutter {
+ public:
+  FramePutter(xcb_connection_t* connection, XWindow window, int depth)
+      : c_(connection), window_(static_cast<xcb_window_t>(window)), depth_(depth) {
+    gc_ = xcb_generate_id(c_);
+    xcb_create_gc(c_, gc_, window_, 0, nullptr);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~FramePutter() { stop(); }
+
+  // Puts the frame once `written` returns true; waits first until the frame before is done.
+  uint64_t hand_over(int memory_fd, uint64_t memory_key, uint32_t offset, uint16_t width,
+                     uint16_t height, std::function<bool()> written) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return !job_ || stopping_; });
+    if (stopping_) return done_;
+    job_ = Job{++handed_, memory_fd, memory_key, offset, width, height, std::move(written)};
+    changed_.notify_all();
+    return handed_;
+  }
+  void wait_done(uint64_t number) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return done_ >= number; });
+  }
+  // Whether a put or an attach was refused (later frames go the synchronous way).
+  bool failed() {
+    std::lock_guard lock(mutex_);
+    return failed_;
+  }
+  // Finishes the frame in hand, then ends the thread and the connection.
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!thread_.joinable()) return;
+      stopping_ = true;
+      changed_.notify_all();
+    }
+    thread_.join();
+    if (segment_) xcb_shm_detach(c_, segment_);
+    xcb_free_gc(c_, gc_);
+    xcb_disconnect(c_);
+  }
+
+ private:
+  struct Job {
+    uint64_t number;
+    int memory_fd;
+    uint64_t memory_key;
+    uint32_t offset;
+    uint16_t width, height;
+    std::function<bool()> written;
+  };
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [this] { return job_ || stopping_; });
+      if (!job_) return;  // stopping, nothing in hand
+      Job job = *job_;
+      lock.unlock();
+      const bool shown = job.written() && put(job);
+      lock.lock();
+      if (!shown) failed_ = true;
+      done_ = job.number;
+      job_.reset();
+      changed_.notify_all();
+    }
+  }
+
+  bool put(const Job& job) {
+    if (!segment_ || key_ != job.memory_key) {
+      if (segment_) xcb_shm_detach(c_, segment_);
+      segment_ = 0;
+      // xcb sends the descriptor and closes it: it gets a copy. The program's thread keeps the
+      // context (and its fd) alive until this frame is done.
+      const int fd = fcntl(job.memory_fd, F_DUPFD_CLOEXEC, 0);
+      if (fd < 0) return false;
+      const xcb_shm_seg_t segment = xcb_generate_id(c_);
+      if (xcb_generic_error_t* error =
+              xcb_request_check(c_, xcb_shm_attach_fd_checked(c_, segment, fd, 1))) {
+        std::free(error);
+        return false;
+      }
+      segment_ = segment;
+      key_ = job.memory_key;
+    }
+    const xcb_void_cookie_t put = xcb_shm_put_image_checked(
+        c_, window_, gc_, job.width, job.height, 0, 0, job.width, job.height, 0, 0,
+        static_cast<uint8_t>(depth_), XCB_IMAGE_FORMAT_Z_PIXMAP, 0, segment_, job.offset);
+    // Done once the server has copied the frame (the range may be reused after that).
+    xcb_generic_error_t* error = xcb_request_check(c_, put);
+    std::free(error);
+    return error == nullptr;
+  }
+
+  xcb_connection_t* c_;
+  xcb_window_t window_;
+  int depth_;
+  xcb_gcontext_t gc_ = 0;
+  xcb_shm_seg_t segment_ = 0;
+  uint64_t key_ = 0;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<Job> job_;
+  uint64_t handed_ = 0, done_ = 0;
+  bool stopping_ = false, failed_ = false;
+  std::thread thread_;
+};
+
+bool WindowPresenter::present_shared_async(int memory_fd, uint64_t memory_key, size_t offset,
+                                           int width, int height, std::function<bool()> written,
+                                           std::function<void()>* frame_shown) {
+  XState& x = *x_;
+  if (x.async_refused || width <= 0 || height <= 0 || width > UINT16_MAX || height > UINT16_MAX ||
+      offset > UINT32_MAX || !can_share_memory())
+    return false;
+  if (putter_ && putter_->failed()) {
+    putter_->stop();
+    putter_.reset();
+    x.async_refused = true;
+    return false;
+  }
+  if (!putter_) {
+    if (std::getenv("GFXRELAY_SYNC_PRESENT")) {
+      x.async_refused = true;
+      return false;
+    }
+    xcb_connection_t* c = xcb_connect(DisplayString(x.display), nullptr);
+    if (xcb_connection_has_error(c)) {
+      xcb_disconnect(c);
+      x.async_refused = true;
+      return false;
+    }
+    putter_ = std::make_shared<FramePutter>(c, x.window, x.depth);
+  }
+  // Frames of the two ways must not overtake each other.
+  finish_frame();
+  const uint64_t number = putter_->hand_over(memory_fd, memory_key, static_cast<uint32_t>(offset),
+                                             static_cast<uint16_t>(width),
+                                             static_cast<uint16_t>(height), std::move(written));
+  *frame_shown = [putter = putter_, number] { putter->wait_done(number); };
+  return true;
+}
+
 WindowPresenter::~WindowPresenter() {
+  if (putter_) putter_->stop();
   finish_frame();
   detach_shared();
   free_image();

@@ -6,6 +6,7 @@
 // C names so that its users need not include Xlib (whose macros clash with GL and EGL code).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -83,6 +84,17 @@ class WindowPresenter {
   // Waits until the X server has read the last frame present_shared sent (at once if it has).
   void finish_frame();
 
+  // present_shared without waiting for the host: the program's thread hands the frame over
+  // before the host has written it, and a thread of this presenter, on an X connection of its
+  // own, waits for `written` (false: it never will be) and puts the frame. The program renders
+  // the next frame meanwhile. One frame in flight: waits first until the one before is shown.
+  // `frame_shown` waits until this one is (or was dropped). False where frames cannot go this
+  // way (no second connection, a refused put or attach before, GFXRELAY_SYNC_PRESENT set):
+  // nothing was handed over.
+  bool present_shared_async(int memory_fd, uint64_t memory_key, size_t offset, int width,
+                            int height, std::function<bool()> written,
+                            std::function<void()>* frame_shown);
+
  private:
   struct XState;
   bool ensure_image(int width, int height);
@@ -92,6 +104,8 @@ class WindowPresenter {
   std::unique_ptr<XState> x_;
   struct PendingFrame;
   std::shared_ptr<PendingFrame> pending_;  // the last shared frame, until the server took it
+  class FramePutter;
+  std::shared_ptr<FramePutter> putter_;  // present_shared_async's thread, once started
 };
 
 }  // namespace gfxrelay::guest::x11

@@ -65,19 +65,30 @@ class ReadbackState {
 }  // namespace
 
 // u32 surface id, u32 format (wire::kPresent*), then the destination blob: width * height * 4
-// bytes of the transfer area. Replies a wire::PresentResult.
+// bytes of the transfer area. Replies a wire::PresentResult unless asked not to.
 bool decode_gfxrelay_PresentFrame(Decoding& d) {
   if (d.size < 16) return d.fail("command too short");
   const uint32_t format = wire::load<uint32_t>(d.cmd + 12);
   const uint32_t order = format & 0xff;
-  if (order > wire::kPresentRgba || (format & ~(0xffu | wire::kPresentTopDownBgra)) != 0)
+  if (order > wire::kPresentRgba ||
+      (format & ~(0xffu | wire::kPresentTopDownBgra | wire::kPresentNoReply)) != 0)
     return d.fail("unknown pixel format");
   const EGLSurface surface = d.session.surface(wire::load<uint32_t>(d.cmd + 8));
-  if (surface == EGL_NO_SURFACE) return d.fail("unknown surface");
+  const bool no_reply = format & wire::kPresentNoReply;
+  wire::Reader r(d.cmd + 16, d.size - 16);
   EGLint width = 0, height = 0;
+  if (surface == EGL_NO_SURFACE) {
+    if (!no_reply) return d.fail("unknown surface");
+    // A frame sent without waiting may reach the host after the guest destroyed its surface
+    // (control messages overtake the stream): nothing to write, and no error.
+    const uint32_t declared = d.size >= 24 ? wire::load<uint32_t>(d.cmd + 16) : 0;
+    const Blob out = d.output_blob(r, declared);
+    if (!out.ok || !r.at_end()) return d.fail("bad frame blob");
+    d.release(out);
+    return true;
+  }
   eglQuerySurface(d.session.display(), surface, EGL_WIDTH, &width);
   eglQuerySurface(d.session.display(), surface, EGL_HEIGHT, &height);
-  wire::Reader r(d.cmd + 16, d.size - 16);
   Blob out = d.output_blob(r, static_cast<size_t>(width) * static_cast<size_t>(height) * 4);
   if (!out.ok || !r.at_end()) return d.fail("frame does not match the surface's size");
   wire::PresentResult result = wire::PresentResult::kNotCurrent;
@@ -108,6 +119,7 @@ bool decode_gfxrelay_PresentFrame(Decoding& d) {
     result = top_down ? wire::PresentResult::kTopDownBgra : wire::PresentResult::kBottomUp;
   }
   d.release(out);
+  if (no_reply) return true;
   ReplyWriter w = d.reply();
   w.scalar<uint32_t>(static_cast<uint32_t>(result));
   return d.finish_reply(w);
