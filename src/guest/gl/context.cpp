@@ -13,6 +13,28 @@ namespace {
 
 thread_local Context* tls_current = nullptr;
 
+// Waits until `done(transfer_released)`, spinning first; false if the session ended first.
+// Any guest thread: the program's (transfer space) and a window presenter's (a frame written).
+template <typename Done>
+bool wait_for_release(transport::ControlBlock* control, const transport::Wakeups& wakeups,
+                      Done done) {
+  transport::Sleeper sleeper(wakeups);
+  for (int spins = 0;; ++spins) {
+    const uint32_t released = control->transfer_released.load(std::memory_order_acquire);
+    if (done(released)) return true;
+    if (control->closed.load(std::memory_order_acquire) != 0) return false;
+    if (spins < 2000) {
+      transport::cpu_relax();
+      continue;
+    }
+    // A count of sleepers: the host wakes them all when any is there.
+    control->transfer_waiting.fetch_add(1, std::memory_order_seq_cst);
+    if (control->transfer_released.load(std::memory_order_seq_cst) == released)
+      sleeper.sleep(&control->transfer_released, released, std::chrono::milliseconds(10));
+    control->transfer_waiting.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
 // Publish once this many bytes are waiting, so the host works while the guest still encodes.
 constexpr size_t kBatchBytes = 64 * 1024;
 // While the host's worker is awake (working, or spinning for more), publish sooner: it costs no
@@ -211,25 +233,12 @@ ready : {
 bool Context::wait_for_transfer(size_t length) {
   auto* control = region_.control();
   const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
-  transport::Sleeper sleeper(region_.wakeups());
-  for (int spins = 0;; ++spins) {
-    const uint32_t released = control->transfer_released.load(std::memory_order_acquire);
-    if (transfer_head_ - released + length <= capacity) return true;
-    if (!alive()) {
-      report_closed();
-      return false;
-    }
-    if (spins == 0) ring_.publish();  // the host frees space only for commands it has seen
-    if (spins < 2000) {
-      transport::cpu_relax();
-      continue;
-    }
-    // A count: a thread putting a frame may wait on the same word (transfer_done_waiter).
-    control->transfer_waiting.fetch_add(1, std::memory_order_seq_cst);
-    if (control->transfer_released.load(std::memory_order_seq_cst) == released)
-      sleeper.sleep(&control->transfer_released, released, std::chrono::milliseconds(10));
-    control->transfer_waiting.fetch_sub(1, std::memory_order_relaxed);
-  }
+  auto fits = [&](uint32_t released) { return transfer_head_ - released + length <= capacity; };
+  if (fits(control->transfer_released.load(std::memory_order_acquire))) return true;
+  ring_.publish();  // the host frees space only for commands it has seen
+  if (wait_for_release(control, region_.wakeups(), fits)) return true;
+  report_closed();
+  return false;
 }
 
 Blob Context::output_blob(size_t length) {
@@ -276,21 +285,9 @@ std::function<bool()> Context::transfer_done_waiter(const Blob& b) const {
   transport::ControlBlock* control = region_.control();
   const uint32_t end = static_cast<uint32_t>(b.ref) + b.length;  // what the host stores
   return [control, wakeups = region_.wakeups(), end] {
-    transport::Sleeper sleeper(wakeups);
-    for (int spins = 0;; ++spins) {
-      const uint32_t released = control->transfer_released.load(std::memory_order_acquire);
-      if (static_cast<int32_t>(released - end) >= 0) return true;
-      if (control->closed.load(std::memory_order_acquire) != 0) return false;
-      if (spins < 2000) {
-        transport::cpu_relax();
-        continue;
-      }
-      // A count: the program's thread may wait on the same word (wait_for_transfer).
-      control->transfer_waiting.fetch_add(1, std::memory_order_seq_cst);
-      if (control->transfer_released.load(std::memory_order_seq_cst) == released)
-        sleeper.sleep(&control->transfer_released, released, std::chrono::milliseconds(10));
-      control->transfer_waiting.fetch_sub(1, std::memory_order_relaxed);
-    }
+    return wait_for_release(control, wakeups, [end](uint32_t released) {
+      return static_cast<int32_t>(released - end) >= 0;
+    });
   };
 }
 
