@@ -13,17 +13,18 @@ namespace {
 
 thread_local Context* tls_current = nullptr;
 
-// Waits until `done(transfer_released)`, spinning first; false if the session ended first.
-// Any guest thread: the program's (transfer space) and a window presenter's (a frame written).
+// Waits until `done(transfer_released)`, spinning `spins` times first; false if the session
+// ended first. Any guest thread: the program's (transfer space) and a window presenter's (a
+// frame written).
 template <typename Done>
 bool wait_for_release(transport::ControlBlock* control, const transport::Wakeups& wakeups,
-                      Done done) {
+                      int spins, Done done) {
   transport::Sleeper sleeper(wakeups);
-  for (int spins = 0;; ++spins) {
+  for (int spun = 0;; ++spun) {
     const uint32_t released = control->transfer_released.load(std::memory_order_acquire);
     if (done(released)) return true;
     if (control->closed.load(std::memory_order_acquire) != 0) return false;
-    if (spins < 2000) {
+    if (spun < spins) {
       transport::cpu_relax();
       continue;
     }
@@ -236,7 +237,7 @@ bool Context::wait_for_transfer(size_t length) {
   auto fits = [&](uint32_t released) { return transfer_head_ - released + length <= capacity; };
   if (fits(control->transfer_released.load(std::memory_order_acquire))) return true;
   ring_.publish();  // the host frees space only for commands it has seen
-  if (wait_for_release(control, region_.wakeups(), fits)) return true;
+  if (wait_for_release(control, region_.wakeups(), 2000, fits)) return true;
   report_closed();
   return false;
 }
@@ -285,7 +286,8 @@ std::function<bool()> Context::transfer_done_waiter(const Blob& b) const {
   transport::ControlBlock* control = region_.control();
   const uint32_t end = static_cast<uint32_t>(b.ref) + b.length;  // what the host stores
   return [control, wakeups = region_.wakeups(), end] {
-    return wait_for_release(control, wakeups, [end](uint32_t released) {
+    // No spinning: the wait is most of a frame, and a spinning core is one the renderer needs.
+    return wait_for_release(control, wakeups, 0, [end](uint32_t released) {
       return static_cast<int32_t>(released - end) >= 0;
     });
   };
