@@ -12,11 +12,20 @@ namespace gfxrelay::host {
 
 namespace {
 // Before its context is first current a worker accepts only the relay's own commands.
+// Relay commands that call GL themselves (client array data, index scans): like GL commands,
+// only while the context is current (libepoxy aborts on a call without a current context).
+bool relay_command_calls_gl(uint32_t op) {
+  return op == static_cast<uint32_t>(wire::Op::gfxrelay_ClientArrays) ||
+         op == static_cast<uint32_t>(wire::Op::gfxrelay_IndexRange);
+}
+
+// What a context that is not current may run: the relay's own commands that need no GL.
 const std::vector<bool>& relay_opcodes_only() {
   static const std::vector<bool> allowed = [] {
     std::vector<bool> v(wire::kOpcodeCount, false);
     for (uint32_t op = 0; op < wire::kOpcodeCount; ++op)
-      v[op] = std::string_view(wire::opcode_name(op)).starts_with("gfxrelay_");
+      v[op] = std::string_view(wire::opcode_name(op)).starts_with("gfxrelay_") &&
+              !relay_command_calls_gl(op);
     return v;
   }();
   return allowed;
@@ -54,7 +63,8 @@ void ContextWorker::read_context_api() {
   state_.reads_bgra = !state_.api.es || epoxy_has_gl_extension("GL_EXT_read_format_bgra");
   available_ = gl::available_opcodes(state_.api, state_.carried_extensions);
   const std::vector<bool>& relay = relay_opcodes_only();
-  for (uint32_t op = 0; op < wire::kOpcodeCount; ++op) available_[op] = available_[op] || relay[op];
+  for (uint32_t op = 0; op < wire::kOpcodeCount; ++op)
+    available_[op] = available_[op] || relay[op] || relay_command_calls_gl(op);
   state_.available_opcodes = available_;
 }
 

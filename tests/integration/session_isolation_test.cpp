@@ -103,6 +103,25 @@ TEST(SessionIsolation, WrongContextIsAnErrorAndTouchesNothing) {
   EXPECT_FALSE(other.closed());
 }
 
+// Client-array data comes in a relay command that calls GL itself: with the context released it
+// is refused as a GL command would be, not run without a current context (libepoxy aborted the
+// host there; found by fuzz_decoder), and the session goes on.
+TEST(SessionIsolation, ClientArraysWithoutACurrentContextAreRefused) {
+  Server server;
+  RawGuest g(server.path());
+  ASSERT_TRUE(g.make_current());
+  g.command(Op::gfxrelay_MakeCurrent, {0, 0, 1, 0});  // released
+  ASSERT_TRUE(g.wait_reply());
+  // One array: count 1, pad; slot 0, 4 floats, not normalized, float kind, stride 0, from byte
+  // 0 (u64); then 16 bytes inline (length, mode 0, the bytes).
+  g.command(Op::gfxrelay_ClientArrays, {1, 0, 0, 4, GL_FLOAT, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0});
+  ASSERT_TRUE(g.make_current());
+  std::vector<uint8_t> pixels;
+  ASSERT_TRUE(g.clear_and_read(0, 1, 0, &pixels));
+  EXPECT_EQ(pixels[1], 255);
+  EXPECT_FALSE(g.closed());
+}
+
 // An enabled array with no buffer behind it would make GL read host memory at whatever pointer
 // the array has (here null plus 2^28 vertices of 16 bytes). The host disables such arrays
 // before a draw: the draw gets GL_INVALID_OPERATION, and the session goes on.
