@@ -137,7 +137,7 @@ bool present_frame(gles::Context& gl, uint32_t surface, int width, int height,
     std::function<void()> frame_shown;
     if (window.present_shared_async(gl.memory_fd(), gl.id(), gl.memory_offset(blob), width, height,
                                     gl.transfer_done_waiter(blob), &frame_shown)) {
-      gl.hold_transfer(blob, std::move(frame_shown));
+      gl.hold_transfer(blob, std::move(frame_shown), /*read_by_thread=*/true);
       return gl.alive();
     }
     // No second X connection: this frame the synchronous way, once the host has written it.

@@ -84,8 +84,9 @@ Context::Context(uint32_t id, int api_major, transport::ShmRegion region, Connec
       share_group_(share_group ? std::move(share_group) : std::make_shared<ShareGroup>()) {}
 
 Context::~Context() {
-  // A frame handed to another thread's X connection still reads this context's region.
-  release_held_transfer();
+  // A frame handed to another thread's X connection still reads this context's region. (A frame
+  // the X server reads itself is not waited for here: the program's display may be closed.)
+  if (held_read_by_thread_) release_held_transfer();
 }
 
 Context* Context::current() {
@@ -254,7 +255,7 @@ Blob Context::output_blob(size_t length) {
   const uint32_t offset = transfer_head_ % capacity;
   const uint32_t skip = offset + aligned > capacity ? capacity - offset : 0;
   if (release_held_transfer_ && transfer_head_ + skip + aligned - held_transfer_ > capacity)
-    std::exchange(release_held_transfer_, nullptr)();
+    release_held_transfer();
   if (!wait_for_transfer(skip + aligned)) return b;
   transfer_head_ += skip;
   b.mode = wire::BlobMode::kTransfer;
@@ -272,10 +273,11 @@ const uint8_t* Context::transfer_bytes(const Blob& b) const {
   return region_.transfer().data() + (static_cast<uint32_t>(b.ref) % capacity);
 }
 
-void Context::hold_transfer(const Blob& b, std::function<void()> release) {
+void Context::hold_transfer(const Blob& b, std::function<void()> release, bool read_by_thread) {
   release_held_transfer();
   held_transfer_ = static_cast<uint32_t>(b.ref);
   release_held_transfer_ = std::move(release);
+  held_read_by_thread_ = read_by_thread;
 }
 
 void Context::release_held_transfer() {

@@ -249,8 +249,10 @@ class Context {
   size_t memory_offset(const Blob& b) const;
   // Keeps a transfer blob's bytes as they are for a reader outside the relay (the X server
   // showing a frame): before the allocator reaches the range again, `release` runs (it waits
-  // for that reader). One at a time: holding another releases the last.
-  void hold_transfer(const Blob& b, std::function<void()> release);
+  // for that reader). One at a time: holding another releases the last. `read_by_thread`: the
+  // reader is another thread of this process (frames ahead), which reads this context's region
+  // and must be waited for before the context goes.
+  void hold_transfer(const Blob& b, std::function<void()> release, bool read_by_thread = false);
   // Runs the held transfer's `release` now (glFinish: a frame handed to the X server is shown).
   void release_held_transfer();
   // A waiter, callable from any thread while this context lives, for the host to have finished
@@ -309,6 +311,7 @@ class Context {
   uint32_t transfer_head_ = 0;
   uint32_t held_transfer_ = 0;  // start of the held blob (a transfer position)
   std::function<void()> release_held_transfer_;
+  bool held_read_by_thread_ = false;
   std::array<NameAllocator, 16> names_;  // kinds each context has its own of
   std::shared_ptr<ShareGroup> share_group_;
   bool fence_since_flush_ = false;
