@@ -8,7 +8,6 @@
 #include <sys/ipc.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #include <xcb/shm.h>
 
 #include <algorithm>

@@ -76,7 +76,6 @@ bool decode_gfxrelay_PresentFrame(Decoding& d) {
   const EGLSurface surface = d.session.surface(wire::load<uint32_t>(d.cmd + 8));
   const bool no_reply = format & wire::kPresentNoReply;
   wire::Reader r(d.cmd + 16, d.size - 16);
-  EGLint width = 0, height = 0;
   if (surface == EGL_NO_SURFACE) {
     if (!no_reply) return d.fail("unknown surface");
     // A frame sent without waiting may reach the host after the guest destroyed its surface
@@ -87,6 +86,7 @@ bool decode_gfxrelay_PresentFrame(Decoding& d) {
     d.release(out);
     return true;
   }
+  EGLint width = 0, height = 0;
   eglQuerySurface(d.session.display(), surface, EGL_WIDTH, &width);
   eglQuerySurface(d.session.display(), surface, EGL_HEIGHT, &height);
   Blob out = d.output_blob(r, static_cast<size_t>(width) * static_cast<size_t>(height) * 4);
