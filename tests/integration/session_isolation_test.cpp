@@ -156,6 +156,39 @@ TEST(SessionIsolation, ArraysWithoutBuffersAreNeverRead) {
   EXPECT_FALSE(g.closed());
 }
 
+// An array checked with a buffer, then pointed again while a vertex array object but no buffer
+// is bound: it has no buffer from then on, and GL would read it from host memory at the
+// pointer (null here; the compatibility profile takes any offset there as an address, finding
+// 19 in docs/security.md). The host refuses a non-zero offset there and checks the array again
+// before the next draw.
+TEST(SessionIsolation, ArraysPointedAgainWithoutABufferAreCheckedAgain) {
+  Server server;
+  RawGuest g(server.path());
+  ASSERT_TRUE(g.make_current());
+  g.raw(words({static_cast<uint32_t>(Op::glGenVertexArrays), 32, 1, 0, 4,
+               static_cast<uint32_t>(wire::BlobMode::kInline), 5, 0}));
+  g.command(Op::glBindVertexArray, {5});
+  g.command(Op::glBindBuffer, {GL_ARRAY_BUFFER, 7});
+  g.command(Op::glBufferData, {GL_ARRAY_BUFFER, 0, 4096, 0, GL_STATIC_DRAW, 0, 0,
+                               static_cast<uint32_t>(wire::BlobMode::kNull)});
+  g.command(Op::glVertexAttribPointer, {0, 4, GL_FLOAT, 0, 0, 0, 0, 0});
+  g.command(Op::glEnableVertexAttribArray, {0});
+  g.command(Op::glDrawArrays, {GL_POINTS, 0, 1});
+  EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_NO_ERROR));
+  g.command(Op::glBindBuffer, {GL_ARRAY_BUFFER, 0});
+  g.command(Op::glVertexAttribPointer, {0, 4, GL_FLOAT, 0, 0, 0, 0x1000, 0});
+  EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_INVALID_OPERATION));
+  g.command(Op::glVertexAttribPointer, {0, 4, GL_FLOAT, 0, 0, 0, 0, 0});
+  EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_NO_ERROR));
+  g.command(Op::glDrawArrays, {GL_POINTS, 1u << 28, 1});
+  EXPECT_EQ(g.gl_error(), static_cast<uint32_t>(GL_INVALID_OPERATION));
+  g.command(Op::glBindVertexArray, {0});
+  std::vector<uint8_t> pixels;
+  ASSERT_TRUE(g.clear_and_read(0, 1, 0, &pixels));
+  EXPECT_EQ(pixels[1], 255);
+  EXPECT_FALSE(g.closed());
+}
+
 // Reading a framebuffer whose read buffer is GL_NONE is GL_INVALID_OPERATION; Mesa 22.3 crashes
 // on it in glReadPixels and glCopyTexImage2D, so the host answers it without calling GL.
 TEST(SessionIsolation, ReadsWithNoReadBufferAreErrors) {

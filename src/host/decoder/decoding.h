@@ -184,6 +184,15 @@ class HostContext {
     bool element_limit_stale = true;
     // Arrays limit_arrays_to disabled for one command (generic index, or -1 - fixed array).
     std::vector<int> reenable;
+    // After a command that may have left an enabled array without a buffer: every vertex array
+    // is checked whole again before the next command that reads arrays.
+    void check_all_again() {
+      checked.clear();
+      generic.clear();
+      fixed.clear();
+      safe_generic = 0;
+      safe_fixed = 0;
+    }
   } array_check;
   std::vector<GLuint> client_array_buffers;  // by array slot; host-owned, never in a guest
                                              // name space

@@ -444,13 +444,7 @@ bool track_inside_begin_end(HostContext& ctx, uint32_t opcode, ArrayRole role, i
 bool track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint8_t> command) {
   HostContext::ArrayCheck& arrays = ctx.array_check;
   const uint32_t first = command.size() >= 12 ? wire::load<uint32_t>(command.data() + 8) : 0;
-  auto forget = [&arrays] {
-    arrays.checked.clear();
-    arrays.generic.clear();
-    arrays.fixed.clear();
-    arrays.safe_generic = 0;
-    arrays.safe_fixed = 0;
-  };
+  auto forget = [&arrays] { arrays.check_all_again(); };
   const ArrayRole role = array_roles()[opcode];
   using Primitive = HostContext::ArrayCheck::Primitive;
   if (arrays.primitive != Primitive::kOutside &&
@@ -601,45 +595,54 @@ namespace {
 bool array_pointer(Decoding& d, gl::AttribKind kind, uint32_t fixed_slot = gl::kClientArraySlots) {
   if (d.size != 40) return d.fail("command size");
   GLuint index = wire::load<uint32_t>(d.cmd + 8);
-  if (fixed_slot == gl::kFixedTexCoordArray0) {
-    GLint active = GL_TEXTURE0;  // the unit glTexCoordPointer sets is the client-active one
-    glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
-    fixed_slot = gl::client_state_slot(GL_TEXTURE_COORD_ARRAY, active - GL_TEXTURE0);
-    if (fixed_slot == gl::kClientArraySlots) {
-      // A unit past those the guest follows: buffer offsets work, client memory does not.
-      glTexCoordPointer(
-          static_cast<GLint>(wire::load<uint32_t>(d.cmd + 12)), wire::load<uint32_t>(d.cmd + 16),
-          static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 24)),
-          reinterpret_cast<const void*>(static_cast<uintptr_t>(wire::load<uint64_t>(d.cmd + 32))));
-      return true;
-    }
-  }
-  if (fixed_slot != gl::kClientArraySlots) {
-    index = fixed_slot;
-  } else if (index >= gl::kGenericArraySlots) {
-    glVertexAttribPointer(index, 4, GL_FLOAT, GL_FALSE, 0, nullptr);  // GL_INVALID_VALUE
-    return true;
-  }
   const GLint size = static_cast<GLint>(wire::load<uint32_t>(d.cmd + 12));
   const GLenum type = wire::load<uint32_t>(d.cmd + 16);
   const GLboolean normalized = wire::load<uint32_t>(d.cmd + 20) ? GL_TRUE : GL_FALSE;
   const GLsizei stride = static_cast<GLsizei>(wire::load<uint32_t>(d.cmd + 24));
   const uint64_t offset = wire::load<uint64_t>(d.cmd + 32);
-  bool offset_pointer = d.ctx.state.bound_buffer(GL_ARRAY_BUFFER_BINDING) != 0;
-  if (!offset_pointer) {
-    GLint vertex_array = 0;
-    glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vertex_array);
-    offset_pointer = vertex_array != 0;
+  const auto* offset_pointer = reinterpret_cast<const void*>(static_cast<uintptr_t>(offset));
+  const bool buffer_bound = d.ctx.state.bound_buffer(GL_ARRAY_BUFFER_BINDING) != 0;
+  bool followed = true;  // an array the guest sends client memory for (default vertex array)
+  if (fixed_slot == gl::kFixedTexCoordArray0) {
+    GLint active = GL_TEXTURE0;  // the unit glTexCoordPointer sets is the client-active one
+    glGetIntegerv(GL_CLIENT_ACTIVE_TEXTURE, &active);
+    fixed_slot = gl::client_state_slot(GL_TEXTURE_COORD_ARRAY, active - GL_TEXTURE0);
+    followed = fixed_slot != gl::kClientArraySlots;
   }
-  if (offset_pointer) {
-    // An offset into the bound buffer; on a non-default array with no buffer GL reports a
-    // non-zero offset as an error itself and never dereferences it.
-    set_array_pointer(index, size, type, normalized, stride, kind,
-                      reinterpret_cast<const void*>(static_cast<uintptr_t>(offset)));
+  if (fixed_slot != gl::kClientArraySlots) {
+    index = fixed_slot;
+  } else if (followed && index >= gl::kGenericArraySlots) {
+    glVertexAttribPointer(index, 4, GL_FLOAT, GL_FALSE, 0, nullptr);  // GL_INVALID_VALUE
     return true;
   }
-  // Client memory (the guest's `client` flag says the same): the data comes with each draw.
-  point_at_client_buffer(d.ctx, index, size, type, normalized, stride, kind);
+  auto set_pointer = [&](const void* pointer) {
+    if (followed)
+      set_array_pointer(index, size, type, normalized, stride, kind, pointer);
+    else  // a unit past those the guest follows: the client-active one
+      glTexCoordPointer(size, type, stride, pointer);
+  };
+  if (buffer_bound) {
+    set_pointer(offset_pointer);  // an offset into the bound buffer
+    return true;
+  }
+  GLint vertex_array = 0;
+  glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &vertex_array);
+  if (vertex_array == 0 && followed) {
+    // Client memory (the guest's `client` flag says the same): the data comes with each draw.
+    point_at_client_buffer(d.ctx, index, size, type, normalized, stride, kind);
+    return true;
+  }
+  // No buffer to take the offset into: a non-default vertex array, or a unit whose client
+  // memory the guest does not send. ES and core GL refuse a non-zero offset there, but the
+  // compatibility profile takes it as a client pointer: an address in the host (finding 19 in
+  // docs/security.md). Refused in every context; a null one leaves the array with no buffer,
+  // which the next draw must check again even if the array was checked with a buffer before.
+  if (offset != 0) {
+    d.ctx.record_error(GL_INVALID_OPERATION);
+    return true;
+  }
+  set_pointer(nullptr);
+  d.ctx.array_check.check_all_again();
   return true;
 }
 
