@@ -30,9 +30,8 @@ if ! (
   exit 1
 fi
 # The host keeps Mesa's shader cache on, as the native run does: the relay turns it off by
-# default (docs/security.md), and without it Mesa 22.3's feedback results vary from run to run
-# under load (measured natively: 1 of 24 runs of gfxrelay-test-x11_windows). This test is about
-# the relay giving back what the driver gives, not about that driver setting.
+# default (docs/security.md). This test is about the relay giving back what the driver gives,
+# not about that driver setting.
 if ! MESA_SHADER_CACHE_DISABLE=false "$gfxrelay" run -- "$@" >"$work/relayed"; then
   echo "FAIL: relayed run of $* failed" >&2
   cat "$work/relayed" >&2
