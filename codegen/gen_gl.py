@@ -488,6 +488,16 @@ IMAGE_DIMENSIONS = re.compile(r'^gl(Bitmap|DrawPixels)$')
 READS_READ_BUFFER = {'glCopyTexImage1D': 'internalformat', 'glCopyTexImage2D': 'internalformat',
                      'glCopyPixels': 'type'}
 
+# Invalidations of a framebuffer's attachments: only of a framebuffer complete now
+# (Decoding::invalidation_allowed; finding 20 in docs/security.md). By target, or by name.
+INVALIDATES_FRAMEBUFFER = {
+    'glDiscardFramebufferEXT': 'invalidation_allowed(target)',
+    'glInvalidateFramebuffer': 'invalidation_allowed(target)',
+    'glInvalidateSubFramebuffer': 'invalidation_allowed(target)',
+    'glInvalidateNamedFramebufferData': 'named_invalidation_allowed(framebuffer)',
+    'glInvalidateNamedFramebufferSubData': 'named_invalidation_allowed(framebuffer)',
+}
+
 
 # Draws whose vertex count the guest chooses: past the host's per-draw limit the draw is refused
 # (GL_OUT_OF_MEMORY): a legal draw of 1.5 billion vertices keeps llvmpipe busy for minutes.
@@ -597,6 +607,12 @@ def emit_decoder(cmd, out):
     if cmd.name in READS_READ_BUFFER:
         out.append(f'  if (!d_.read_buffer_set(static_cast<GLenum>({READS_READ_BUFFER[cmd.name]}))) '
                    'return true;')
+    if cmd.name in INVALIDATES_FRAMEBUFFER:
+        out.append(f'  if (!d_.{INVALIDATES_FRAMEBUFFER[cmd.name]}) {{')
+        for p in cmd.blobs():
+            out.append(f'    d_.release(blob_{p.name});')
+        out.append('    return true;')
+        out.append('  }')
     if NV_ATTRIBS.match(cmd.name):
         out.append(f'  if (n < 0 || index >= {NV_ATTRIB_COUNT}) {{')
         out.append('    d_.ctx.record_error(GL_INVALID_VALUE);')

@@ -528,6 +528,21 @@ bool Decoding::object_count_allowed(int64_t count) {
   return false;
 }
 
+bool Decoding::invalidation_allowed(GLenum target) {
+  // Without glBlitFramebuffer (OpenGL ES 2) there are no read and draw framebuffer targets.
+  const bool split = ctx.has(wire::Op::glBlitFramebuffer);
+  if (target != GL_FRAMEBUFFER &&
+      !(split && (target == GL_DRAW_FRAMEBUFFER || target == GL_READ_FRAMEBUFFER)))
+    return true;
+  return glCheckFramebufferStatus(target) == GL_FRAMEBUFFER_COMPLETE;
+}
+
+bool Decoding::named_invalidation_allowed(GLuint framebuffer) {
+  if (!ctx.has(wire::Op::glCheckNamedFramebufferStatus)) return false;
+  if (framebuffer != 0 && !glIsFramebuffer(framebuffer)) return true;
+  return glCheckNamedFramebufferStatus(framebuffer, GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE;
+}
+
 bool Decoding::read_buffer_set(GLenum format) {
   switch (format) {
     case GL_DEPTH_COMPONENT:

@@ -385,6 +385,14 @@ struct Decoding {
   // color when the read buffer is GL_NONE, where GL says GL_INVALID_OPERATION: the decoder
   // answers that itself (recorded when false). Depth and stencil reads need no read buffer.
   bool read_buffer_set(GLenum format);
+  // Whether to let GL invalidate a framebuffer's attachments (glInvalidate*Framebuffer*,
+  // glDiscardFramebufferEXT). Mesa 22.3 goes by each attachment's completeness as last
+  // computed, and reads through one given zero size since (no storage behind it): a host crash
+  // (finding 20). Its status is checked first; an incomplete framebuffer's attachments are left
+  // as they are (what invalidation promises, undefined contents, allows). A target or
+  // framebuffer GL refuses goes to GL, for its error.
+  bool invalidation_allowed(GLenum target);
+  bool named_invalidation_allowed(GLuint framebuffer);  // host name
   // Reserves `count` objects of the session's quota for names about to be created; past it,
   // GL_OUT_OF_MEMORY and false (the caller does not create them).
   bool objects_allowed(int64_t count);
