@@ -488,14 +488,15 @@ IMAGE_DIMENSIONS = re.compile(r'^gl(Bitmap|DrawPixels)$')
 READS_READ_BUFFER = {'glCopyTexImage1D': 'internalformat', 'glCopyTexImage2D': 'internalformat',
                      'glCopyPixels': 'type'}
 
-# Invalidations of a framebuffer's attachments: only of a framebuffer complete now
-# (Decoding::invalidation_allowed; finding 20 in docs/security.md). By target, or by name.
+# Invalidations of a framebuffer's attachments, by target or by name: GL is given an empty
+# framebuffer object in place of an incomplete one (InvalidationTarget, finding 20 in
+# docs/security.md).
 INVALIDATES_FRAMEBUFFER = {
-    'glDiscardFramebufferEXT': 'invalidation_allowed(target)',
-    'glInvalidateFramebuffer': 'invalidation_allowed(target)',
-    'glInvalidateSubFramebuffer': 'invalidation_allowed(target)',
-    'glInvalidateNamedFramebufferData': 'named_invalidation_allowed(framebuffer)',
-    'glInvalidateNamedFramebufferSubData': 'named_invalidation_allowed(framebuffer)',
+    'glDiscardFramebufferEXT': 'target',
+    'glInvalidateFramebuffer': 'target',
+    'glInvalidateSubFramebuffer': 'target',
+    'glInvalidateNamedFramebufferData': 'framebuffer',
+    'glInvalidateNamedFramebufferSubData': 'framebuffer',
 }
 
 
@@ -607,12 +608,11 @@ def emit_decoder(cmd, out):
     if cmd.name in READS_READ_BUFFER:
         out.append(f'  if (!d_.read_buffer_set(static_cast<GLenum>({READS_READ_BUFFER[cmd.name]}))) '
                    'return true;')
-    if cmd.name in INVALIDATES_FRAMEBUFFER:
-        out.append(f'  if (!d_.{INVALIDATES_FRAMEBUFFER[cmd.name]}) {{')
-        for p in cmd.blobs():
-            out.append(f'    d_.release(blob_{p.name});')
-        out.append('    return true;')
-        out.append('  }')
+    if INVALIDATES_FRAMEBUFFER.get(cmd.name) == 'target':
+        out.append('  const InvalidationTarget invalidation_(d_, target);')
+    elif INVALIDATES_FRAMEBUFFER.get(cmd.name) == 'framebuffer':
+        out.append('  const GLuint invalidated_ = d_.framebuffer_to_invalidate(framebuffer);')
+        args['framebuffer'] = 'invalidated_'
     if NV_ATTRIBS.match(cmd.name):
         out.append(f'  if (n < 0 || index >= {NV_ATTRIB_COUNT}) {{')
         out.append('    d_.ctx.record_error(GL_INVALID_VALUE);')

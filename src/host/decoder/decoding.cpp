@@ -528,19 +528,58 @@ bool Decoding::object_count_allowed(int64_t count) {
   return false;
 }
 
-bool Decoding::invalidation_allowed(GLenum target) {
-  // Without glBlitFramebuffer (OpenGL ES 2) there are no read and draw framebuffer targets.
+GLuint Decoding::empty_framebuffer() {
+  if (ctx.empty_framebuffer) return ctx.empty_framebuffer;
+  // Bound once, so that the name is a framebuffer object (named commands take only those).
   const bool split = ctx.has(wire::Op::glBlitFramebuffer);
-  if (target != GL_FRAMEBUFFER &&
-      !(split && (target == GL_DRAW_FRAMEBUFFER || target == GL_READ_FRAMEBUFFER)))
-    return true;
-  return glCheckFramebufferStatus(target) == GL_FRAMEBUFFER_COMPLETE;
+  GLint draw = 0, read = 0;
+  glGetIntegerv(split ? GL_DRAW_FRAMEBUFFER_BINDING : GL_FRAMEBUFFER_BINDING, &draw);
+  if (split) glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read);
+  glGenFramebuffers(1, &ctx.empty_framebuffer);
+  glBindFramebuffer(GL_FRAMEBUFFER, ctx.empty_framebuffer);
+  if (split) {
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(draw));
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, static_cast<GLuint>(read));
+  } else {
+    glBindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(draw));
+  }
+  return ctx.empty_framebuffer;
 }
 
-bool Decoding::named_invalidation_allowed(GLuint framebuffer) {
-  if (!ctx.has(wire::Op::glCheckNamedFramebufferStatus)) return false;
-  if (framebuffer != 0 && !glIsFramebuffer(framebuffer)) return true;
-  return glCheckNamedFramebufferStatus(framebuffer, GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE;
+GLuint Decoding::framebuffer_to_invalidate(GLuint framebuffer) {
+  // The default framebuffer's attachments always have storage; a name that is no framebuffer
+  // object goes to GL, for its error.
+  if (framebuffer == 0 || !ctx.has(wire::Op::glCheckNamedFramebufferStatus) ||
+      !glIsFramebuffer(framebuffer))
+    return framebuffer;
+  if (glCheckNamedFramebufferStatus(framebuffer, GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE)
+    return framebuffer;
+  return empty_framebuffer();
+}
+
+InvalidationTarget::InvalidationTarget(Decoding& d, GLenum target) {
+  // Without glBlitFramebuffer (OpenGL ES 2) there are no read and draw framebuffer targets;
+  // a target GL refuses goes to GL, for its error.
+  split_ = d.ctx.has(wire::Op::glBlitFramebuffer);
+  if (target != GL_FRAMEBUFFER &&
+      !(split_ && (target == GL_DRAW_FRAMEBUFFER || target == GL_READ_FRAMEBUFFER)))
+    return;
+  glGetIntegerv(split_ ? GL_DRAW_FRAMEBUFFER_BINDING : GL_FRAMEBUFFER_BINDING, &draw_);
+  if (split_) glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read_);
+  const GLint bound = target == GL_READ_FRAMEBUFFER ? read_ : draw_;
+  if (bound == 0 || glCheckFramebufferStatus(target) == GL_FRAMEBUFFER_COMPLETE) return;
+  glBindFramebuffer(target, d.empty_framebuffer());
+  swapped_ = true;
+}
+
+InvalidationTarget::~InvalidationTarget() {
+  if (!swapped_) return;
+  if (split_) {
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(draw_));
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, static_cast<GLuint>(read_));
+  } else {
+    glBindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(draw_));
+  }
 }
 
 bool Decoding::read_buffer_set(GLenum format) {

@@ -216,6 +216,7 @@ class HostContext {
   bool pack_invert = false;
   bool reads_bgra = false;
   std::vector<uint8_t> flip_staging;
+  GLuint empty_framebuffer = 0;  // Decoding::empty_framebuffer (host name, no guest's)
   DebugLog debug_log;
 
  private:
@@ -385,14 +386,14 @@ struct Decoding {
   // color when the read buffer is GL_NONE, where GL says GL_INVALID_OPERATION: the decoder
   // answers that itself (recorded when false). Depth and stencil reads need no read buffer.
   bool read_buffer_set(GLenum format);
-  // Whether to let GL invalidate a framebuffer's attachments (glInvalidate*Framebuffer*,
-  // glDiscardFramebufferEXT). Mesa 22.3 goes by each attachment's completeness as last
-  // computed, and reads through one given zero size since (no storage behind it): a host crash
-  // (finding 20). Its status is checked first; an incomplete framebuffer's attachments are left
-  // as they are (what invalidation promises, undefined contents, allows). A target or
-  // framebuffer GL refuses goes to GL, for its error.
-  bool invalidation_allowed(GLenum target);
-  bool named_invalidation_allowed(GLuint framebuffer);  // host name
+  // Invalidations of attachments (glInvalidate*Framebuffer*, glDiscardFramebufferEXT): Mesa
+  // 22.3 goes by each attachment's completeness as last computed, and reads through one given
+  // zero size since (no storage behind it): a host crash (finding 20). A framebuffer object
+  // that is not complete when checked now is swapped for an empty one of this context for the
+  // call: GL checks the arguments as for any framebuffer object, and invalidates nothing
+  // (what invalidation promises, undefined contents, allows the old ones).
+  GLuint empty_framebuffer();
+  GLuint framebuffer_to_invalidate(GLuint framebuffer);  // host names
   // Reserves `count` objects of the session's quota for names about to be created; past it,
   // GL_OUT_OF_MEMORY and false (the caller does not create them).
   bool objects_allowed(int64_t count);
@@ -419,6 +420,21 @@ struct Decoding {
 };
 
 // The generated dispatch: decodes and executes one command. False ends the session.
+// For an invalidation by target: binds the context's empty framebuffer object to `target`
+// while the command runs when the one bound there is a framebuffer object that is not
+// complete (Decoding::framebuffer_to_invalidate says why).
+class InvalidationTarget {
+ public:
+  InvalidationTarget(Decoding& d, GLenum target);
+  ~InvalidationTarget();
+  InvalidationTarget(const InvalidationTarget&) = delete;
+  InvalidationTarget& operator=(const InvalidationTarget&) = delete;
+
+ private:
+  bool swapped_ = false, split_ = false;
+  GLint draw_ = 0, read_ = 0;
+};
+
 namespace gles {
 bool dispatch(uint32_t opcode, Decoding& d);
 
