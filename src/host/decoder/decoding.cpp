@@ -528,21 +528,37 @@ bool Decoding::object_count_allowed(int64_t count) {
   return false;
 }
 
+namespace {
+
+// The draw and read framebuffer bindings (one binding without glBlitFramebuffer: OpenGL ES 2),
+// kept to be put back.
+struct FramebufferBindings {
+  explicit FramebufferBindings(const HostContext& ctx)
+      : split(ctx.has(wire::Op::glBlitFramebuffer)) {
+    glGetIntegerv(split ? GL_DRAW_FRAMEBUFFER_BINDING : GL_FRAMEBUFFER_BINDING, &draw);
+    if (split) glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read);
+  }
+  void restore() const {
+    if (split) {
+      glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(draw));
+      glBindFramebuffer(GL_READ_FRAMEBUFFER, static_cast<GLuint>(read));
+    } else {
+      glBindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(draw));
+    }
+  }
+  bool split;
+  GLint draw = 0, read = 0;
+};
+
+}  // namespace
+
 GLuint Decoding::empty_framebuffer() {
   if (ctx.empty_framebuffer) return ctx.empty_framebuffer;
   // Bound once, so that the name is a framebuffer object (named commands take only those).
-  const bool split = ctx.has(wire::Op::glBlitFramebuffer);
-  GLint draw = 0, read = 0;
-  glGetIntegerv(split ? GL_DRAW_FRAMEBUFFER_BINDING : GL_FRAMEBUFFER_BINDING, &draw);
-  if (split) glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read);
+  const FramebufferBindings bindings(ctx);
   glGenFramebuffers(1, &ctx.empty_framebuffer);
   glBindFramebuffer(GL_FRAMEBUFFER, ctx.empty_framebuffer);
-  if (split) {
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(draw));
-    glBindFramebuffer(GL_READ_FRAMEBUFFER, static_cast<GLuint>(read));
-  } else {
-    glBindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(draw));
-  }
+  bindings.restore();
   return ctx.empty_framebuffer;
 }
 
@@ -560,26 +576,19 @@ GLuint Decoding::framebuffer_to_invalidate(GLuint framebuffer) {
 InvalidationTarget::InvalidationTarget(Decoding& d, GLenum target) {
   // Without glBlitFramebuffer (OpenGL ES 2) there are no read and draw framebuffer targets;
   // a target GL refuses goes to GL, for its error.
-  split_ = d.ctx.has(wire::Op::glBlitFramebuffer);
+  const bool split = d.ctx.has(wire::Op::glBlitFramebuffer);
   if (target != GL_FRAMEBUFFER &&
-      !(split_ && (target == GL_DRAW_FRAMEBUFFER || target == GL_READ_FRAMEBUFFER)))
+      !(split && (target == GL_DRAW_FRAMEBUFFER || target == GL_READ_FRAMEBUFFER)))
     return;
-  glGetIntegerv(split_ ? GL_DRAW_FRAMEBUFFER_BINDING : GL_FRAMEBUFFER_BINDING, &draw_);
-  if (split_) glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read_);
-  const GLint bound = target == GL_READ_FRAMEBUFFER ? read_ : draw_;
+  const FramebufferBindings bindings(d.ctx);
+  const GLint bound = target == GL_READ_FRAMEBUFFER ? bindings.read : bindings.draw;
   if (bound == 0 || glCheckFramebufferStatus(target) == GL_FRAMEBUFFER_COMPLETE) return;
   glBindFramebuffer(target, d.empty_framebuffer());
-  swapped_ = true;
+  restore_ = [bindings] { bindings.restore(); };
 }
 
 InvalidationTarget::~InvalidationTarget() {
-  if (!swapped_) return;
-  if (split_) {
-    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(draw_));
-    glBindFramebuffer(GL_READ_FRAMEBUFFER, static_cast<GLuint>(read_));
-  } else {
-    glBindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(draw_));
-  }
+  if (restore_) restore_();
 }
 
 bool Decoding::read_buffer_set(GLenum format) {

@@ -12,6 +12,7 @@
 #include <bit>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -419,7 +420,6 @@ struct Decoding {
   Blob read_blob(wire::Reader& r, bool allow_offset);
 };
 
-// The generated dispatch: decodes and executes one command. False ends the session.
 // For an invalidation by target: binds the context's empty framebuffer object to `target`
 // while the command runs when the one bound there is a framebuffer object that is not
 // complete (Decoding::framebuffer_to_invalidate says why).
@@ -431,11 +431,11 @@ class InvalidationTarget {
   InvalidationTarget& operator=(const InvalidationTarget&) = delete;
 
  private:
-  bool swapped_ = false, split_ = false;
-  GLint draw_ = 0, read_ = 0;
+  std::function<void()> restore_;  // the bindings before, when swapped
 };
 
 namespace gles {
+// The generated dispatch: decodes and executes one command. False ends the session.
 bool dispatch(uint32_t opcode, Decoding& d);
 
 // Called before each command: GL reads an enabled array with no buffer bound from client

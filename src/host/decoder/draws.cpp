@@ -444,7 +444,6 @@ bool track_inside_begin_end(HostContext& ctx, uint32_t opcode, ArrayRole role, i
 bool track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint8_t> command) {
   HostContext::ArrayCheck& arrays = ctx.array_check;
   const uint32_t first = command.size() >= 12 ? wire::load<uint32_t>(command.data() + 8) : 0;
-  auto forget = [&arrays] { arrays.check_all_again(); };
   const ArrayRole role = array_roles()[opcode];
   using Primitive = HostContext::ArrayCheck::Primitive;
   if (arrays.primitive != Primitive::kOutside &&
@@ -463,7 +462,7 @@ bool track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint
       arrays.compiling_list = false;
       return true;
     case ArrayRole::kCallsList:
-      forget();
+      arrays.check_all_again();
       arrays.primitive = Primitive::kUnknown;
       return true;
     case ArrayRole::kBegins:
@@ -477,7 +476,7 @@ bool track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint
       if (arrays.generic.size() < 64)
         arrays.generic.push_back(first);
       else
-        forget();
+        arrays.check_all_again();
       return true;
     case ArrayRole::kEnablesFixed: {
       if (!has_fixed_function_arrays(ctx)) return true;
@@ -488,7 +487,7 @@ bool track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint
       if (arrays.fixed.size() < 64)
         arrays.fixed.push_back(bit);
       else
-        forget();
+        arrays.check_all_again();
       return true;
     }
     case ArrayRole::kBindsArray:
@@ -501,7 +500,7 @@ bool track_vertex_arrays(HostContext& ctx, uint32_t opcode, std::span<const uint
       arrays.arrays_bound = true;
       return true;
     case ArrayRole::kChangesAny:
-      forget();
+      arrays.check_all_again();
       return true;
     case ArrayRole::kReads:
     case ArrayRole::kReadsElement:
