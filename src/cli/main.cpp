@@ -35,7 +35,8 @@ constexpr const char* kUsage =
     "  gfxrelay run [--socket PATH] -- PROGRAM [ARGS...]\n"
     "      Runs PROGRAM with its EGL/OpenGL ES calls relayed to a host renderer: the one at\n"
     "      PATH (or $GFXRELAY_SOCKET), else, inside a VM, the host behind its ivshmem device\n"
-    "      ($GFXRELAY_IVSHMEM or found on the PCI bus), else an embedded one for this run.\n"
+    "      ($GFXRELAY_IVSHMEM or found on the PCI bus), else an embedded one for this run\n"
+    "      (which, serving only PROGRAM, keeps Mesa's shader cache on as a native run does).\n"
     "  gfxrelay serve [--socket PATH] [--ivshmem FILE [--ivshmem-size BYTES]\n"
     "                 [--ivshmem-server SOCKET]]... [--isolation=process|thread]\n"
     "                 [--max-allocation BYTES] [--max-draw-vertices N]\n"
@@ -103,13 +104,19 @@ struct EmbeddedServer {
       *error = "pipe failed";
       return false;
     }
+    // Mesa's shader cache stays on here, as in a native run of the program, unless the
+    // environment decides: this host serves only the program this run starts, as the same user,
+    // so a Mesa bug the cache exposes (docs/security.md, finding 8) reaches nothing the program
+    // could not reach natively. A shared `gfxrelay serve` keeps it off.
+    const bool shader_cache = std::getenv("MESA_SHADER_CACHE_DISABLE") == nullptr;
     pid = fork();
     if (pid == 0) {
       const std::string exe = (self_dir() / "gfxrelay").string();
       const std::string ready = std::to_string(pipe_fds[1]);
       fcntl(pipe_fds[1], F_SETFD, 0);  // the ready pipe survives exec
       execl(exe.c_str(), exe.c_str(), "serve", "--socket", socket_path.c_str(), "--ready-fd",
-            ready.c_str(), static_cast<char*>(nullptr));
+            ready.c_str(), shader_cache ? "--mesa-shader-cache" : static_cast<char*>(nullptr),
+            static_cast<char*>(nullptr));
       _exit(127);
     }
     close(pipe_fds[1]);
