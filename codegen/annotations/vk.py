@@ -218,8 +218,10 @@ COMMANDS = [
 ]
 
 # The relay's own commands on a Vulkan stream (hand-written on both sides, src/guest/vk/memory.cpp
-# and src/host/vk/vk_memory.cpp): mapped memory travels as copies.
-RELAY_COMMANDS = ['gfxrelay_vkWriteMemory', 'gfxrelay_vkReadMemory']
+# and src/host/vk/vk_memory.cpp): mapped memory travels as copies, pipeline cache data larger
+# than one reply in parts.
+RELAY_COMMANDS = ['gfxrelay_vkWriteMemory', 'gfxrelay_vkReadMemory',
+                  'gfxrelay_vkGetPipelineCacheDataPart']
 
 # Commands the guest driver answers itself (never on the wire): src/guest/vk/icd.cpp and
 # guest_objects.cpp. Descriptor update templates and private data are guest objects (a template
@@ -244,7 +246,9 @@ GUEST_WRAP = {'vkEnumerateInstanceExtensionProperties', 'vkEnumerateDeviceExtens
               'vkCreateInstance', 'vkCreateDevice',
               # Waits go to the host in slices (HOST_ARGS), repeated until the program's timeout:
               # other threads' commands (a vkSignalSemaphore) get through in between.
-              'vkWaitForFences', 'vkWaitSemaphores'}
+              'vkWaitForFences', 'vkWaitSemaphores',
+              # Data larger than one reply comes in parts (gfxrelay_vkGetPipelineCacheDataPart).
+              'vkGetPipelineCacheData'}
 
 # Commands whose host decoder is hand-written (src/host/vk/): the relay narrows or owns what
 # they answer.

@@ -3,7 +3,8 @@
 # vk_compute (compute; it checks the device's answer against the CPU's itself), vk_triangle
 # (graphics: render pass and dynamic rendering, read back; pixels summed) and vk_core (the core
 # commands the other two leave out: indirect draws, secondary command buffers, extended dynamic
-# state, timeline semaphores, update templates, resolves...). Each must print the
+# state, timeline semaphores, update templates, resolves, pipeline cache data, also read in
+# parts...). Each must print the
 # same natively and relayed, and vk_headless (a headless swapchain, relayed only) must present, and the Khronos validation layer must be silent both in the program
 # natively and on the relay's host (where it sees what the relay calls for the guest).
 #
@@ -73,6 +74,28 @@ for name in vk_compute vk_triangle vk_core; do
     fi
   done
 done
+
+# Pipeline cache data in parts (gfxrelay_vkGetPipelineCacheDataPart): lavapipe's data fits one
+# reply, so the guest is made to read it 8 bytes at a time; the bytes must be native's.
+program=$build/bin/gfxrelay-test-vk_core
+"$program" >"$dir/native" 2>/dev/null || fail "vk_core native"
+rm -f "$dir/socket"
+"$gfxrelay" serve --socket "$dir/socket" >"$dir/host" 2>&1 &
+server=$!
+for _ in $(seq 100); do [ -S "$dir/socket" ] && break; sleep 0.1; done
+GFXRELAY_VK_CACHE_PART=8 "$gfxrelay" run --socket "$dir/socket" -- "$program" \
+  >"$dir/relayed" 2>"$dir/relayed.err" || fail "vk_core relayed in parts: $(cat "$dir/relayed.err")"
+kill "$server" && wait "$server" 2>/dev/null
+server=""
+cache_bytes=$(sed -n 's/^pipeline cache data: \([0-9]*\) bytes.*/\1/p' "$dir/native")
+if [ "${cache_bytes:-0}" -le 8 ]; then
+  fail "vk_core's pipeline cache data (${cache_bytes:-none} bytes) is no larger than one part"
+elif cmp -s "$dir/native" "$dir/relayed"; then
+  echo "PASS: vk_core relayed, pipeline cache data ($cache_bytes bytes) read in parts of 8"
+else
+  fail "vk_core output differs with the pipeline cache data in parts (native <, relayed >)"
+  diff "$dir/native" "$dir/relayed"
+fi
 
 # The headless swapchain (the guest driver's VK_EXT_headless_surface; lavapipe has none).
 program=$build/bin/gfxrelay-test-vk_headless

@@ -5,10 +5,13 @@
 // after each wait. Only bytes that differ from what the host last had are written back, so that
 // what the device wrote meanwhile is not overwritten with stale bytes. Memory the host imported
 // from the stream's shared memory (VK_EXT_external_memory_host) is mapped in place instead.
+// Pipeline cache data larger than one reply is read in parts too.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <tuple>
+#include <vector>
 
 #include "guest/connection.h"
 #include "guest/vk/guest_support.h"
@@ -257,6 +260,64 @@ VKAPI_ATTR VkResult VKAPI_CALL entry_vkInvalidateMappedMemoryRanges(
     if (!read_range(stream, it->first, it->second, from, to)) return VK_ERROR_DEVICE_LOST;
   }
   return result;
+}
+
+namespace {
+
+// Most pipeline cache bytes one reply of vkGetPipelineCacheData carries (the host's limit), or
+// fewer where GFXRELAY_VK_CACHE_PART says so (tests read lavapipe's small data in parts).
+uint64_t cache_data_part() {
+  static const uint64_t part = [] {
+    constexpr uint64_t kOneReply = kReadChunk - 64;
+    const char* set = std::getenv("GFXRELAY_VK_CACHE_PART");
+    const uint64_t v = set ? std::strtoull(set, nullptr, 10) : 0;
+    return v > 0 && v < kOneReply ? v : kOneReply;
+  }();
+  return part;
+}
+
+}  // namespace
+
+VKAPI_ATTR VkResult VKAPI_CALL entry_vkGetPipelineCacheData(VkDevice device,
+                                                            VkPipelineCache pipelineCache,
+                                                            size_t* pDataSize, void* pData) {
+  const uint64_t part = cache_data_part();
+  if (!pData || *pDataSize <= part)
+    return relay_vkGetPipelineCacheData(device, pipelineCache, pDataSize, pData);
+  Stream* stream = Stream::get();
+  if (!stream) return VK_ERROR_DEVICE_LOST;
+  auto* out = static_cast<uint8_t*>(pData);
+  uint64_t at = 0, total = 0;
+  bool incomplete = false;
+  do {
+    const uint64_t length = std::min<uint64_t>(part, *pDataSize - at);
+    Writer w;
+    w.put<uint64_t>(dispatchable_id(device));
+    w.put<uint64_t>(handle_id(pipelineCache));
+    w.put<uint64_t>(at);
+    w.put<uint32_t>(static_cast<uint32_t>(length));
+    w.put<uint32_t>(0);
+    std::vector<uint8_t> reply;
+    if (!stream->call(VkOp::gfxrelay_vkGetPipelineCacheDataPart, w, &reply))
+      return VK_ERROR_DEVICE_LOST;
+    if (reply.size() < 16) {
+      stream->protocol_error("gfxrelay_vkGetPipelineCacheDataPart");
+      return VK_ERROR_DEVICE_LOST;
+    }
+    const auto result = static_cast<VkResult>(wire::load<int32_t>(reply.data()));
+    total = wire::load<uint64_t>(reply.data() + 8);
+    const uint64_t n = reply.size() - 16;
+    if (result < 0) return result;
+    incomplete = result == VK_INCOMPLETE;  // the cache grew while the host read it
+    if (n != (at < total ? std::min(length, total - at) : 0)) {
+      stream->protocol_error("gfxrelay_vkGetPipelineCacheDataPart");
+      return VK_ERROR_DEVICE_LOST;
+    }
+    std::memcpy(out + at, reply.data() + 16, n);
+    at += n;
+  } while (at < std::min<uint64_t>(total, *pDataSize));
+  *pDataSize = at;
+  return at < total || incomplete ? VK_INCOMPLETE : VK_SUCCESS;
 }
 
 }  // namespace gfxrelay::guest::vk

@@ -117,6 +117,14 @@ class Objects {
   std::map<uint64_t, uint64_t> shared_ranges;
   // A range of `size` bytes at `alignment` inside `capacity`, or -1.
   int64_t allocate_shared(uint64_t size, uint64_t alignment, uint64_t capacity);
+  // Pipeline cache data being read in parts (gfxrelay_vkGetPipelineCacheDataPart): taken at the
+  // first part so that the parts agree, dropped once the last part is read.
+  struct CacheData {
+    uint64_t cache = 0;  // guest id
+    VkResult result = VK_SUCCESS;
+    std::vector<uint8_t> bytes;
+  };
+  CacheData cache_data;
   uint64_t next_host_id() { return kHostIdBit | next_host_id_++; }
 
   // A command sent without waiting failed on the host: from now on waits report the device

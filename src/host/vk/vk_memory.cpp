@@ -1,6 +1,7 @@
 // Hand-written decoders for queues and mapped memory. Mapped memory travels as copies
 // (docs/protocol.md, "Vulkan streams"): the host maps the whole allocation while the guest has
-// it mapped, and the guest writes and reads ranges of it with the relay's own commands.
+// it mapped, and the guest writes and reads ranges of it with the relay's own commands. Pipeline
+// cache data larger than one reply is read the same way, in parts.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -341,6 +342,49 @@ bool decode_gfxrelay_vkReadMemory(Decoding& d) {
   if (length > kMaxReadBytes || offset > memory->size || length > memory->size - offset)
     return d.fail(where, "range outside the allocation or too long");
   d.reply.put_raw(memory->mapped + offset, length);
+  return d.finish_reply();
+}
+
+// Wire: u64 device, u64 pipeline cache, u64 offset, u32 length (at most 48 KiB - 16), u32 0.
+// Reply: VkResult, u32 0, u64 the size of the whole data, then its bytes from `offset` (at most
+// `length`). The data is taken from the driver at offset 0 and kept until its end is read.
+bool decode_gfxrelay_vkGetPipelineCacheDataPart(Decoding& d) {
+  const char* where = "gfxrelay_vkGetPipelineCacheDataPart";
+  const uint64_t id_device = d.r.get<uint64_t>();
+  VkDevice device = VK_NULL_HANDLE;
+  if (!d.handle(VK_OBJECT_TYPE_DEVICE, id_device, false, where, &device)) return false;
+  const uint64_t id_cache = d.r.get<uint64_t>();
+  VkPipelineCache cache = VK_NULL_HANDLE;
+  if (!d.handle(VK_OBJECT_TYPE_PIPELINE_CACHE, id_cache, false, where, &cache)) return false;
+  const uint64_t offset = d.r.get<uint64_t>();
+  const uint32_t length = d.r.get<uint32_t>();
+  d.r.get<uint32_t>();
+  if (!d.at_end()) return d.fail(where, "malformed command");
+  if (!d.owned_by(id_cache, d.objects.device_of(id_device), where)) return false;
+  if (length > kMaxReadBytes - 16) return d.fail(where, "part longer than a reply");
+  Objects::CacheData& data = d.objects.cache_data;
+  if (offset == 0 || data.cache != id_cache) {
+    data = {id_cache, VK_SUCCESS, {}};
+    size_t size = 0;
+    data.result = vkGetPipelineCacheData(device, cache, &size, nullptr);
+    if (data.result == VK_SUCCESS && size > 0) {
+      // The copy must fit what the session may still hold (checked, not counted: it lives only
+      // while the guest reads it).
+      if (!d.objects.quota().reserve_memory(static_cast<int64_t>(size)))
+        return d.fail(where, "pipeline cache data past the session's memory");
+      data.bytes.resize(size);
+      d.objects.quota().release_memory(static_cast<int64_t>(size));
+      data.result = vkGetPipelineCacheData(device, cache, &size, data.bytes.data());
+      data.bytes.resize(std::min(size, data.bytes.size()));
+    }
+  }
+  const uint64_t total = data.bytes.size();
+  const uint64_t n = offset < total ? std::min<uint64_t>(length, total - offset) : 0;
+  d.reply.put<VkResult>(data.result);
+  d.reply.put<uint32_t>(0);
+  d.reply.put<uint64_t>(total);
+  if (n) d.reply.put_raw(data.bytes.data() + offset, n);
+  if (offset + n >= total) data = {};
   return d.finish_reply();
 }
 
