@@ -98,8 +98,8 @@ def vulkan_seeds(build, out):
     icds = "/usr/share/vulkan/icd.d"
     lavapipe = [f for f in sorted(os.listdir(icds)) if f.startswith("lvp_icd")]
     with tempfile.TemporaryDirectory() as tmp:
-        # Pipeline cache data in parts of 8 bytes, so that the seeds hold that command too.
-        env = dict(os.environ, GFXRELAY_RECORD_DIR=tmp, GFXRELAY_VK_CACHE_PART="8",
+        # Pipeline cache data in parts of 5 bytes, so that the seeds hold that command too.
+        env = dict(os.environ, GFXRELAY_RECORD_DIR=tmp, GFXRELAY_VK_CACHE_PART="5",
                    VK_DRIVER_FILES=os.path.join(icds, lavapipe[0]))
         env.pop("DISPLAY", None)
         for program in VULKAN_PROGRAMS:

@@ -300,20 +300,18 @@ VKAPI_ATTR VkResult VKAPI_CALL entry_vkGetPipelineCacheData(VkDevice device,
     std::vector<uint8_t> reply;
     if (!stream->call(VkOp::gfxrelay_vkGetPipelineCacheDataPart, w, &reply))
       return VK_ERROR_DEVICE_LOST;
-    if (reply.size() < 16) {
-      stream->protocol_error("gfxrelay_vkGetPipelineCacheDataPart");
-      return VK_ERROR_DEVICE_LOST;
-    }
-    const auto result = static_cast<VkResult>(wire::load<int32_t>(reply.data()));
-    total = wire::load<uint64_t>(reply.data() + 8);
-    const uint64_t n = reply.size() - 16;
-    if (result < 0) return result;
+    wire::Reader r(reply);
+    const auto result = static_cast<VkResult>(r.get<int32_t>());
+    r.get<uint32_t>();
+    total = r.get<uint64_t>();
+    if (r.ok() && result < 0) return result;
     incomplete = result == VK_INCOMPLETE;  // the cache grew while the host read it
-    if (n != (at < total ? std::min(length, total - at) : 0)) {
+    const uint64_t n = at < total ? std::min(length, total - at) : 0;
+    get_raw(r, out + at, n);
+    if (!r.at_end()) {
       stream->protocol_error("gfxrelay_vkGetPipelineCacheDataPart");
       return VK_ERROR_DEVICE_LOST;
     }
-    std::memcpy(out + at, reply.data() + 16, n);
     at += n;
   } while (at < std::min<uint64_t>(total, *pDataSize));
   *pDataSize = at;
