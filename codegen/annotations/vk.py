@@ -278,6 +278,9 @@ HOST_BEFORE = {
     # buffer holds them all (vk_memory.cpp).
     'vkGetQueryPoolResults': 'if (!(pData = query_results(d, queryCount, stride, dataSize))) '
                              'return false',
+    # Room for all of the data whatever the guest's size (vk_memory.cpp).
+    'vkGetPipelineCacheData': 'if (pData && !(pData = whole_cache_data_buffer(d, device, '
+                              'pipelineCache, pDataSize))) return false',
 }
 
 # Arguments the host passes instead of the guest's: a wait never blocks the stream's worker

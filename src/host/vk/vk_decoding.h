@@ -228,6 +228,10 @@ inline constexpr uint64_t kWaitSliceNs = 100'000'000;
 // results `stride` apart, each up to 12 values of 8 bytes with availability), at least
 // `data_size` bytes; nullptr (with d.error) past what a reply holds.
 uint8_t* query_results(Decoding& d, uint32_t query_count, VkDeviceSize stride, size_t data_size);
+// A buffer for vkGetPipelineCacheData's data with room for all of the cache's data, however few
+// bytes the guest asked for: a driver may write past the size it is given (NVIDIA 580 did,
+// overwriting the host's heap). Null (with d.error) if the arena has no room.
+uint8_t* whole_cache_data_buffer(Decoding& d, VkDevice device, VkPipelineCache cache, size_t size);
 // Whether the host imports shared memory (GFXRELAY_VK_NO_IMPORT unset).
 bool imports_enabled();
 

@@ -345,6 +345,16 @@ bool decode_gfxrelay_vkReadMemory(Decoding& d) {
   return d.finish_reply();
 }
 
+uint8_t* whole_cache_data_buffer(Decoding& d, VkDevice device, VkPipelineCache cache, size_t size) {
+  size_t whole = 0;
+  if (vkGetPipelineCacheData(device, cache, &whole, nullptr) != VK_SUCCESS) whole = 0;
+  // Slack for data that grows meanwhile (pipelines another stream makes into the same cache).
+  constexpr size_t kSlack = 64u << 10;
+  uint8_t* buffer = d.arena.make<uint8_t>(std::max(size, whole) + kSlack);
+  if (!buffer) d.fail("vkGetPipelineCacheData", "pipeline cache data past the command's memory");
+  return buffer;
+}
+
 // Wire: u64 device, u64 pipeline cache, u64 offset, u32 length (at most 48 KiB - 16), u32 0.
 // Reply: VkResult, u32 0, u64 the size of the whole data, then its bytes from `offset` (at most
 // `length`). The data is taken from the driver at offset 0 and kept until its end is read.
@@ -372,10 +382,13 @@ bool decode_gfxrelay_vkGetPipelineCacheDataPart(Decoding& d) {
       // while the guest reads it).
       if (!d.objects.quota().reserve_memory(static_cast<int64_t>(size)))
         return d.fail(where, "pipeline cache data past the session's memory");
-      data.bytes.resize(size);
+      // Room past `size` as for whole_cache_data_buffer (data that grew meanwhile may be
+      // written past it).
+      data.bytes.resize(size + (64u << 10));
       d.objects.quota().release_memory(static_cast<int64_t>(size));
-      data.result = vkGetPipelineCacheData(device, cache, &size, data.bytes.data());
-      data.bytes.resize(std::min(size, data.bytes.size()));
+      size_t asked = size;
+      data.result = vkGetPipelineCacheData(device, cache, &asked, data.bytes.data());
+      data.bytes.resize(std::min(asked, size));
     }
   }
   const uint64_t total = data.bytes.size();
