@@ -14,6 +14,10 @@ namespace {
 
 // Most bytes one gfxrelay_vkReadMemory answers (the reply area holds 64 KiB).
 constexpr uint64_t kMaxReadBytes = 48u << 10;
+// Room given to vkGetPipelineCacheData past the data's size as last asked: the data may grow
+// meanwhile (pipelines another stream makes into the same cache), and a driver may write past
+// the size it is given (finding 21).
+constexpr size_t kCacheDataSlack = 64u << 10;
 
 // The memory `id` of device `device_id`, mapped by the host; nullptr (with d.error) if not.
 Objects::Memory* mapped_memory(Decoding& d, uint64_t id, const char* where) {
@@ -348,9 +352,7 @@ bool decode_gfxrelay_vkReadMemory(Decoding& d) {
 uint8_t* whole_cache_data_buffer(Decoding& d, VkDevice device, VkPipelineCache cache, size_t size) {
   size_t whole = 0;
   if (vkGetPipelineCacheData(device, cache, &whole, nullptr) != VK_SUCCESS) whole = 0;
-  // Slack for data that grows meanwhile (pipelines another stream makes into the same cache).
-  constexpr size_t kSlack = 64u << 10;
-  uint8_t* buffer = d.arena.make<uint8_t>(std::max(size, whole) + kSlack);
+  uint8_t* buffer = d.arena.make<uint8_t>(std::max(size, whole) + kCacheDataSlack);
   if (!buffer) d.fail("vkGetPipelineCacheData", "pipeline cache data past the command's memory");
   return buffer;
 }
@@ -382,9 +384,7 @@ bool decode_gfxrelay_vkGetPipelineCacheDataPart(Decoding& d) {
       // while the guest reads it).
       if (!d.objects.quota().reserve_memory(static_cast<int64_t>(size)))
         return d.fail(where, "pipeline cache data past the session's memory");
-      // Room past `size` as for whole_cache_data_buffer (data that grew meanwhile may be
-      // written past it).
-      data.bytes.resize(size + (64u << 10));
+      data.bytes.resize(size + kCacheDataSlack);
       d.objects.quota().release_memory(static_cast<int64_t>(size));
       size_t asked = size;
       data.result = vkGetPipelineCacheData(device, cache, &asked, data.bytes.data());
