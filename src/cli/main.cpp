@@ -36,12 +36,14 @@ constexpr const char* kUsage =
     "      Runs PROGRAM with its EGL/OpenGL ES calls relayed to a host renderer: the one at\n"
     "      PATH (or $GFXRELAY_SOCKET), else, inside a VM, the host behind its ivshmem device\n"
     "      ($GFXRELAY_IVSHMEM or found on the PCI bus), else an embedded one for this run\n"
-    "      (which, serving only PROGRAM, keeps Mesa's shader cache on as a native run does).\n"
+    "      (which, serving only PROGRAM, keeps Mesa's shader cache on as a native run does,\n"
+    "      and draws GLX windows straight into PROGRAM's X server: --x11-direct below;\n"
+    "      GFXRELAY_X11_DIRECT=0 turns that off).\n"
     "  gfxrelay serve [--socket PATH] [--ivshmem FILE [--ivshmem-size BYTES]\n"
     "                 [--ivshmem-server SOCKET]]... [--isolation=process|thread]\n"
     "                 [--max-allocation BYTES] [--max-draw-vertices N]\n"
     "                 [--session-memory BYTES] [--session-objects N] [--session-contexts N]\n"
-    "                 [--mesa-shader-cache]\n"
+    "                 [--mesa-shader-cache] [--x11-direct]\n"
     "      Runs the host renderer for any number of guests: processes of this machine on\n"
     "      PATH, and those of each QEMU VM sharing a FILE (default size 512M; with\n"
     "      --ivshmem-server, also its ivshmem server, so guests ring instead of the host\n"
@@ -57,6 +59,9 @@ constexpr const char* kUsage =
     "      guest gets GL_OUT_OF_MEMORY or EGL_BAD_ALLOC.\n"
     "      --mesa-shader-cache: keeps Mesa's shader cache on in the host (off by default: a\n"
     "      guest could crash Mesa 22.3 through it; see docs/security.md).\n"
+    "      --x11-direct: a guest GLX display that is this host's own X server ($DISPLAY) gets\n"
+    "      host GLX contexts, and its windows are drawn by the host with no read-back (only for\n"
+    "      guests that may use that X server anyway; `gfxrelay run` gives its own host this).\n"
     "  gfxrelay vm-args --ivshmem FILE [--ivshmem-size BYTES] [--ivshmem-server SOCKET]\n"
     "      Prints the QEMU arguments that give a VM that region.\n"
     "  gfxrelay info [--socket PATH]\n"
@@ -109,14 +114,22 @@ struct EmbeddedServer {
     // so a Mesa bug the cache exposes (docs/security.md, finding 8) reaches nothing the program
     // could not reach natively. A shared `gfxrelay serve` keeps it off.
     const bool shader_cache = std::getenv("MESA_SHADER_CACHE_DISABLE") == nullptr;
+    // For the same reason its GLX windows may be drawn by the host straight into the program's
+    // X server, where the program's display is this one (checked per display; docs/protocol.md,
+    // "Direct X11 windows"). GFXRELAY_X11_DIRECT=0 keeps every frame on the read-back path.
+    const char* direct = std::getenv("GFXRELAY_X11_DIRECT");
+    const bool x11_direct = std::getenv("DISPLAY") && !(direct && std::strcmp(direct, "0") == 0);
+    const std::string exe = (self_dir() / "gfxrelay").string();
+    const std::string ready_fd = std::to_string(pipe_fds[1]);
+    std::vector<const char*> args = {exe.c_str(),         "serve",      "--socket",
+                                     socket_path.c_str(), "--ready-fd", ready_fd.c_str()};
+    if (shader_cache) args.push_back("--mesa-shader-cache");
+    if (x11_direct) args.push_back("--x11-direct");
+    args.push_back(nullptr);
     pid = fork();
     if (pid == 0) {
-      const std::string exe = (self_dir() / "gfxrelay").string();
-      const std::string ready = std::to_string(pipe_fds[1]);
       fcntl(pipe_fds[1], F_SETFD, 0);  // the ready pipe survives exec
-      execl(exe.c_str(), exe.c_str(), "serve", "--socket", socket_path.c_str(), "--ready-fd",
-            ready.c_str(), shader_cache ? "--mesa-shader-cache" : static_cast<char*>(nullptr),
-            static_cast<char*>(nullptr));
+      execv(exe.c_str(), const_cast<char* const*>(args.data()));
       _exit(127);
     }
     close(pipe_fds[1]);
@@ -355,6 +368,10 @@ int cmd_serve(int argc, char** argv) {
     }
     if (a == "--mesa-shader-cache") {  // off by default (EglBackend::open)
       setenv("MESA_SHADER_CACHE_DISABLE", "false", 1);
+      continue;
+    }
+    if (a == "--x11-direct") {  // read by X11Direct::get, in worker processes too
+      setenv("GFXRELAY_X11_DIRECT_HOST", "1", 1);
       continue;
     }
     if (a == "--socket" && i + 1 < argc) {

@@ -28,16 +28,22 @@ EGLint create_host_surface(uint32_t id, size_t config, const EGLint* attribs, EG
 EGLint create_host_context(uint32_t id, size_t config, uint32_t share_id, EGLenum api,
                            const EGLint* attribs, int api_major,
                            std::shared_ptr<gles::ShareGroup> share_group,
-                           std::unique_ptr<gles::Context>* out) {
+                           std::unique_ptr<gles::Context>* out, const X11Target* x11) {
   wire::MessageWriter w;
   w.put<uint32_t>(id);
   w.put<uint32_t>(config == SIZE_MAX ? UINT32_MAX : static_cast<uint32_t>(config));
   w.put<uint32_t>(share_id);
   w.put<uint32_t>(api);
+  if (x11) {
+    w.put<uint32_t>(x11->visual);
+    w.put<uint32_t>(x11->double_buffer ? 1 : 0);
+  }
   wire::put_attribs(w, attribs);
   std::vector<uint8_t> reply;
   transport::ShmRegion region;
-  if (!request_host(wire::Control::kCreateContext, w, &reply, &region)) return EGL_BAD_ALLOC;
+  if (!request_host(x11 ? wire::Control::kCreateX11Context : wire::Control::kCreateContext, w,
+                    &reply, &region))
+    return EGL_BAD_ALLOC;
   wire::Reader r(reply);
   const EGLint status = r.get<uint32_t>();
   if (!r.ok()) return EGL_BAD_ALLOC;
@@ -50,6 +56,34 @@ EGLint create_host_context(uint32_t id, size_t config, uint32_t share_id, EGLenu
                                          std::move(share_group));
   (*out)->desktop_gl = api == EGL_OPENGL_API;
   return EGL_SUCCESS;
+}
+
+bool host_shares_x11_display(const std::string& name, std::span<const uint8_t> token) {
+  wire::MessageWriter w;
+  w.put_string(name);
+  w.put_bytes(token);
+  std::vector<uint8_t> reply;
+  if (!request_host(wire::Control::kCheckX11Display, w, &reply)) return false;
+  wire::Reader r(reply);
+  const uint32_t same = r.get<uint32_t>();
+  return r.ok() && same == 1;
+}
+
+EGLint create_host_x11_surface(uint32_t id, size_t config, const X11Target& x11, uint32_t window,
+                               int width, int height) {
+  wire::MessageWriter w;
+  w.put<uint32_t>(id);
+  w.put<uint32_t>(static_cast<uint32_t>(config));
+  w.put<uint32_t>(x11.visual);
+  w.put<uint32_t>(x11.double_buffer ? 1 : 0);
+  w.put<uint32_t>(window);
+  w.put<int32_t>(width);
+  w.put<int32_t>(height);
+  std::vector<uint8_t> reply;
+  if (!request_host(wire::Control::kCreateX11Surface, w, &reply)) return EGL_BAD_ALLOC;
+  wire::Reader r(reply);
+  const EGLint status = r.get<uint32_t>();
+  return r.ok() ? status : EGL_BAD_ALLOC;
 }
 
 void destroy_host_surface(uint32_t id) {
@@ -110,6 +144,24 @@ bool present_written(gles::Context& gl, const gles::Blob& blob, int width, int h
 }
 
 }  // namespace
+
+bool present_x11_direct(gles::Context& gl, uint32_t surface) {
+  gles::Blob blob = gl.output_blob(wire::kPresentX11DirectBlob);
+  const size_t size = 16 + blob.wire_size();
+  uint8_t* p = gl.begin(wire::Op::gfxrelay_PresentFrame, size);
+  if (!p) return false;
+  wire::store<uint32_t>(p + 8, surface);
+  wire::store<uint32_t>(p + 12,
+                        wire::kPresentBgra | wire::kPresentX11Direct | wire::kPresentNoReply);
+  gl.write_blob(p + 16, blob);
+  gl.end(size);
+  gl.flush();
+  // The host may draw this frame while the program makes the next, not further ahead (as a
+  // native swap waits for the frame before).
+  std::function<bool()> previous = std::move(gl.direct_frame_shown);
+  gl.direct_frame_shown = gl.transfer_done_waiter(blob);
+  return (!previous || previous()) && gl.alive();
+}
 
 bool present_frame(gles::Context& gl, uint32_t surface, int width, int height,
                    x11::PixelOrder order, x11::WindowPresenter& window) {

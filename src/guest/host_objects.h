@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "guest/gl/encoder_support.h"
@@ -26,12 +28,26 @@ bool request_host(wire::Control op, const wire::MessageWriter& w, std::vector<ui
 // null). Returns the EGL status; *width and *height get the size the host made.
 EGLint create_host_surface(uint32_t id, size_t config, const EGLint* attribs, EGLint* width,
                            EGLint* height);
+// Direct X11 windows (docs/protocol.md): a GLX display that is the host's own X server gets
+// host GLX contexts and drawables of this visual and buffering.
+struct X11Target {
+  uint32_t visual = 0;
+  bool double_buffer = true;
+};
+// Whether the host's X server is the one whose root window the guest has just given the
+// property `name` = `token`.
+bool host_shares_x11_display(const std::string& name, std::span<const uint8_t> token);
+
 // A context of `api` (EGL_OPENGL_ES_API / EGL_OPENGL_API); config SIZE_MAX: none; share_id 0:
-// none. On success *out is its stream.
+// none; `x11`: a host GLX context of a display that passed host_shares_x11_display (else
+// EGL_BAD_MATCH). On success *out is its stream.
 EGLint create_host_context(uint32_t id, size_t config, uint32_t share_id, EGLenum api,
                            const EGLint* attribs, int api_major,
                            std::shared_ptr<gles::ShareGroup> share_group,
-                           std::unique_ptr<gles::Context>* out);
+                           std::unique_ptr<gles::Context>* out, const X11Target* x11 = nullptr);
+// A direct X11 surface: the X window `window` itself, or (window 0) a host GLX pbuffer.
+EGLint create_host_x11_surface(uint32_t id, size_t config, const X11Target& x11, uint32_t window,
+                               int width, int height);
 void destroy_host_surface(uint32_t id);
 // A window's host pbuffer at a new size (or config): a new surface replaces *id (0: none yet),
 // the old one is destroyed. False, with *id unchanged, if the host refused.
@@ -46,5 +62,8 @@ EGLint make_current_on_host(gles::Context& gl, uint32_t draw, uint32_t read, boo
 // not (the session is gone, or the surface is not current there).
 bool present_frame(gles::Context& gl, uint32_t surface, int width, int height,
                    x11::PixelOrder order, x11::WindowPresenter& window);
+// A direct X11 window's frame: the host swaps it. The program goes on at once, at most one
+// frame ahead (the context's previous frame is waited for).
+bool present_x11_direct(gles::Context& gl, uint32_t surface);
 
 }  // namespace gfxrelay::guest

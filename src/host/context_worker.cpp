@@ -7,6 +7,8 @@
 #include "host/backend/egl_backend.h"
 #include "host/session.h"
 #include "host/stream_serving.h"
+// Last: Xlib's macros (None, Status, Bool) would clash with the headers above.
+#include "host/backend/x11_direct.h"
 
 namespace gfxrelay::host {
 
@@ -34,12 +36,13 @@ const std::vector<bool>& relay_opcodes_only() {
 }  // namespace
 
 ContextWorker::ContextWorker(Session& session, uint32_t id, EGLenum api, EGLContext context,
-                             transport::ShmRegion region,
+                             GLXContext x11_context, transport::ShmRegion region,
                              std::shared_ptr<HostShareGroup> share_group)
     : session_(session),
       id_(id),
       api_(api),
       context_(context),
+      x11_context_(x11_context),
       region_(std::move(region)),
       ring_(region_),
       state_(share_group ? std::move(share_group)
@@ -71,7 +74,10 @@ void ContextWorker::read_context_api() {
 ContextWorker::~ContextWorker() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
-  eglDestroyContext(session_.display(), context_);
+  if (x11_context_)
+    session_.x11()->destroy_context(x11_context_);
+  else
+    eglDestroyContext(session_.display(), context_);
 }
 
 void ContextWorker::start() {
@@ -100,6 +106,8 @@ EGLImage ContextWorker::egl_image(uint64_t guest_id) {
 }
 EGLint ContextWorker::create_image(uint64_t guest_id, EGLenum target, EGLClientBuffer buffer,
                                    const EGLint* attribs) {
+  // EGL images are of EGL contexts (a guest's GLX context never names one).
+  if (x11_context_) return EGL_BAD_CONTEXT;
   return session_.create_image(context_, guest_id, target, buffer, attribs);
 }
 
@@ -113,10 +121,9 @@ void ContextWorker::run() {
       ring_, stop_, &batch_, record_name,
       [&](std::span<const uint8_t> batch, std::string* e) { return decode_batch(batch, e); });
   // No message from the host GL may reach the debug log once this worker is gone.
-  if (state_.debug_log.enabled() && eglGetCurrentContext() == context_)
-    state_.debug_log.set_enabled(false, nullptr);
+  if (state_.debug_log.enabled() && is_current()) state_.debug_log.set_enabled(false, nullptr);
   // Leaves the host context unbound so the session can destroy it from its own thread.
-  eglMakeCurrent(session_.display(), EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+  release();
   if (!error.empty()) {
     close_stream_with_reason(region_, error);
     session_.end("context " + std::to_string(id_) + ": " + error);
@@ -153,12 +160,38 @@ bool ContextWorker::decode_batch(std::span<const uint8_t> bytes, std::string* er
       error);
 }
 
+bool ContextWorker::is_current() const {
+  return x11_context_ ? glXGetCurrentContext() == x11_context_ : eglGetCurrentContext() == context_;
+}
+
+EGLint ContextWorker::release() {
+  if (x11_context_)
+    return session_.x11()->make_current(None, None, nullptr) ? EGL_SUCCESS : EGL_BAD_ACCESS;
+  return eglMakeCurrent(display(), EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT) ? EGL_SUCCESS
+                                                                                   : eglGetError();
+}
+
+bool ContextWorker::swap_x11_window(uint32_t surface_id) {
+  bool window = false;
+  const unsigned long drawable = x11_context_ ? session_.x11_drawable(surface_id, &window) : 0;
+  if (!drawable || !window || !is_current() || glXGetCurrentDrawable() != drawable) return false;
+  session_.x11()->swap(drawable);
+  return true;
+}
+
 EGLint ContextWorker::make_current(uint32_t draw_id, uint32_t read_id, bool release) {
   if (release) {
     allowed_ = relay_opcodes_only();
-    return eglMakeCurrent(display(), EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT)
-               ? EGL_SUCCESS
-               : eglGetError();
+    return this->release();
+  }
+  if (x11_context_) {
+    const unsigned long draw = draw_id ? session_.x11_drawable(draw_id) : 0;
+    const unsigned long read = read_id ? session_.x11_drawable(read_id) : 0;
+    if ((draw_id && !draw) || (read_id && !read)) return EGL_BAD_SURFACE;
+    if (!session_.x11()->make_current(draw, read, x11_context_)) return EGL_BAD_MATCH;
+    if (!api_read_) read_context_api();
+    allowed_ = available_;
+    return EGL_SUCCESS;
   }
   EGLSurface draw = draw_id ? surface(draw_id) : EGL_NO_SURFACE;
   EGLSurface read = read_id ? surface(read_id) : EGL_NO_SURFACE;

@@ -11,6 +11,8 @@
 #include "host/decoder/decoding.h"
 #include "transport/shm_ring.h"
 
+struct __GLXcontextRec;  // GLXContext, without Xlib's headers
+
 namespace gfxrelay::host {
 
 class Session;
@@ -19,13 +21,17 @@ class ContextWorker : public SessionServices {
  public:
   // `share_group`: the host share group of the context this one shares with, or null.
   // `api`: EGL_OPENGL_ES_API or EGL_OPENGL_API, the API `context` was made for.
+  // `x11_context`: instead of `context` (EGL_NO_CONTEXT then), a GLX context of a direct X11
+  // display (backend/x11_direct.h).
   ContextWorker(Session& session, uint32_t id, EGLenum api, EGLContext context,
-                transport::ShmRegion region, std::shared_ptr<HostShareGroup> share_group);
+                __GLXcontextRec* x11_context, transport::ShmRegion region,
+                std::shared_ptr<HostShareGroup> share_group);
   const std::shared_ptr<HostShareGroup>& share_group() const { return state_.share_group(); }
   ~ContextWorker() override;  // stops the thread, destroys the host context
 
   const transport::ShmRegion& region() const { return region_; }
   EGLenum api() const { return api_; }
+  __GLXcontextRec* x11_context() const { return x11_context_; }
   void start();
   // The session is ending: tells the guest (the stream's closed flag) and the thread to stop.
   void close_stream();
@@ -42,9 +48,12 @@ class ContextWorker : public SessionServices {
   EGLImage egl_image(uint64_t guest_id) override;
   EGLint create_image(uint64_t guest_id, EGLenum target, EGLClientBuffer buffer,
                       const EGLint* attribs) override;
+  bool swap_x11_window(uint32_t surface_id) override;
 
  private:
   void run();
+  bool is_current() const;
+  EGLint release();  // unbinds the host context; an EGL status
   // Reads the context's API, version and extensions the first time it is current.
   void read_context_api();
   // Decodes the commands in `bytes`; false (with *error) on the first bad one.
@@ -54,6 +63,7 @@ class ContextWorker : public SessionServices {
   uint32_t id_;
   EGLenum api_;
   EGLContext context_;
+  __GLXcontextRec* x11_context_;
   transport::ShmRegion region_;
   transport::RingConsumer ring_;
   HostContext state_;

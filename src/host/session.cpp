@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "host/context_worker.h"
 #include "host/vk/vk_worker.h"
 #include "wire/handshake.h"
 #include "wire/message.h"
+// Last: Xlib's macros (None, Status, Bool) would clash with the headers above.
+#include "host/backend/x11_direct.h"
 
 namespace gfxrelay::host {
 
@@ -34,6 +37,15 @@ int64_t surface_bytes(EGLDisplay display, EGLConfig config, EGLint width, EGLint
       __builtin_mul_overflow(bytes, std::max<int64_t>((bits + 7) / 8, 0), &bytes))
     return INT64_MAX;
   return bytes;
+}
+
+// What the guest's config (a host EGL config) asks of the X server's GLX configs besides the
+// visual and double-buffering.
+void add_config_sizes(EGLDisplay display, EGLConfig config, X11ConfigWish* wish) {
+  eglGetConfigAttrib(display, config, EGL_ALPHA_SIZE, &wish->alpha);
+  eglGetConfigAttrib(display, config, EGL_DEPTH_SIZE, &wish->depth);
+  eglGetConfigAttrib(display, config, EGL_STENCIL_SIZE, &wish->stencil);
+  eglGetConfigAttrib(display, config, EGL_SAMPLES, &wish->samples);
 }
 
 std::vector<uint8_t> status_only(EGLint status) {
@@ -133,7 +145,7 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
   wire::Reader r(payload);
   auto send = [this](const std::vector<uint8_t>& bytes,
                      const transport::ShmRegion* region = nullptr) {
-    return channel_->send(static_cast<uint32_t>(wire::Control::kReply), bytes, region);
+    return send_reply(bytes, region);
   };
   switch (static_cast<wire::Control>(opcode)) {
     case wire::Control::kChooseConfig: {
@@ -215,66 +227,51 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         return false;
       }
       EGLSurface s = EGL_NO_SURFACE;
+      std::optional<X11Surface> x11_surface;
       {
         std::lock_guard lock(mutex_);
         auto it = surfaces_.find(id);
+        auto x = x11_surfaces_.find(id);
         if (it != surfaces_.end()) {
           s = it->second;
           surfaces_.erase(it);
+        } else if (x != x11_surfaces_.end()) {
+          x11_surface = x->second;
+          x11_surfaces_.erase(x);
+        }
+        if (s != EGL_NO_SURFACE || x11_surface) {
           quota_->release_memory(surface_bytes_[id]);
           quota_->release_objects(1);
           surface_bytes_.erase(id);
         }
       }
       if (s != EGL_NO_SURFACE) eglDestroySurface(display(), s);
-      return send(status_only(s == EGL_NO_SURFACE ? EGL_BAD_SURFACE : EGL_SUCCESS));
+      // A window stays the program's; only the relay's pbuffer goes.
+      if (x11_surface && !x11_surface->window) x11_->destroy_pbuffer(x11_surface->drawable);
+      return send(status_only(s == EGL_NO_SURFACE && !x11_surface ? EGL_BAD_SURFACE : EGL_SUCCESS));
     }
-    case wire::Control::kCreateContext: {
-      const uint32_t id = r.get<uint32_t>();
-      const uint32_t config = r.get<uint32_t>();
-      const uint32_t share = r.get<uint32_t>();
-      const EGLenum api = r.get<uint32_t>();
-      std::vector<EGLint> attribs;
-      if (!wire::read_attribs(r, &attribs) || !r.at_end()) {
-        *error = "CreateContext: malformed message";
+    case wire::Control::kCreateContext:
+      return create_context(r, false, error);
+    case wire::Control::kCreateX11Context:
+      return create_context(r, true, error);
+    case wire::Control::kCreateX11Surface:
+      return create_x11_surface(r, error);
+    case wire::Control::kCheckX11Display: {
+      const std::string name(wire::read_string(r));
+      const std::span<const uint8_t> token = wire::read_bytes(r);
+      if (!r.at_end()) {
+        *error = "CheckX11Display: malformed message";
         return false;
       }
-      if (api != EGL_OPENGL_ES_API && api != EGL_OPENGL_API)
-        return send(status_only(EGL_BAD_MATCH));
-      EGLConfig c = config == UINT32_MAX ? EGL_NO_CONFIG_KHR : backend_.config(config);
-      if (id == 0 || contexts_.count(id)) return send(status_only(EGL_BAD_MATCH));
-      // Each context is a host thread and a stream region: past the session's quota, as an
-      // EGL out of memory.
-      if (static_cast<int64_t>(contexts_.size()) >= quota_->limits().session_contexts)
-        return send(status_only(EGL_BAD_ALLOC));
-      if (config != UINT32_MAX && !c) return send(status_only(EGL_BAD_CONFIG));
-      // A share context must be one of this session's (never another guest's).
-      ContextWorker* shared_with = nullptr;
-      if (share != 0) {
-        auto it = contexts_.find(share);
-        if (it == contexts_.end()) return send(status_only(EGL_BAD_CONTEXT));
-        shared_with = it->second.get();
-      }
-      // A share context must be of the same API as well.
-      if (shared_with && shared_with->api() != api) return send(status_only(EGL_BAD_MATCH));
-      eglBindAPI(api);
-      EGLContext ctx = eglCreateContext(
-          display(), c, shared_with ? shared_with->context() : EGL_NO_CONTEXT, attribs.data());
-      if (ctx == EGL_NO_CONTEXT) return send(status_only(eglGetError()));
-      std::string region_error;
-      transport::ShmRegion region = channel_->create_region(&region_error);
-      if (!region) {
-        eglDestroyContext(display(), ctx);
-        log("session " + std::to_string(id_) + ": " + region_error);
-        return send(status_only(EGL_BAD_ALLOC));
-      }
-      auto worker =
-          std::make_unique<ContextWorker>(*this, id, api, ctx, std::move(region),
-                                          shared_with ? shared_with->share_group() : nullptr);
-      worker->start();
-      const transport::ShmRegion& stream = worker->region();
-      contexts_[id] = std::move(worker);
-      return send(status_only(EGL_SUCCESS), &stream);
+      // Only the relay's own property names, and a token no one guesses.
+      bool same = false;
+      if (name.starts_with("_GFXRELAY_CHECK_") && name.size() <= 64 && token.size() == 16)
+        if (X11Direct* x = X11Direct::get(backend_.caps().get("gl_renderer")))
+          same = x->root_holds(name, token);
+      if (same) x11_ = X11Direct::get({});
+      wire::MessageWriter w;
+      w.put<uint32_t>(same ? 1 : 0);
+      return send(w.bytes());
     }
     case wire::Control::kCreateVulkanStream: {
       const uint32_t id = r.get<uint32_t>();
@@ -336,6 +333,139 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
   }
 }
 
+bool Session::send_reply(const std::vector<uint8_t>& bytes, const transport::ShmRegion* region) {
+  return channel_->send(static_cast<uint32_t>(wire::Control::kReply), bytes, region);
+}
+
+bool Session::create_context(wire::Reader& r, bool x11, std::string* error) {
+  const uint32_t id = r.get<uint32_t>();
+  const uint32_t config = r.get<uint32_t>();
+  const uint32_t share = r.get<uint32_t>();
+  const EGLenum api = r.get<uint32_t>();
+  X11ConfigWish wish;
+  if (x11) {
+    wish.visual = r.get<uint32_t>();
+    wish.double_buffer = r.get<uint32_t>() != 0;
+  }
+  std::vector<EGLint> attribs;
+  if (!wire::read_attribs(r, &attribs) || !r.at_end()) {
+    *error = x11 ? "CreateX11Context: malformed message" : "CreateContext: malformed message";
+    return false;
+  }
+  if (api != EGL_OPENGL_ES_API && api != EGL_OPENGL_API)
+    return send_reply(status_only(EGL_BAD_MATCH));
+  EGLConfig c = config == UINT32_MAX ? EGL_NO_CONFIG_KHR : backend_.config(config);
+  if (id == 0 || contexts_.count(id)) return send_reply(status_only(EGL_BAD_MATCH));
+  // Each context is a host thread and a stream region: past the session's quota, as an
+  // EGL out of memory.
+  if (static_cast<int64_t>(contexts_.size()) >= quota_->limits().session_contexts)
+    return send_reply(status_only(EGL_BAD_ALLOC));
+  if (config != UINT32_MAX && !c) return send_reply(status_only(EGL_BAD_CONFIG));
+  // A share context must be one of this session's (never another guest's).
+  ContextWorker* shared_with = nullptr;
+  if (share != 0) {
+    auto it = contexts_.find(share);
+    if (it == contexts_.end()) return send_reply(status_only(EGL_BAD_CONTEXT));
+    shared_with = it->second.get();
+  }
+  // A share context must be of the same API and window system as well.
+  if (shared_with && (shared_with->api() != api || (shared_with->x11_context() != nullptr) != x11))
+    return send_reply(status_only(EGL_BAD_MATCH));
+  EGLContext ctx = EGL_NO_CONTEXT;
+  GLXContext x11_ctx = nullptr;
+  if (x11) {
+    // Only on a display that passed the check, with a config the X server has.
+    if (!x11_ || !c) return send_reply(status_only(EGL_BAD_MATCH));
+    add_config_sizes(display(), c, &wish);
+    GLXFBConfig fb = x11_->choose_config(wish);
+    if (fb)
+      x11_ctx = x11_->create_context(fb, shared_with ? shared_with->x11_context() : nullptr,
+                                     api == EGL_OPENGL_ES_API, attribs.data());
+    if (!x11_ctx) return send_reply(status_only(EGL_BAD_MATCH));
+  } else {
+    eglBindAPI(api);
+    ctx = eglCreateContext(display(), c, shared_with ? shared_with->context() : EGL_NO_CONTEXT,
+                           attribs.data());
+    if (ctx == EGL_NO_CONTEXT) return send_reply(status_only(eglGetError()));
+  }
+  std::string region_error;
+  transport::ShmRegion region = channel_->create_region(&region_error);
+  if (!region) {
+    if (x11_ctx) x11_->destroy_context(x11_ctx);
+    if (ctx != EGL_NO_CONTEXT) eglDestroyContext(display(), ctx);
+    log("session " + std::to_string(id_) + ": " + region_error);
+    return send_reply(status_only(EGL_BAD_ALLOC));
+  }
+  auto worker = std::make_unique<ContextWorker>(*this, id, api, ctx, x11_ctx, std::move(region),
+                                                shared_with ? shared_with->share_group() : nullptr);
+  worker->start();
+  const transport::ShmRegion& stream = worker->region();
+  contexts_[id] = std::move(worker);
+  return send_reply(status_only(EGL_SUCCESS), &stream);
+}
+
+bool Session::create_x11_surface(wire::Reader& r, std::string* error) {
+  const uint32_t id = r.get<uint32_t>();
+  const uint32_t config = r.get<uint32_t>();
+  X11ConfigWish wish;
+  wish.visual = r.get<uint32_t>();
+  wish.double_buffer = r.get<uint32_t>() != 0;
+  const uint32_t window = r.get<uint32_t>();
+  const int32_t width = r.get<int32_t>(), height = r.get<int32_t>();
+  if (!r.at_end()) {
+    *error = "CreateX11Surface: malformed message";
+    return false;
+  }
+  EGLConfig c = backend_.config(config);
+  EGLint status = EGL_SUCCESS;
+  {
+    std::lock_guard lock(mutex_);
+    if (!x11_)
+      status = EGL_BAD_MATCH;
+    else if (!c)
+      status = EGL_BAD_CONFIG;
+    else if (id == 0 || surfaces_.count(id) || x11_surfaces_.count(id))
+      status = EGL_BAD_ALLOC;
+  }
+  X11Surface surface;
+  int64_t bytes = 0;
+  if (status == EGL_SUCCESS && !quota_->reserve_objects(1)) status = EGL_BAD_ALLOC;
+  if (status == EGL_SUCCESS && window) {
+    // The program's own window: Mesa keeps its images in shared memory with the X server,
+    // as natively.
+    surface = {window, true};
+  } else if (status == EGL_SUCCESS) {
+    add_config_sizes(display(), c, &wish);
+    bytes = surface_bytes(display(), c, width, height);
+    GLXFBConfig fb = x11_->choose_config(wish);
+    if (!fb || width <= 0 || height <= 0) {
+      status = EGL_BAD_MATCH;
+    } else if (!quota_->reserve_memory(bytes)) {
+      status = EGL_BAD_ALLOC;
+    } else if (!(surface.drawable = x11_->create_pbuffer(fb, width, height))) {
+      quota_->release_memory(bytes);
+      status = EGL_BAD_ALLOC;
+    }
+    if (status != EGL_SUCCESS) quota_->release_objects(1);
+  }
+  if (status == EGL_SUCCESS) {
+    std::lock_guard lock(mutex_);
+    x11_surfaces_[id] = surface;
+    surface_bytes_[id] = bytes;
+  }
+  wire::MessageWriter w;
+  w.put<uint32_t>(status);
+  return send_reply(w.bytes());
+}
+
+unsigned long Session::x11_drawable(uint32_t guest_id, bool* window) {
+  std::lock_guard lock(mutex_);
+  auto it = x11_surfaces_.find(guest_id);
+  if (it == x11_surfaces_.end()) return 0;
+  if (window) *window = it->second.window;
+  return it->second.drawable;
+}
+
 void Session::cleanup() {
   // Workers first (they may be using surfaces), then surfaces.
   for (auto& [id, worker] : contexts_) worker->close_stream();
@@ -347,6 +477,9 @@ void Session::cleanup() {
   images_.clear();
   for (auto& [id, s] : surfaces_) eglDestroySurface(display(), s);
   surfaces_.clear();
+  for (auto& [id, s] : x11_surfaces_)
+    if (!s.window) x11_->destroy_pbuffer(s.drawable);
+  x11_surfaces_.clear();
 }
 
 }  // namespace gfxrelay::host

@@ -29,13 +29,17 @@ inline constexpr uint32_t kOpcodePad = 0;
 // first in B,G,R,A where the host can read them so, which the guest hands to its X server
 // without copying. The reply says what the host wrote; with kPresentNoReply there is none (the
 // guest, which knows what the host writes from an earlier frame's reply, learns that the frame
-// is written when the host releases its transfer range).
+// is written when the host releases its transfer range). kPresentX11Direct: the surface is a
+// direct X11 window, which the host swaps itself; the blob carries no pixels (the guest waits
+// for its release to stay at most one frame ahead).
 inline constexpr uint32_t kPresentBgra = 0, kPresentRgba = 1, kPresentTopDownBgra = 1u << 8,
-                          kPresentNoReply = 1u << 9;
+                          kPresentNoReply = 1u << 9, kPresentX11Direct = 1u << 10;
+inline constexpr uint32_t kPresentX11DirectBlob = 16;  // bytes of a direct frame's blob
 enum class PresentResult : uint32_t {
   kNotCurrent = 0,   // the surface is not the context's current draw surface: nothing written
   kBottomUp = 1,     // bottom row first, in the order asked for
   kTopDownBgra = 2,  // top row first, B,G,R,A
+  kSwapped = 3,      // a direct X11 window: the host swapped it
 };
 
 }  // namespace gfxrelay::wire

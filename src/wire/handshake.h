@@ -26,6 +26,14 @@ enum class Control : uint32_t {
   kDestroyImage = 10,   // guest: u32 image id; host: u32 status (images are made in a stream)
   kCreateVulkanStream = 11,  // guest: u32 id; host: u32 VkResult (+ region fd by SCM_RIGHTS
                              // when VK_SUCCESS): a stream of Vulkan commands (protocol.md)
+  // Direct X11 windows (protocol.md): whether the guest's X display is the host's own.
+  kCheckX11Display = 12,  // guest: string property name, bytes token; host: u32 1 (same) or 0
+  // guest: u32 id, u32 config, u32 share id, u32 EGL API, u32 visual, u32 double-buffered,
+  // EGLint attribs[]; host: as kCreateContext. A host GLX context for a checked display.
+  kCreateX11Context = 13,
+  // guest: u32 id, u32 config, u32 visual, u32 double-buffered, u32 window (0: a pbuffer),
+  // i32 width, i32 height; host: u32 status. A window as itself, or a host GLX pbuffer.
+  kCreateX11Surface = 14,
 };
 
 }  // namespace gfxrelay::wire

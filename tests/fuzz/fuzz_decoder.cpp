@@ -76,7 +76,7 @@ struct Harness {
         std::fprintf(stderr, "fuzz_decoder: no host context (%s)\n", error.c_str());
         std::abort();
       }
-      workers[i] = std::make_unique<host::ContextWorker>(*session, i + 1, apis[i], context,
+      workers[i] = std::make_unique<host::ContextWorker>(*session, i + 1, apis[i], context, nullptr,
                                                          std::move(region), nullptr);
     }
   }

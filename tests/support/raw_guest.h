@@ -111,6 +111,7 @@ class RawGuest {
       caps_.config_value(config, 0x3021 /* EGL_ALPHA_SIZE */, &a);
       if (r == 8 && a == 8) break;
     }
+    config_ = config;
     wire::MessageWriter surface;
     surface.put<uint32_t>(1);
     surface.put<uint32_t>(static_cast<uint32_t>(config));
@@ -231,8 +232,18 @@ class RawGuest {
     return false;
   }
 
-  bool make_current() {
-    command(Op::gfxrelay_MakeCurrent, {1, 1, 0, 0});
+  // The host config of the guest's own surface and context (8-bit RGBA).
+  uint32_t config() const { return static_cast<uint32_t>(config_); }
+  // Talks to another context's stream from now on (one made with request()).
+  void use_stream(transport::ShmRegion region) {
+    region_ = std::move(region);
+    ring_ = transport::RingProducer(region_);
+    syncs_ = 0;
+    transfer_position_ = 0;
+  }
+
+  bool make_current(uint32_t draw = 1, uint32_t read = 1) {
+    command(Op::gfxrelay_MakeCurrent, {draw, read, 0, 0});
     return wait_reply() && wire::load<uint32_t>(region_.reply().data()) == 0x3000u;
   }
 
@@ -307,6 +318,7 @@ class RawGuest {
  private:
   std::unique_ptr<transport::GuestChannel> channel_;
   wire::Caps caps_;
+  size_t config_ = 0;
   transport::ShmRegion region_;
   transport::RingProducer ring_;
   uint32_t syncs_ = 0;

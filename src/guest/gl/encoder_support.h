@@ -278,6 +278,9 @@ class Context {
   // The host has answered a present with top-down B,G,R,A rows (wire::PresentResult): later
   // frames of this context may go without waiting for that answer.
   bool host_presents_top_down = false;
+  // The last frame sent to a direct X11 window (host_objects.h: present_x11_direct): a waiter
+  // for the host to have shown it. Held here: it reads this context's region.
+  std::function<bool()> direct_frame_shown;
   // GL keeps the first error until glGetError reads it.
   void set_error(GLenum error) {
     if (pending_error == GL_NO_ERROR) pending_error = error;

@@ -17,6 +17,9 @@
 #include <GL/glxext.h>
 #include <glvnd/libglxabi.h>
 
+#include <sys/random.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +34,7 @@
 
 #include "guest/x11/window_presenter.h"
 // XESetCloseDisplay; last, since it defines min and max as macros.
+#include <X11/Xatom.h>
 #include <X11/Xlibint.h>
 #undef min
 #undef max
@@ -59,6 +63,7 @@ struct Drawable {
   Display* display = nullptr;
   const FbConfig* config = nullptr;  // of the host surface
   uint32_t surface = 0;              // host surface id, 0 until first needed
+  bool direct = false;               // the host surface is a direct X11 one (host_objects.h)
   int width = 0, height = 0;
   int swap_interval = 1;
   unsigned long event_mask = 0;
@@ -70,6 +75,7 @@ struct GlxContext {
   const FbConfig* config = nullptr;
   int screen = 0;
   std::unique_ptr<Context> gl;
+  bool direct = false;  // a host GLX context on the program's own X server
   Drawable* draw = nullptr;
   Drawable* read = nullptr;
   bool bound = false;
@@ -86,6 +92,8 @@ auto& visual_choice = *new std::map<std::pair<Display*, VisualID>, const FbConfi
 auto& drawables = *new std::map<std::pair<Display*, GLXDrawable>, std::unique_ptr<Drawable>>;
 auto& contexts = *new std::set<GlxContext*>;
 auto& watched_displays = *new std::set<Display*>;
+// Displays that are the host's own X server (checked once each).
+auto& direct_displays = *new std::map<Display*, bool>;
 
 // When the program closes a display, its drawables go (their X resources went with the
 // connection; only the host surfaces remain to free) and so do its configs.
@@ -109,6 +117,7 @@ int display_closing(Display* dpy, XExtCodes*) {
   }
   std::erase_if(visual_choice, [dpy](const auto& e) { return e.first.first == dpy; });
   watched_displays.erase(dpy);
+  direct_displays.erase(dpy);
   return 0;
 }
 
@@ -119,6 +128,29 @@ void watch_display(Display* dpy) {
     XESetCloseDisplay(dpy, codes->extension, display_closing);
 }
 thread_local GlxContext* current = nullptr;
+
+// Whether `dpy` is the host's own X server: the guest writes a random token into a property of
+// the root window through the program's connection, and the host looks for it through its
+// own. GFXRELAY_X11_DIRECT=0 skips the check; =1 requires direct contexts (tests: a context
+// that cannot be one fails instead of falling back to read-backs). Lock held.
+bool is_direct_display(Display* dpy) {
+  if (auto it = direct_displays.find(dpy); it != direct_displays.end()) return it->second;
+  watch_display(dpy);
+  bool& direct = direct_displays[dpy];
+  const char* env = std::getenv("GFXRELAY_X11_DIRECT");
+  uint8_t token[16];
+  if ((env && std::strcmp(env, "0") == 0) || getrandom(token, sizeof token, 0) != sizeof token)
+    return direct = false;
+  const std::string name = "_GFXRELAY_CHECK_" + std::to_string(getpid());
+  const Atom atom = XInternAtom(dpy, name.c_str(), False);
+  const Window root = DefaultRootWindow(dpy);
+  XChangeProperty(dpy, root, atom, XA_STRING, 8, PropModeReplace, token, sizeof token);
+  XSync(dpy, False);
+  direct = host_shares_x11_display(name, token);
+  XDeleteProperty(dpy, root, atom);
+  XFlush(dpy);
+  return direct;
+}
 
 const wire::Caps* caps() {
   Connection* c = Connection::get();
@@ -383,25 +415,45 @@ Drawable* find_drawable(Display* dpy, GLXDrawable xid) {
 using x11::window_size;
 
 // Gives a drawable a host surface of `width` x `height` (for a pbuffer: its own size) made
-// with `config`; the old one (another size or config) is destroyed once nothing uses it. Lock
-// held.
-bool ensure_surface_of_size(Drawable* d, const FbConfig* config, int width, int height) {
-  if (d->surface && d->config == config && width == d->width && height == d->height) return true;
-  if (d->kind == Drawable::Kind::kPbuffer && d->surface) return d->config == config;
-  EGLint w = 0, h = 0;
-  if (!replace_host_window(&d->surface, config->host, width, height, &w, &h)) return false;
+// with `config`, a direct X11 one where `direct`; the old one (another size, config or kind) is
+// destroyed once nothing uses it. Lock held.
+bool ensure_surface_of_size(Drawable* d, const FbConfig* config, int width, int height,
+                            bool direct) {
+  if (d->surface && d->config == config && d->direct == direct &&
+      (direct || (width == d->width && height == d->height))) {
+    d->width = width;  // a direct window follows its size on the host by itself
+    d->height = height;
+    return true;
+  }
+  if (d->kind == Drawable::Kind::kPbuffer && d->surface)
+    return d->config == config && d->direct == direct;
+  if (direct) {
+    // The window itself (it follows its own size there), or a host GLX pbuffer.
+    const uint32_t fresh = Connection::new_object_id();
+    const X11Target target{static_cast<uint32_t>(config->visual), config->double_buffer};
+    const bool window = d->kind == Drawable::Kind::kWindow;
+    if (create_host_x11_surface(fresh, config->host, target,
+                                window ? static_cast<uint32_t>(d->xid) : 0, width,
+                                height) != EGL_SUCCESS)
+      return false;
+    if (d->surface) destroy_host_surface(d->surface);
+    d->surface = fresh;
+  } else if (!replace_host_window(&d->surface, config->host, width, height, &width, &height)) {
+    return false;
+  }
   d->config = config;
-  d->width = w;
-  d->height = h;
+  d->direct = direct;
+  d->width = width;
+  d->height = height;
   return true;
 }
 
 // The same at the window's current size (one round trip to the X server).
-bool ensure_surface(Drawable* d, const FbConfig* config) {
+bool ensure_surface(Drawable* d, const FbConfig* config, bool direct) {
   int width = d->width, height = d->height;
   if (d->kind == Drawable::Kind::kWindow && !window_size(d->display, d->xid, &width, &height))
     return false;
-  return ensure_surface_of_size(d, config, width, height);
+  return ensure_surface_of_size(d, config, width, height, direct);
 }
 
 void release_current() {
@@ -530,7 +582,7 @@ bool translate_context_attribs(const int* attribs, std::vector<EGLint>* out, EGL
   return true;
 }
 
-GLXContext create_context(const FbConfig* config, int screen, GLXContext share,
+GLXContext create_context(Display* dpy, const FbConfig* config, int screen, GLXContext share,
                           const int* attribs) {
   std::lock_guard lock(mutex);
   if (!config) return nullptr;
@@ -547,9 +599,24 @@ GLXContext create_context(const FbConfig* config, int screen, GLXContext share,
   ctx->id = Connection::new_object_id();
   ctx->config = config;
   ctx->screen = screen;
-  if (create_host_context(
-          ctx->id, config->host, shared_with ? shared_with->id : 0, api, egl_attribs.data(), major,
-          shared_with ? shared_with->gl->share_group() : nullptr, &ctx->gl) != EGL_SUCCESS)
+  // On the host's own X server, a host GLX context (where the server has this config, and the
+  // share context is one too); else, or if the host refused, an EGL one.
+  const uint32_t share_id = shared_with ? shared_with->id : 0;
+  auto share_group = shared_with ? shared_with->gl->share_group() : nullptr;
+  const X11Target target{static_cast<uint32_t>(config->visual), config->double_buffer};
+  ctx->direct = is_direct_display(dpy) && (!shared_with || shared_with->direct) &&
+                create_host_context(ctx->id, config->host, share_id, api, egl_attribs.data(), major,
+                                    share_group, &ctx->gl, &target) == EGL_SUCCESS;
+  const char* required = std::getenv("GFXRELAY_X11_DIRECT");
+  if (!ctx->direct && required && std::strcmp(required, "1") == 0) {
+    log_error(
+        "GFXRELAY_X11_DIRECT=1, but this context cannot be a direct X11 one (the display "
+        "is not the host's X server, or the host has no GLX config like it)");
+    return nullptr;
+  }
+  if (!ctx->direct && (shared_with && shared_with->direct)) return nullptr;
+  if (!ctx->direct && create_host_context(ctx->id, config->host, share_id, api, egl_attribs.data(),
+                                          major, share_group, &ctx->gl) != EGL_SUCCESS)
     return nullptr;
   contexts.insert(ctx.get());
   return reinterpret_cast<GLXContext>(ctx.release());
@@ -561,17 +628,18 @@ GLXContext CreateContext(Display* dpy, XVisualInfo* vis, GLXContext share, Bool)
     std::lock_guard lock(mutex);
     config = config_for_visual(dpy, vis);
   }
-  return create_context(config, vis ? vis->screen : 0, share, nullptr);
+  return create_context(dpy, config, vis ? vis->screen : 0, share, nullptr);
 }
 
-GLXContext CreateNewContext(Display*, GLXFBConfig config, int render_type, GLXContext share, Bool) {
+GLXContext CreateNewContext(Display* dpy, GLXFBConfig config, int render_type, GLXContext share,
+                            Bool) {
   if (render_type != GLX_RGBA_TYPE) return nullptr;
   const FbConfig* c;
   {
     std::lock_guard lock(mutex);
     c = to_config(config);
   }
-  return create_context(c, c ? c->screen : 0, share, nullptr);
+  return create_context(dpy, c, c ? c->screen : 0, share, nullptr);
 }
 
 // A GLX protocol error as the X server would send it (GLX 1.4, 3.3): the program's X error
@@ -615,7 +683,7 @@ GLXContext CreateContextAttribsARB(Display* dpy, GLXFBConfig config, GLXContext 
       c = config_for_visual(dpy, &vis);
     }
   }
-  return create_context(c, c ? c->screen : 0, share, attribs);
+  return create_context(dpy, c, c ? c->screen : 0, share, attribs);
 }
 
 void DestroyContext(Display*, GLXContext context) {
@@ -659,7 +727,7 @@ Bool MakeContextCurrent(Display* dpy, GLXDrawable draw, GLXDrawable read, GLXCon
   Drawable* rs = read ? drawable_for(dpy, read) : nullptr;
   if ((draw && !ds) || (read && !rs)) return False;
   for (Drawable* d : {ds, rs})
-    if (d && !ensure_surface(d, ctx->config)) return False;
+    if (d && !ensure_surface(d, ctx->config, ctx->direct)) return False;
   if (current && current != ctx) release_current();
   if (make_current_on_host(*ctx->gl, ds ? ds->surface : 0, rs ? rs->surface : 0, false) !=
       EGL_SUCCESS)
@@ -682,6 +750,10 @@ void SwapBuffers(Display* dpy, GLXDrawable drawable) {
   GlxContext* ctx = current;
   if (!d || !ctx || ctx->draw != d || d->kind != Drawable::Kind::kWindow) return;
   Context& gl = *ctx->gl;
+  if (d->direct) {
+    present_x11_direct(gl, d->surface);
+    return;
+  }
   if (!d->presenter) d->presenter = std::make_unique<x11::WindowPresenter>(dpy, d->xid);
   x11::WindowSizeRequest size(dpy, d->xid);
   // B,G,R,A: the bytes of a little-endian X image.
@@ -689,7 +761,7 @@ void SwapBuffers(Display* dpy, GLXDrawable drawable) {
   // The next frame renders at the window's new size (the program sees it in its events).
   const uint32_t before = d->surface;
   int width = 0, height = 0;
-  if (size.get(&width, &height) && ensure_surface_of_size(d, d->config, width, height) &&
+  if (size.get(&width, &height) && ensure_surface_of_size(d, d->config, width, height, false) &&
       d->surface != before) {
     Drawable* rs = ctx->read == d ? d : ctx->read;
     make_current_on_host(gl, d->surface, rs ? rs->surface : 0, false);
@@ -712,7 +784,7 @@ GLXPbuffer CreatePbuffer(Display* dpy, GLXFBConfig config, const int* attribs) {
   d->display = dpy;
   d->width = width;
   d->height = height;
-  if (!ensure_surface(d.get(), c)) return 0;
+  if (!ensure_surface(d.get(), c, is_direct_display(dpy))) return 0;
   const GLXPbuffer xid = d->xid;
   drawables[{dpy, xid}] = std::move(d);
   return xid;

@@ -296,6 +296,12 @@ class SessionServices {
   // Makes an image of an object of this context (current on the calling thread); an EGL error.
   virtual EGLint create_image(uint64_t guest_id, EGLenum target, EGLClientBuffer buffer,
                               const EGLint* attribs) = 0;
+  // Where this is a direct X11 context (backend/x11_direct.h) with the window `surface_id` as
+  // its current draw surface: swaps it (the X server takes the frame); else false.
+  virtual bool swap_x11_window(uint32_t surface_id) {
+    (void)surface_id;
+    return false;
+  }
 };
 
 // Runs a GL call whose failure must leave the program's memory alone (read-backs); true if GL

@@ -71,11 +71,26 @@ bool decode_gfxrelay_PresentFrame(Decoding& d) {
   const uint32_t format = wire::load<uint32_t>(d.cmd + 12);
   const uint32_t order = format & 0xff;
   if (order > wire::kPresentRgba ||
-      (format & ~(0xffu | wire::kPresentTopDownBgra | wire::kPresentNoReply)) != 0)
+      (format &
+       ~(0xffu | wire::kPresentTopDownBgra | wire::kPresentNoReply | wire::kPresentX11Direct)) != 0)
     return d.fail("unknown pixel format");
-  const EGLSurface surface = d.session.surface(wire::load<uint32_t>(d.cmd + 8));
+  const uint32_t surface_id = wire::load<uint32_t>(d.cmd + 8);
   const bool no_reply = format & wire::kPresentNoReply;
   wire::Reader r(d.cmd + 16, d.size - 16);
+  if (format & wire::kPresentX11Direct) {
+    // The X server takes the frame from Mesa's own image: nothing to read back. The blob only
+    // tells the guest, at its release, that the frame is on the screen.
+    const Blob out = d.output_blob(r, wire::kPresentX11DirectBlob);
+    if (!out.ok || !r.at_end()) return d.fail("bad frame blob");
+    const bool swapped = d.session.swap_x11_window(surface_id);
+    d.release(out);
+    if (no_reply) return true;
+    ReplyWriter w = d.reply();
+    w.scalar<uint32_t>(static_cast<uint32_t>(swapped ? wire::PresentResult::kSwapped
+                                                     : wire::PresentResult::kNotCurrent));
+    return d.finish_reply(w);
+  }
+  const EGLSurface surface = d.session.surface(surface_id);
   if (surface == EGL_NO_SURFACE) {
     if (!no_reply) return d.fail("unknown surface");
     // A frame sent without waiting may reach the host after the guest destroyed its surface
