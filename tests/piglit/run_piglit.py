@@ -115,7 +115,7 @@ ERROR_WORDS = re.compile(
     r"not supported|cannot|can't|unable|invalid|mismatch|expected|probe|unknown|"
     r"missing|requires|not carried", re.I)
 # Lines that say nothing about a failure.
-NOISE_LINE = re.compile(r"^gfxrelay serve: serving |^PIGLIT:")
+NOISE_LINE = re.compile(r"^gfxrelay serve: (serving |direct X11 windows on )|^PIGLIT:")
 
 
 def parse_args(argv):
