@@ -835,6 +835,10 @@ void QueryDrawable(Display* dpy, GLXDrawable drawable, int attribute, unsigned i
   std::lock_guard lock(mutex);
   Drawable* d = find_drawable(dpy, drawable);
   if (!d || !value) return;
+  // A direct window follows its size on the host without the guest: ask the X server.
+  if (d->direct && d->kind == Drawable::Kind::kWindow &&
+      (attribute == GLX_WIDTH || attribute == GLX_HEIGHT))
+    window_size(d->display, d->xid, &d->width, &d->height);
   switch (attribute) {
     case GLX_WIDTH:
       *value = d->width;
