@@ -264,11 +264,11 @@ bool Session::handle(uint32_t opcode, std::span<const uint8_t> payload, std::str
         return false;
       }
       // Only the relay's own property names, and a token no one guesses.
-      bool same = false;
+      X11Direct* x = nullptr;
       if (name.starts_with("_GFXRELAY_CHECK_") && name.size() <= 64 && token.size() == 16)
-        if (X11Direct* x = X11Direct::get(backend_.caps().get("gl_renderer")))
-          same = x->root_holds(name, token);
-      if (same) x11_ = X11Direct::get({});
+        x = X11Direct::get(backend_.caps().get("gl_renderer"));
+      const bool same = x && x->root_holds(name, token);
+      if (same) x11_ = x;
       wire::MessageWriter w;
       w.put<uint32_t>(same ? 1 : 0);
       return send(w.bytes());

@@ -133,13 +133,23 @@ thread_local GlxContext* current = nullptr;
 // the root window through the program's connection, and the host looks for it through its
 // own. GFXRELAY_X11_DIRECT=0 skips the check; =1 requires direct contexts (tests: a context
 // that cannot be one fails instead of falling back to read-backs). Lock held.
+// GFXRELAY_X11_DIRECT's value is `value`.
+bool x11_direct_setting(const char* value) {
+  const char* env = std::getenv("GFXRELAY_X11_DIRECT");
+  return env && std::strcmp(env, value) == 0;
+}
+
+// The host config's X11 target: the guest shows every config with the screen's visual.
+X11Target x11_target(const FbConfig* config) {
+  return {static_cast<uint32_t>(config->visual), config->double_buffer};
+}
+
 bool is_direct_display(Display* dpy) {
   if (auto it = direct_displays.find(dpy); it != direct_displays.end()) return it->second;
   watch_display(dpy);
   bool& direct = direct_displays[dpy];
-  const char* env = std::getenv("GFXRELAY_X11_DIRECT");
   uint8_t token[16];
-  if ((env && std::strcmp(env, "0") == 0) || getrandom(token, sizeof token, 0) != sizeof token)
+  if (x11_direct_setting("0") || getrandom(token, sizeof token, 0) != sizeof token)
     return direct = false;
   const std::string name = "_GFXRELAY_CHECK_" + std::to_string(getpid());
   const Atom atom = XInternAtom(dpy, name.c_str(), False);
@@ -430,9 +440,8 @@ bool ensure_surface_of_size(Drawable* d, const FbConfig* config, int width, int 
   if (direct) {
     // The window itself (it follows its own size there), or a host GLX pbuffer.
     const uint32_t fresh = Connection::new_object_id();
-    const X11Target target{static_cast<uint32_t>(config->visual), config->double_buffer};
     const bool window = d->kind == Drawable::Kind::kWindow;
-    if (create_host_x11_surface(fresh, config->host, target,
+    if (create_host_x11_surface(fresh, config->host, x11_target(config),
                                 window ? static_cast<uint32_t>(d->xid) : 0, width,
                                 height) != EGL_SUCCESS)
       return false;
@@ -603,12 +612,11 @@ GLXContext create_context(Display* dpy, const FbConfig* config, int screen, GLXC
   // share context is one too); else, or if the host refused, an EGL one.
   const uint32_t share_id = shared_with ? shared_with->id : 0;
   auto share_group = shared_with ? shared_with->gl->share_group() : nullptr;
-  const X11Target target{static_cast<uint32_t>(config->visual), config->double_buffer};
+  const X11Target target = x11_target(config);
   ctx->direct = is_direct_display(dpy) && (!shared_with || shared_with->direct) &&
                 create_host_context(ctx->id, config->host, share_id, api, egl_attribs.data(), major,
                                     share_group, &ctx->gl, &target) == EGL_SUCCESS;
-  const char* required = std::getenv("GFXRELAY_X11_DIRECT");
-  if (!ctx->direct && required && std::strcmp(required, "1") == 0) {
+  if (!ctx->direct && x11_direct_setting("1")) {
     log_error(
         "GFXRELAY_X11_DIRECT=1, but this context cannot be a direct X11 one (the display "
         "is not the host's X server, or the host has no GLX config like it)");
