@@ -157,10 +157,10 @@ bool present_x11_direct(gles::Context& gl, uint32_t surface) {
   gl.end(size);
   gl.flush();
   // The host may draw this frame while the program makes the next, not further ahead (as a
-  // native swap waits for the frame before).
-  std::function<bool()> previous = std::move(gl.direct_frame_shown);
-  gl.direct_frame_shown = gl.transfer_done_waiter(blob);
-  return (!previous || previous()) && gl.alive();
+  // native swap waits for the frame before): the next frame's hold waits for this one. Held,
+  // the frame's position also stays within reach of the released one the waiter compares.
+  gl.hold_transfer(blob, [shown = gl.transfer_done_waiter(blob)] { shown(); });
+  return gl.alive();
 }
 
 bool present_frame(gles::Context& gl, uint32_t surface, int width, int height,

@@ -248,8 +248,9 @@ class Context {
   int memory_fd() const { return region_.fd(); }
   size_t memory_offset(const Blob& b) const;
   // Keeps a transfer blob's bytes as they are for a reader outside the relay (the X server
-  // showing a frame): before the allocator reaches the range again, `release` runs (it waits
-  // for that reader). One at a time: holding another releases the last. `read_by_thread`: the
+  // showing a frame), or a frame the host swaps itself waited for: before the allocator
+  // reaches the range again, `release` runs (it waits for that reader or for the host). One at
+  // a time: holding another releases the last. `read_by_thread`: the
   // reader is another thread of this process (frames ahead), which reads this context's region
   // and must be waited for before the context goes.
   void hold_transfer(const Blob& b, std::function<void()> release, bool read_by_thread = false);
@@ -278,9 +279,6 @@ class Context {
   // The host has answered a present with top-down B,G,R,A rows (wire::PresentResult): later
   // frames of this context may go without waiting for that answer.
   bool host_presents_top_down = false;
-  // The last frame sent to a direct X11 window (host_objects.h: present_x11_direct): a waiter
-  // for the host to have shown it. Held here: it reads this context's region.
-  std::function<bool()> direct_frame_shown;
   // GL keeps the first error until glGetError reads it.
   void set_error(GLenum error) {
     if (pending_error == GL_NO_ERROR) pending_error = error;
@@ -303,6 +301,9 @@ class Context {
   bool debug_messages_pending() const;
 
   bool wait_for_transfer(size_t length);
+  // Whether the next `length` bytes from the transfer head are free now, without waiting or
+  // releasing the held blob.
+  bool can_restart_transfer(uint32_t length) const;
   void report_closed();
 
   uint32_t id_;
