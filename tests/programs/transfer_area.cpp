@@ -2,7 +2,10 @@
 // for, and checks that the context's shared memory (the session's "gfxrelay-stream" file)
 // stays small: the guest's transfer ranges start again at the area's start while it is free,
 // so a program never touches most of the area's 128 MiB (docs/protocol.md, "Transfer area").
-// Also checks that the buffer holds the last piece sent. Exit status 0 when both hold.
+// Also checks that the buffer holds the last piece sent, and that draws whose client arrays
+// are several ranges of one command go through where the first range restarts at the area's
+// start and the second does not fit before the data the host released last (such a command
+// once waited for itself). Exit status 0 when all hold.
 #include <GLES3/gl3.h>
 
 #include <cstdint>
@@ -43,6 +46,63 @@ long long stream_memory_resident() {
   return total;
 }
 
+GLuint compile(GLenum kind, const char* source) {
+  const GLuint shader = glCreateShader(kind);
+  glShaderSource(shader, 1, &source, nullptr);
+  glCompileShader(shader);
+  GLint ok = 0;
+  glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
+  if (!ok) fail("glCompileShader");
+  return shader;
+}
+
+// Draws points from two client arrays of `bytes` each, after a wait and a glBufferSubData of
+// `before` bytes: the wait leaves everything released, the sub-data leaves the area's head
+// `before` bytes in, and the first array (at most `before`) then restarts while both do not
+// fit before the head. Returns the pixel the last point drew.
+uint32_t draw_client_arrays(size_t before, size_t bytes) {
+  static GLuint program = 0;
+  if (!program) {
+    program = glCreateProgram();
+    glAttachShader(program, compile(GL_VERTEX_SHADER,
+                                    "#version 300 es\n"
+                                    "in vec4 position; in vec4 color; out vec4 v_color;\n"
+                                    "void main() { gl_Position = vec4(position.xy, 0.0, 1.0);\n"
+                                    "  gl_PointSize = 1.0; v_color = color; }\n"));
+    glAttachShader(program, compile(GL_FRAGMENT_SHADER,
+                                    "#version 300 es\n"
+                                    "precision mediump float; in vec4 v_color; out vec4 c;\n"
+                                    "void main() { c = v_color; }\n"));
+    glBindAttribLocation(program, 0, "position");
+    glBindAttribLocation(program, 1, "color");
+    glLinkProgram(program);
+    GLint ok = 0;
+    glGetProgramiv(program, GL_LINK_STATUS, &ok);
+    if (!ok) fail("glLinkProgram");
+  }
+  std::vector<uint8_t> filler(before, 1);
+  glFinish();
+  glBufferSubData(GL_COPY_READ_BUFFER, 0, before, filler.data());
+  glFinish();
+  const size_t points = bytes / 16;
+  std::vector<float> position(points * 4, 0.0f), color(points * 4, 0.0f);
+  // Every point lands on pixel (0, 0) of the 1x1 target; the last one's color stays.
+  for (size_t i = 0; i < points; ++i) {
+    color[i * 4 + 0] = static_cast<float>(i % 256) / 255.0f;
+    color[i * 4 + 3] = 1.0f;
+  }
+  glUseProgram(program);
+  glEnableVertexAttribArray(0);
+  glEnableVertexAttribArray(1);
+  glVertexAttribPointer(0, 4, GL_FLOAT, GL_FALSE, 0, position.data());
+  glVertexAttribPointer(1, 4, GL_FLOAT, GL_FALSE, 0, color.data());
+  glBindBuffer(GL_ARRAY_BUFFER, 0);
+  glDrawArrays(GL_POINTS, 0, static_cast<GLsizei>(points));
+  uint8_t pixel[4] = {};
+  glReadPixels(0, 0, 1, 1, GL_RGBA, GL_UNSIGNED_BYTE, pixel);
+  return pixel[0];
+}
+
 }  // namespace
 
 int main() {
@@ -71,6 +131,25 @@ int main() {
     }
   }
   glUnmapBuffer(GL_COPY_READ_BUFFER);
+
+  GLuint target, framebuffer;
+  glGenRenderbuffers(1, &target);
+  glBindRenderbuffer(GL_RENDERBUFFER, target);
+  glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, 1, 1);
+  glGenFramebuffers(1, &framebuffer);
+  glBindFramebuffer(GL_FRAMEBUFFER, framebuffer);
+  glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, target);
+  glViewport(0, 0, 1, 1);
+  for (const size_t kib : {64, 200, 256, 300}) {
+    const size_t bytes = kib << 10;
+    const uint32_t red = draw_client_arrays(bytes + (bytes >> 1), bytes);
+    const uint32_t expected = (bytes / 16 - 1) % 256;
+    if (red != expected) {
+      std::fprintf(stderr, "%s: client arrays of %zu KiB drew red %u, not %u\n", kProgramName, kib,
+                   red, expected);
+      return 1;
+    }
+  }
   if (glGetError() != GL_NO_ERROR) fail("a GL call");
 
   const long long resident = stream_memory_resident();

@@ -115,6 +115,7 @@ uint8_t* Context::begin(Op op, size_t size) {
   // GL_OUT_OF_MEMORY (sending it without its data would hand GL zeros instead).
   const bool payload_lost = std::exchange(payload_too_large_, false);
   if (payload_lost || size > ring_.max_command_bytes()) {
+    command_has_transfer_ = false;  // the command is dropped with its ranges
     log_error(std::string(wire::opcode_name(static_cast<uint32_t>(op))) +
               ": payload too large for the relay's stream; GL_OUT_OF_MEMORY");
     set_error(GL_OUT_OF_MEMORY);
@@ -132,6 +133,8 @@ uint8_t* Context::begin(Op op, size_t size) {
 
 void Context::end(size_t size) {
   ring_.commit(size);
+  command_has_transfer_ = false;
+  committed_transfer_end_ = last_transfer_end_;
   const size_t pending = ring_.unpublished_bytes();
   if (pending >= kBatchBytes || std::exchange(large_transfer_, false) ||
       (pending >= kAwakeBatchBytes && ring_.consumer_awake()))
@@ -235,7 +238,9 @@ ready : {
 bool Context::wait_for_transfer(size_t length) {
   auto* control = region_.control();
   const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
-  auto fits = [&](uint32_t released) { return transfer_head_ - released + length <= capacity; };
+  auto fits = [&](uint32_t released) {
+    return transfer_head_ - effective_released(released) + length <= capacity;
+  };
   if (fits(control->transfer_released.load(std::memory_order_acquire))) return true;
   ring_.publish();  // the host frees space only for commands it has seen
   if (wait_for_release(control, region_.wakeups(), 2000, fits)) return true;
@@ -243,10 +248,23 @@ bool Context::wait_for_transfer(size_t length) {
   return false;
 }
 
+uint32_t Context::effective_released(uint32_t released) const {
+  // The host releases ranges, not the gap a restart skipped: once it has released everything
+  // before the gap, the gap is free too.
+  if (gap_open_ && static_cast<int32_t>(released - gap_start_) >= 0 &&
+      static_cast<int32_t>(gap_end_ - released) > 0)
+    return gap_end_;
+  return released;
+}
+
 bool Context::can_restart_transfer(uint32_t length) const {
+  // Only a command's first range restarts: a later one would leave the command's earlier
+  // ranges, which the host cannot release before the command is sent, between the gap and
+  // the ranges that may have to wait for them.
+  if (command_has_transfer_) return false;
   const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
   const uint32_t released = region_.control()->transfer_released.load(std::memory_order_acquire);
-  return transfer_head_ - released + length <= capacity &&
+  return transfer_head_ - effective_released(released) + length <= capacity &&
          (!release_held_transfer_ || transfer_head_ - held_transfer_ + length <= capacity);
 }
 
@@ -259,23 +277,35 @@ Blob Context::output_blob(size_t length) {
   }
   const uint32_t aligned =
       (static_cast<uint32_t>(length) + kTransferAlignment - 1) & ~(kTransferAlignment - 1);
+  // A gap a lap behind the head is behind the released position too; forgetting it keeps the
+  // 32-bit comparisons with it within a lap.
+  if (gap_open_ && transfer_head_ - gap_end_ > capacity) gap_open_ = false;
   const uint32_t offset = transfer_head_ % capacity;
   uint32_t skip = offset + aligned > capacity ? capacity - offset : 0;
+  bool restart = false;
   if (skip == 0 && offset != 0 && can_restart_transfer(capacity - offset + aligned)) {
     // Back to the area's start whenever the bytes there are free: the ranges in use stay in
     // the first megabytes, warm in the caches, instead of cycling through the whole area. Its
     // first pass costs a page fault per 4 KiB in both processes; a program sending a few MB a
     // frame ran at about half speed for its first second and a half (BENCHMARKS.md, 12).
     skip = capacity - offset;
+    restart = true;
   }
   if (release_held_transfer_ && transfer_head_ + skip + aligned - held_transfer_ > capacity)
     release_held_transfer();
   if (!wait_for_transfer(skip + aligned)) return b;
+  if (restart) {
+    gap_open_ = true;
+    gap_start_ = committed_transfer_end_;
+    gap_end_ = transfer_head_ + skip;
+  }
   transfer_head_ += skip;
   b.mode = wire::BlobMode::kTransfer;
   b.length = static_cast<uint32_t>(length);
   b.ref = transfer_head_;
   transfer_head_ += aligned;
+  last_transfer_end_ = static_cast<uint32_t>(b.ref) + b.length;
+  command_has_transfer_ = true;
   // The command is published as soon as it is written, so that the host starts on the bytes
   // while the program goes on (texture uploads, buffer data); read-backs are waited for anyway.
   if (length >= kPublishTransferBytes) large_transfer_ = true;

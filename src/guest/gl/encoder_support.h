@@ -302,8 +302,11 @@ class Context {
 
   bool wait_for_transfer(size_t length);
   // Whether the next `length` bytes from the transfer head are free now, without waiting or
-  // releasing the held blob.
+  // releasing the held blob, and the command being written has no range yet.
   bool can_restart_transfer(uint32_t length) const;
+  // `released` (the host's transfer_released), moved past the last restart's gap once
+  // everything before the gap is released.
+  uint32_t effective_released(uint32_t released) const;
   void report_closed();
 
   uint32_t id_;
@@ -313,7 +316,14 @@ class Context {
   Connection* connection_;
   uint32_t syncs_sent_ = 0;
   uint32_t transfer_head_ = 0;
-  uint32_t held_transfer_ = 0;  // start of the held blob (a transfer position)
+  uint32_t held_transfer_ = 0;           // start of the held blob (a transfer position)
+  uint32_t last_transfer_end_ = 0;       // the end of the last range allocated
+  uint32_t committed_transfer_end_ = 0;  // ... of the last one in a command written whole
+  bool command_has_transfer_ = false;    // a range was allocated since the last command ended
+  // The last restart skipped [gap_start_, gap_end_): from the end of the last range the host
+  // will release before it (a dropped command's ranges are never sent) to the next lap.
+  bool gap_open_ = false;
+  uint32_t gap_start_ = 0, gap_end_ = 0;
   std::function<void()> release_held_transfer_;
   bool held_read_by_thread_ = false;
   std::array<NameAllocator, 16> names_;  // kinds each context has its own of
