@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "gl_helpers.h"
 #include "surfaceless.h"
 
 const char* const kProgramName = "transfer_area";
@@ -44,16 +45,6 @@ long long stream_memory_resident() {
     }
   }
   return total;
-}
-
-GLuint compile(GLenum kind, const char* source) {
-  const GLuint shader = glCreateShader(kind);
-  glShaderSource(shader, 1, &source, nullptr);
-  glCompileShader(shader);
-  GLint ok = 0;
-  glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-  if (!ok) fail("glCompileShader");
-  return shader;
 }
 
 // Draws points from two client arrays of `bytes` each, after a wait and a glBufferSubData of
@@ -132,13 +123,7 @@ int main() {
   }
   glUnmapBuffer(GL_COPY_READ_BUFFER);
 
-  GLuint target, framebuffer;
-  glGenRenderbuffers(1, &target);
-  glBindRenderbuffer(GL_RENDERBUFFER, target);
-  glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, 1, 1);
-  glGenFramebuffers(1, &framebuffer);
-  glBindFramebuffer(GL_FRAMEBUFFER, framebuffer);
-  glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, target);
+  bind_renderbuffer_framebuffer(1, 1);
   glViewport(0, 0, 1, 1);
   for (const size_t kib : {64, 200, 256, 300}) {
     const size_t bytes = kib << 10;
