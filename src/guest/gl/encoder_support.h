@@ -250,9 +250,9 @@ class Context {
   // Keeps a transfer blob's bytes as they are for a reader outside the relay (the X server
   // showing a frame), or a frame the host swaps itself waited for: before the allocator
   // reaches the range again, `release` runs (it waits for that reader or for the host). One at
-  // a time: holding another releases the last. `read_by_thread`: the
-  // reader is another thread of this process (frames ahead), which reads this context's region
-  // and must be waited for before the context goes.
+  // a time: holding another releases the last. `read_by_thread`: the reader is another thread
+  // of this process (frames ahead), which reads this context's region and must be waited for
+  // before the context goes.
   void hold_transfer(const Blob& b, std::function<void()> release, bool read_by_thread = false);
   // Runs the held transfer's `release` now (glFinish: a frame handed to the X server is shown).
   void release_held_transfer();
