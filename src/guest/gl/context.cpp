@@ -237,10 +237,7 @@ ready : {
 
 bool Context::wait_for_transfer(size_t length) {
   auto* control = region_.control();
-  const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
-  auto fits = [&](uint32_t released) {
-    return transfer_head_ - effective_released(released) + length <= capacity;
-  };
+  auto fits = [&](uint32_t released) { return transfer_fits(length, released); };
   if (fits(control->transfer_released.load(std::memory_order_acquire))) return true;
   ring_.publish();  // the host frees space only for commands it has seen
   if (wait_for_release(control, region_.wakeups(), 2000, fits)) return true;
@@ -257,15 +254,23 @@ uint32_t Context::effective_released(uint32_t released) const {
   return released;
 }
 
+bool Context::transfer_fits(uint32_t length, uint32_t released) const {
+  return transfer_head_ - effective_released(released) + length <= region_.transfer().size();
+}
+
+bool Context::reaches_held_transfer(uint32_t length) const {
+  return release_held_transfer_ &&
+         transfer_head_ + length - held_transfer_ > region_.transfer().size();
+}
+
 bool Context::can_restart_transfer(uint32_t length) const {
   // Only a command's first range restarts: a later one would leave the command's earlier
   // ranges, which the host cannot release before the command is sent, between the gap and
   // the ranges that may have to wait for them.
-  if (command_has_transfer_) return false;
-  const uint32_t capacity = static_cast<uint32_t>(region_.transfer().size());
-  const uint32_t released = region_.control()->transfer_released.load(std::memory_order_acquire);
-  return transfer_head_ - effective_released(released) + length <= capacity &&
-         (!release_held_transfer_ || transfer_head_ - held_transfer_ + length <= capacity);
+  return !command_has_transfer_ &&
+         transfer_fits(length,
+                       region_.control()->transfer_released.load(std::memory_order_acquire)) &&
+         !reaches_held_transfer(length);
 }
 
 Blob Context::output_blob(size_t length) {
@@ -282,23 +287,18 @@ Blob Context::output_blob(size_t length) {
   if (gap_open_ && transfer_head_ - gap_end_ > capacity) gap_open_ = false;
   const uint32_t offset = transfer_head_ % capacity;
   uint32_t skip = offset + aligned > capacity ? capacity - offset : 0;
-  bool restart = false;
   if (skip == 0 && offset != 0 && can_restart_transfer(capacity - offset + aligned)) {
     // Back to the area's start whenever the bytes there are free: the ranges in use stay in
     // the first megabytes, warm in the caches, instead of cycling through the whole area. Its
     // first pass costs a page fault per 4 KiB in both processes; a program sending a few MB a
     // frame ran at about half speed for its first second and a half (BENCHMARKS.md, 12).
     skip = capacity - offset;
-    restart = true;
-  }
-  if (release_held_transfer_ && transfer_head_ + skip + aligned - held_transfer_ > capacity)
-    release_held_transfer();
-  if (!wait_for_transfer(skip + aligned)) return b;
-  if (restart) {
     gap_open_ = true;
     gap_start_ = committed_transfer_end_;
     gap_end_ = transfer_head_ + skip;
   }
+  if (reaches_held_transfer(skip + aligned)) release_held_transfer();
+  if (!wait_for_transfer(skip + aligned)) return b;
   transfer_head_ += skip;
   b.mode = wire::BlobMode::kTransfer;
   b.length = static_cast<uint32_t>(length);

@@ -301,6 +301,11 @@ class Context {
   bool debug_messages_pending() const;
 
   bool wait_for_transfer(size_t length);
+  // Whether the next `length` bytes from the transfer head are free, the host having released
+  // up to `released`.
+  bool transfer_fits(uint32_t length, uint32_t released) const;
+  // Whether the next `length` bytes from the transfer head would overwrite the held blob.
+  bool reaches_held_transfer(uint32_t length) const;
   // Whether the next `length` bytes from the transfer head are free now, without waiting or
   // releasing the held blob, and the command being written has no range yet.
   bool can_restart_transfer(uint32_t length) const;
